@@ -1,0 +1,77 @@
+"""The FastAPI application factory: engine, job runner and routers built from Settings."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from backend.auth.router import router as auth_router
+from backend.carers.router import router as carers_router
+from backend.db import make_engine
+from backend.decisions.router import router as decisions_router
+from backend.errors import install_error_handlers
+from backend.imports.router import router as imports_router
+from backend.jobs.router import router as jobs_router
+from backend.jobs.runner import JobRunner, make_runner
+from backend.planning.router import router as planning_router
+from backend.recipients.router import router as recipients_router
+from backend.rota.router import router as rota_router
+from backend.settings import Settings, get_settings
+from backend.stats.router import router as stats_router
+from backend.teams.router import router as teams_router
+from backend.web.router import router as web_router
+
+API_PREFIX = "/api/v1"
+
+
+def api_router() -> APIRouter:
+    router = APIRouter(prefix=API_PREFIX)
+    for sub in (
+        auth_router,
+        teams_router,
+        carers_router,
+        recipients_router,
+        decisions_router,
+        rota_router,
+        planning_router,
+        imports_router,
+        jobs_router,
+        stats_router,
+    ):
+        router.include_router(sub)
+    return router
+
+
+def create_app(settings: Settings | None = None, *, job_runner: JobRunner | None = None) -> FastAPI:
+    """Build the app; tests pass their own Settings (database) and, if they like, a runner."""
+    settings = settings or get_settings()
+    engine = make_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.job_runner.close()
+        engine.dispose()
+
+    app = FastAPI(
+        title="hjemmerute",
+        version="0.1.0",
+        description="Kjørelister og varsel om forsinkelse for hjemmetjenesten.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.job_runner = job_runner or make_runner(settings, engine)
+    install_error_handlers(app)
+    app.include_router(api_router())
+    app.include_router(web_router)
+
+    @app.get("/healthz", tags=["drift"], summary="Liveness and database check")
+    def healthz() -> dict[str, str]:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        return {"status": "ok"}
+
+    return app

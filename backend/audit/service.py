@@ -1,0 +1,27 @@
+"""Writing the access log; called wherever recipient data leaves the server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlmodel import Session
+
+from backend.audit.models import AccessLog
+from backend.auth.service import Principal
+
+
+def log_recipient_reads(
+    session: Session, *, principal: Principal, recipient_ids: Iterable[int], action: str, path: str = ""
+) -> None:
+    """One row per recipient read, committed with the caller's transaction."""
+    for recipient_id in sorted(set(recipient_ids)):
+        session.add(
+            AccessLog(
+                user_id=principal.user_id,
+                username=principal.username,
+                role=principal.role.value,
+                recipient_id=recipient_id,
+                action=action,
+                path=path[:300],
+            )
+        )

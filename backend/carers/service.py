@@ -1,0 +1,66 @@
+"""Carers (pleiere): managed by the coordinator of their team."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from backend.auth.service import Principal
+from backend.carers.models import Carer, CarerCreate, CarerUpdate
+from backend.common.crud import apply_update, get_or_404
+from backend.common.enums import Role
+from backend.errors import Conflict
+from backend.teams.models import Team
+
+
+def carer_in_scope(session: Session, *, principal: Principal, carer_id: int) -> Carer:
+    """The carer, if the coordinator is responsible for the carer's team."""
+    carer = get_or_404(session, Carer, carer_id, "Pleier")
+    principal.require_team(carer.team_id)
+    return carer
+
+
+def list_carers(session: Session, *, principal: Principal, team_id: int | None = None) -> list[Carer]:
+    query = select(Carer).order_by(col(Carer.name))
+    if principal.role == Role.coordinator:
+        query = query.where(Carer.team_id.in_(principal.team_ids))  # type: ignore[attr-defined]
+    if team_id is not None:
+        query = query.where(Carer.team_id == team_id)
+    return list(session.exec(query))
+
+
+def _check_refs(
+    session: Session,
+    principal: Principal,
+    team_id: int | None,
+    external_id: str | None,
+    exclude_id: int | None = None,
+) -> None:
+    if team_id is not None:
+        get_or_404(session, Team, team_id, "Team")
+        principal.require_team(team_id)
+    if external_id:
+        existing = session.exec(select(Carer).where(Carer.external_id == external_id)).first()
+        if existing is not None and existing.id != exclude_id:
+            raise Conflict(f"Ansattnummer «{external_id}» er allerede i bruk.", field="external_id")
+
+
+def create_carer(session: Session, *, principal: Principal, data: CarerCreate, commit: bool = True) -> Carer:
+    _check_refs(session, principal, data.team_id, data.external_id)
+    carer = Carer.model_validate(data)
+    session.add(carer)
+    if commit:
+        session.commit()
+        session.refresh(carer)
+    else:
+        session.flush()
+    return carer
+
+
+def update_carer(session: Session, *, principal: Principal, carer_id: int, data: CarerUpdate) -> Carer:
+    carer = carer_in_scope(session, principal=principal, carer_id=carer_id)
+    _check_refs(session, principal, data.team_id, data.external_id, exclude_id=carer_id)
+    apply_update(carer, data)
+    session.add(carer)
+    session.commit()
+    session.refresh(carer)
+    return carer

@@ -1,0 +1,190 @@
+"""`hjemmerute`: admin tasks from the command line. Errors print a message and exit non-zero."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlmodel import Session, select
+
+from backend.auth.models import User, UserCreate
+from backend.auth.service import Principal, create_user, team_ids_of
+from backend.common.enums import Role
+from backend.common.localtime import local_date_of
+from backend.common.types import utcnow
+from backend.db import make_engine
+from backend.errors import DomainError
+from backend.settings import get_settings
+
+cli = typer.Typer(
+    help="hjemmerute – kjørelister for hjemmetjenesten", no_args_is_help=True, add_completion=False
+)
+import_cli = typer.Typer(help="Importer CSV-filer (alt eller ingenting)", no_args_is_help=True)
+cli.add_typer(import_cli, name="import")
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"Feil: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=1)
+
+
+@cli.command("init-db")
+def init_db() -> None:
+    """Create or upgrade the database schema (Alembic migrations)."""
+    from backend.migrations import upgrade_to_head
+
+    upgrade_to_head(get_settings())
+    typer.echo("Databasen er klar.")
+
+
+@cli.command()
+def demo(
+    reset: Annotated[bool, typer.Option(help="Slett alt og last demoen på nytt")] = False,
+    date: Annotated[str | None, typer.Option(help="Dato demoen skal gjelde (YYYY-MM-DD)")] = None,
+) -> None:
+    """Create the database and load the demo municipality (Helsinki centre OSM extract)."""
+    from backend.demo import drop_everything, load_demo
+    from backend.migrations import upgrade_to_head
+
+    settings = get_settings()
+    try:
+        today = dt.date.fromisoformat(date) if date else local_date_of(utcnow())
+    except ValueError:
+        _fail(f"«{date}» er ikke en dato på formen 2026-11-23")
+        return
+    engine = make_engine(settings)
+    if reset:
+        drop_everything(engine)
+    upgrade_to_head(settings)
+    with Session(engine) as session:
+        try:
+            logins = load_demo(session, today=today)
+        except ValueError as exc:
+            _fail(str(exc))
+            return
+    typer.echo(f"Demodata for {today.isoformat()} er lastet inn i {settings.database_url}.")
+    typer.echo("Innlogginger:")
+    for login in logins:
+        typer.echo(f"  {login.username:<12} passord: {login.password:<16} ({login.role}: {login.note})")
+
+
+def _coordinator(session: Session, username: str) -> Principal:
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None or user.role != Role.coordinator or user.id is None:
+        _fail(f"«{username}» er ikke en fagkoordinator")
+        raise AssertionError
+    return Principal(user.id, user.username, user.role, team_ids_of(session, user.id), None)
+
+
+def _read_file(path: Path) -> bytes:
+    if not path.is_file():
+        _fail(f"finner ikke filen {path}")
+    return path.read_bytes()
+
+
+def _report_domain_error(exc: DomainError) -> None:
+    typer.secho(f"Feil: {exc.message}", fg=typer.colors.RED, err=True)
+    for err in exc.errors:
+        column = f" [{err['field']}]" if err.get("field") else ""
+        typer.secho(f"  {err['file']} linje {err['line']}{column}: {err['message']}", err=True)
+    raise typer.Exit(code=1)
+
+
+@import_cli.command("recipients")
+def import_recipients_cmd(
+    recipients: Annotated[Path, typer.Argument(help="brukere.csv")],
+    decisions: Annotated[Path | None, typer.Option("--decisions", help="vedtak.csv")] = None,
+    coordinator: Annotated[
+        str, typer.Option("--as", help="fagkoordinatoren importen gjøres for")
+    ] = "koordinator",
+) -> None:
+    """Import recipients and their vedtak."""
+    from backend.imports.service import import_recipients
+
+    with Session(make_engine(get_settings())) as session:
+        principal = _coordinator(session, coordinator)
+        try:
+            report = import_recipients(
+                session,
+                principal=principal,
+                recipients_csv=_read_file(recipients),
+                decisions_csv=None if decisions is None else _read_file(decisions),
+            )
+        except DomainError as exc:
+            _report_domain_error(exc)
+            return
+    typer.echo(f"Importert: {report.created}")
+
+
+@import_cli.command("rota")
+def import_rota_cmd(
+    rota: Annotated[Path, typer.Argument(help="turnus.csv")],
+    coordinator: Annotated[
+        str, typer.Option("--as", help="fagkoordinatoren importen gjøres for")
+    ] = "koordinator",
+) -> None:
+    """Import rota (turnus)."""
+    from backend.imports.service import import_rota
+
+    with Session(make_engine(get_settings())) as session:
+        principal = _coordinator(session, coordinator)
+        try:
+            report = import_rota(session, principal=principal, rota_csv=_read_file(rota))
+        except DomainError as exc:
+            _report_domain_error(exc)
+            return
+    typer.echo(f"Importert: {report.created}")
+
+
+@cli.command("create-admin")
+def create_admin(
+    username: str,
+    password: Annotated[str | None, typer.Option(help="Passord (spørres om hvis utelatt)")] = None,
+) -> None:
+    """Create the first admin login on a fresh production database."""
+    secret = password or getpass.getpass("Passord: ")
+    with Session(make_engine(get_settings())) as session:
+        try:
+            user = create_user(
+                session,
+                data=UserCreate(username=username, full_name=username, password=secret, role=Role.admin),
+            )
+        except DomainError as exc:
+            _fail(exc.message)
+            return
+        except ValueError as exc:
+            _fail(str(exc))
+            return
+    typer.echo(f"Administrator «{user.username}» er opprettet.")
+
+
+@cli.command()
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the API, the coordinator pages and the carer app."""
+    import uvicorn
+
+    from backend.app import create_app
+
+    typer.echo(f"hjemmerute kjører på http://{host}:{port}  (Ctrl+C for å stoppe)")
+    uvicorn.run(create_app(get_settings()), host=host, port=port)
+
+
+@cli.command()
+def worker(concurrency: int = 1) -> None:
+    """Run a procrastinate worker (PostgreSQL only); start as many as you like."""
+    from backend.jobs.runner import ProcrastinateRunner, ensure_procrastinate_schema
+
+    settings = get_settings()
+    if not settings.is_postgres:
+        _fail(
+            "arbeideren krever PostgreSQL (sett DATABASE_URL=postgresql://…); med SQLite kjører jobbene i API-et"
+        )
+    ensure_procrastinate_schema(settings)
+    ProcrastinateRunner(settings, make_engine(settings)).run_forever(concurrency=concurrency)
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,96 @@
+"""Enumerations stored in the database. Values are English identifiers; labels are Norwegian."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """Staff login roles (ansatt), never care recipients."""
+
+    admin = "admin"
+    coordinator = "coordinator"
+    carer = "carer"
+    manager = "manager"
+
+
+class TravelMode(StrEnum):
+    car = "car"
+    walk = "walk"
+    bike = "bike"
+
+
+class ShiftKind(StrEnum):
+    """vakt: dag / kveld / natt."""
+
+    day = "day"
+    evening = "evening"
+    night = "night"
+
+
+class AbsenceReason(StrEnum):
+    """fravær: sykemelding, egenmelding, ferie, kurs, permisjon, annet."""
+
+    sick_leave = "sick_leave"
+    self_certified = "self_certified"
+    holiday = "holiday"
+    course = "course"
+    leave = "leave"
+    other = "other"
+
+
+class ServiceType(StrEnum):
+    """hjemmesykepleie / praktisk bistand."""
+
+    home_nursing = "home_nursing"
+    practical_help = "practical_help"
+
+
+class VisitPriority(StrEnum):
+    """dagsenter: must be ready before the day-centre transport (hard latest start)."""
+
+    normal = "normal"
+    day_centre = "day_centre"
+
+
+class Language(StrEnum):
+    """bokmål / nynorsk for texts sent to the recipient."""
+
+    nb = "nb"
+    nn = "nn"
+
+
+class PlanStatus(StrEnum):
+    draft = "draft"
+    published = "published"
+    superseded = "superseded"
+
+
+class VisitEventKind(StrEnum):
+    check_in = "check_in"
+    check_out = "check_out"
+    cancel = "cancel"
+
+
+class JobStatus(StrEnum):
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+NORWEGIAN_LABELS: dict[str, str] = {
+    "day": "dag",
+    "evening": "kveld",
+    "night": "natt",
+    "car": "bil",
+    "walk": "til fots",
+    "bike": "sykkel",
+    "coordinator": "fagkoordinator",
+    "carer": "pleier",
+    "manager": "leder",
+    "admin": "administrator",
+    "draft": "utkast",
+    "published": "publisert",
+    "superseded": "erstattet",
+}

@@ -1,0 +1,46 @@
+"""Local (Europe/Oslo) wall-clock time ↔ UTC instants, correct on DST days.
+
+Rules: a wall-clock time that does not exist (02:30 on the spring-forward day) moves forward by the
+gap (→ 03:30); one that occurs twice (02:30 on the fall-back day) means its first occurrence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+def local_instant(day: dt.date, clock: dt.time, tz: ZoneInfo = OSLO) -> dt.datetime:
+    """The UTC instant of a wall-clock time on a local date."""
+    # fold=0 gives the first occurrence of a repeated time and, for a time in the spring gap, the
+    # pre-transition offset, which is exactly the forward shift (PEP 495).
+    local = dt.datetime.combine(day, clock.replace(tzinfo=None)).replace(tzinfo=tz, fold=0)
+    return local.astimezone(dt.UTC)
+
+
+def local_midnight(day: dt.date, tz: ZoneInfo = OSLO) -> dt.datetime:
+    """The UTC instant at which the local day starts."""
+    return local_instant(day, dt.time(0, 0), tz)
+
+
+def day_length_seconds(day: dt.date, tz: ZoneInfo = OSLO) -> int:
+    """Real elapsed seconds in a local day: 82,800 / 86,400 / 90,000."""
+    return int((local_midnight(day + dt.timedelta(days=1), tz) - local_midnight(day, tz)).total_seconds())
+
+
+def seconds_since_local_midnight(instant: dt.datetime, day: dt.date, tz: ZoneInfo = OSLO) -> int:
+    """What the solver works in: real seconds elapsed since the plan day's local midnight."""
+    if instant.tzinfo is None:
+        raise ValueError("instant must be timezone-aware")
+    return int((instant - local_midnight(day, tz)).total_seconds())
+
+
+def local_date_of(instant: dt.datetime, tz: ZoneInfo = OSLO) -> dt.date:
+    return instant.astimezone(tz).date()
+
+
+def local_clock(instant: dt.datetime, tz: ZoneInfo = OSLO) -> str:
+    """HH:MM in local time, as shown to coordinators and carers."""
+    return instant.astimezone(tz).strftime("%H:%M")

@@ -1,0 +1,68 @@
+"""Column types and validated field types shared by all domains."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any
+
+from fastapi import Path
+from pydantic import AfterValidator, Field
+from sqlalchemy import DateTime
+from sqlalchemy.types import TypeDecorator
+
+MAX_ID = 2_147_483_647
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Numeric id")]
+IdField = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean_text(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("teksten inneholder kontrolltegn som ikke kan lagres")
+    return value.strip()
+
+
+ShortText = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_clean_text)]
+LongText = Annotated[str, Field(max_length=2000), AfterValidator(_clean_text)]
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Stores instants as naive UTC (portable to SQLite) and hands back aware UTC datetimes."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware instant is required")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _sane_day(value: dt.date) -> dt.date:
+    if not dt.date(2000, 1, 1) <= value <= dt.date(2100, 12, 31):
+        raise ValueError("datoen må ligge mellom 2000 og 2100")
+    return value
+
+
+def _aware_instant(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None:
+        raise ValueError("tidspunktet må ha tidssone (f.eks. 2026-11-23T07:30:00+01:00)")
+    _sane_day(value.date())
+    return value.astimezone(dt.UTC)
+
+
+Day = Annotated[dt.date, AfterValidator(_sane_day)]
+Instant = Annotated[dt.datetime, AfterValidator(_aware_instant)]

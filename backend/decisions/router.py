@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request, Response
+
+from backend.audit.service import log_recipient_reads
+from backend.auth.deps import CoordinatorDep
+from backend.common.crud import get_or_404
+from backend.common.types import MAX_ID, Day, IdPath
+from backend.db import SessionDep
+from backend.decisions import service
+from backend.decisions.expansion import visits_for
+from backend.decisions.models import DecisionCreate, DecisionPublic, DecisionUpdate
+from backend.teams.models import Team
+
+router = APIRouter(tags=["vedtak"])
+
+
+@router.get("/decisions", response_model=list[DecisionPublic], summary="List vedtak")
+def list_decisions(
+    request: Request,
+    session: SessionDep,
+    principal: CoordinatorDep,
+    recipient_id: int | None = Query(None, ge=1, le=MAX_ID),
+) -> list[DecisionPublic]:
+    rows = service.list_decisions(session, principal=principal, recipient_id=recipient_id)
+    log_recipient_reads(
+        session,
+        principal=principal,
+        recipient_ids=[d.recipient_id for d in rows],
+        action="read decisions",
+        path=request.url.path,
+    )
+    session.commit()
+    return [service.to_public(session, d) for d in rows]
+
+
+@router.get("/decisions/{decision_id}", response_model=DecisionPublic, summary="One vedtak")
+def get_decision(
+    decision_id: IdPath, request: Request, session: SessionDep, principal: CoordinatorDep
+) -> DecisionPublic:
+    decision = service.decision_in_scope(session, principal=principal, decision_id=decision_id)
+    log_recipient_reads(
+        session,
+        principal=principal,
+        recipient_ids=[decision.recipient_id],
+        action="read decision",
+        path=request.url.path,
+    )
+    session.commit()
+    return service.to_public(session, decision)
+
+
+@router.post("/decisions", response_model=DecisionPublic, status_code=201, summary="Register a vedtak")
+def create_decision(data: DecisionCreate, session: SessionDep, principal: CoordinatorDep) -> DecisionPublic:
+    return service.to_public(session, service.create_decision(session, principal=principal, data=data))
+
+
+@router.patch(
+    "/decisions/{decision_id}", response_model=DecisionPublic, summary="Set a vedtak's stop date or reference"
+)
+def update_decision(
+    decision_id: IdPath, data: DecisionUpdate, session: SessionDep, principal: CoordinatorDep
+) -> DecisionPublic:
+    decision = service.update_decision(session, principal=principal, decision_id=decision_id, data=data)
+    return service.to_public(session, decision)
+
+
+@router.delete("/decisions/{decision_id}", status_code=204, summary="Delete a vedtak no plan uses")
+def delete_decision(decision_id: IdPath, session: SessionDep, principal: CoordinatorDep) -> Response:
+    service.delete_decision(session, principal=principal, decision_id=decision_id)
+    return Response(status_code=204)
+
+
+@router.get("/teams/{team_id}/visits", summary="The visits of a team on a date, expanded from vedtak")
+def team_visits(
+    team_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    principal: CoordinatorDep,
+    date: Day = Query(..., description="Local date (Europe/Oslo)"),
+) -> list[dict[str, object]]:
+    get_or_404(session, Team, team_id, "Team")
+    principal.require_team(team_id)
+    visits = visits_for(session, day=date, team_id=team_id)
+    log_recipient_reads(
+        session,
+        principal=principal,
+        recipient_ids=[v.recipient_id for v in visits],
+        action="read day visits",
+        path=request.url.path,
+    )
+    session.commit()
+    return [
+        {
+            "decision_visit_id": v.decision_visit_id,
+            "decision_id": v.decision_id,
+            "recipient_id": v.recipient_id,
+            "label": v.label,
+            "window_start": v.window_start,
+            "window_end": v.window_end,
+            "window_hard": v.window_hard,
+            "latest_start": v.latest_start,
+            "minutes": v.minutes,
+            "tasks": list(v.task_names),
+            "required_competences": sorted(v.required_competences),
+            "double_staffed": v.double_staffed,
+            "priority": v.priority,
+        }
+        for v in visits
+    ]

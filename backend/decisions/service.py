@@ -1,0 +1,174 @@
+"""Vedtak: stored as a decision, its visits (with tasks) and the links between them."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from backend.auth.service import Principal
+from backend.common.crud import get_or_404
+from backend.decisions.models import (
+    DecisionCreate,
+    DecisionLink,
+    DecisionLinkPublic,
+    DecisionPublic,
+    DecisionUpdate,
+    DecisionVisit,
+    DecisionVisitPublic,
+    ServiceDecision,
+)
+from backend.errors import Conflict, InvalidInput
+from backend.planning.models import Stop
+from backend.recipients.models import Recipient
+
+
+def decision_in_scope(session: Session, *, principal: Principal, decision_id: int) -> ServiceDecision:
+    decision = get_or_404(session, ServiceDecision, decision_id, "Vedtak")
+    recipient = get_or_404(session, Recipient, decision.recipient_id, "Bruker")
+    principal.require_team(recipient.team_id)
+    return decision
+
+
+def visits_of(session: Session, decision_id: int) -> list[DecisionVisit]:
+    return list(
+        session.exec(
+            select(DecisionVisit)
+            .where(DecisionVisit.decision_id == decision_id)
+            .order_by(col(DecisionVisit.id))
+        )
+    )
+
+
+def links_of(session: Session, decision_id: int) -> list[DecisionLink]:
+    return list(
+        session.exec(
+            select(DecisionLink).where(DecisionLink.decision_id == decision_id).order_by(col(DecisionLink.id))
+        )
+    )
+
+
+def to_public(session: Session, decision: ServiceDecision) -> DecisionPublic:
+    assert decision.id is not None
+    visits = visits_of(session, decision.id)
+    labels = {v.id: v.label for v in visits}
+    return DecisionPublic(
+        id=decision.id,
+        recipient_id=decision.recipient_id,
+        reference=decision.reference,
+        service_type=decision.service_type,
+        valid_from=decision.valid_from,
+        valid_to=decision.valid_to,
+        weekdays=list(decision.weekdays),
+        interval_weeks=decision.interval_weeks,
+        visits=[DecisionVisitPublic.model_validate({**v.model_dump(), "minutes": v.minutes}) for v in visits],
+        links=[
+            DecisionLinkPublic(
+                id=link.id or 0,
+                from_label=labels[link.from_visit_id],
+                to_label=labels[link.to_visit_id],
+                min_gap_minutes=link.min_gap_minutes,
+                max_gap_minutes=link.max_gap_minutes,
+            )
+            for link in links_of(session, decision.id)
+        ],
+    )
+
+
+def list_decisions(
+    session: Session, *, principal: Principal, recipient_id: int | None
+) -> list[ServiceDecision]:
+    query = (
+        select(ServiceDecision)
+        .join(Recipient, Recipient.id == ServiceDecision.recipient_id)  # type: ignore[arg-type]
+        .where(Recipient.team_id.in_(principal.team_ids))  # type: ignore[attr-defined]
+        .order_by(col(ServiceDecision.id))
+    )
+    if recipient_id is not None:
+        query = query.where(ServiceDecision.recipient_id == recipient_id)
+    return list(session.exec(query))
+
+
+def create_decision(
+    session: Session, *, principal: Principal, data: DecisionCreate, commit: bool = True
+) -> ServiceDecision:
+    recipient = session.get(Recipient, data.recipient_id)
+    if recipient is None:
+        raise InvalidInput(f"Bruker {data.recipient_id} finnes ikke.", field="recipient_id")
+    principal.require_team(recipient.team_id)
+    if (
+        data.reference
+        and session.exec(select(ServiceDecision).where(ServiceDecision.reference == data.reference)).first()
+    ):
+        raise Conflict(f"Vedtaksnummer «{data.reference}» finnes allerede.", field="reference")
+    decision = ServiceDecision(
+        recipient_id=data.recipient_id,
+        reference=data.reference,
+        service_type=data.service_type,
+        valid_from=data.valid_from,
+        valid_to=data.valid_to,
+        weekdays=sorted(data.weekdays),
+        interval_weeks=data.interval_weeks,
+    )
+    session.add(decision)
+    session.flush()
+    assert decision.id is not None
+    by_label: dict[str, DecisionVisit] = {}
+    for visit in data.visits:
+        row = DecisionVisit(
+            decision_id=decision.id,
+            **visit.model_dump(exclude={"tasks"}),
+            tasks=[t.model_dump() for t in visit.tasks],
+        )
+        session.add(row)
+        by_label[visit.label] = row
+    session.flush()
+    for link in data.links:
+        from_id, to_id = by_label[link.from_label].id, by_label[link.to_label].id
+        assert from_id is not None and to_id is not None
+        session.add(
+            DecisionLink(
+                decision_id=decision.id,
+                from_visit_id=from_id,
+                to_visit_id=to_id,
+                min_gap_minutes=link.min_gap_minutes,
+                max_gap_minutes=link.max_gap_minutes,
+            )
+        )
+    if commit:
+        session.commit()
+        session.refresh(decision)
+    return decision
+
+
+def update_decision(
+    session: Session, *, principal: Principal, decision_id: int, data: DecisionUpdate
+) -> ServiceDecision:
+    decision = decision_in_scope(session, principal=principal, decision_id=decision_id)
+    changes = data.model_dump(exclude_unset=True)
+    if (
+        "valid_to" in changes
+        and changes["valid_to"] is not None
+        and changes["valid_to"] < decision.valid_from
+    ):
+        raise InvalidInput("Stoppdato kan ikke være før vedtakets startdato.", field="valid_to")
+    if changes.get("reference"):
+        other = session.exec(
+            select(ServiceDecision).where(ServiceDecision.reference == changes["reference"])
+        ).first()
+        if other is not None and other.id != decision_id:
+            raise Conflict(f"Vedtaksnummer «{changes['reference']}» finnes allerede.", field="reference")
+    for key, value in changes.items():
+        setattr(decision, key, value)
+    session.add(decision)
+    session.commit()
+    session.refresh(decision)
+    return decision
+
+
+def delete_decision(session: Session, *, principal: Principal, decision_id: int) -> None:
+    """A vedtak that plans already use is ended with a stop date instead, so history stays whole."""
+    decision = decision_in_scope(session, principal=principal, decision_id=decision_id)
+    visit_ids = [v.id for v in visits_of(session, decision_id)]
+    if session.exec(select(Stop.id).where(col(Stop.decision_visit_id).in_(visit_ids))).first() is not None:
+        raise Conflict("Vedtaket er brukt i kjørelister. Sett en stoppdato i stedet for å slette det.")
+    session.delete(decision)
+    session.commit()

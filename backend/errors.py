@@ -1,0 +1,91 @@
+"""Domain errors and the one place that maps them to HTTP answers a coordinator understands."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, IntegrityError
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """Base of all errors whose message is meant for the person using the product."""
+
+    status_code = 400
+
+    def __init__(
+        self, message: str, *, field: str | None = None, errors: list[dict[str, object]] | None = None
+    ):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.errors = errors or []
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Forbidden(DomainError):
+    status_code = 403
+
+
+class NotAuthenticated(DomainError):
+    status_code = 401
+
+
+class Conflict(DomainError):
+    status_code = 409
+
+
+class InvalidInput(DomainError):
+    status_code = 422
+
+
+def _body(exc: DomainError) -> dict[str, object]:
+    body: dict[str, object] = {"detail": exc.message}
+    if exc.field:
+        body["field"] = exc.field
+    if exc.errors:
+        body["errors"] = exc.errors
+    return body
+
+
+def _readable_location(loc: tuple[object, ...] | list[object]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
+    return ".".join(parts) or "forespørselen"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Bad input is a 4xx with a message naming the field; never a 500."""
+
+    @app.exception_handler(DomainError)
+    async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthenticated) else None
+        return JSONResponse(_body(exc), status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": _readable_location(e.get("loc", ())), "message": str(e.get("msg", "ugyldig verdi"))}
+            for e in exc.errors()
+        ]
+        summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        return JSONResponse({"detail": f"Ugyldige data – {summary}", "errors": errors}, status_code=422)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_request: Request, exc: IntegrityError) -> JSONResponse:
+        log.info("integrity error: %s", exc.orig)
+        return JSONResponse(
+            {"detail": "Endringen bryter med data som allerede finnes (duplikat eller ukjent referanse)."},
+            status_code=409,
+        )
+
+    @app.exception_handler(DataError)
+    async def _data(_request: Request, exc: DataError) -> JSONResponse:
+        log.info("data error: %s", exc.orig)
+        return JSONResponse({"detail": "En verdi har feil format eller er for stor."}, status_code=422)

@@ -1,0 +1,27 @@
+"""Alembic migrations, run programmatically so `hjemmerute init-db` works from any directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from backend.db import normalise_url
+from backend.settings import Settings
+
+MIGRATIONS_DIR = Path(__file__).parent
+
+
+def alembic_config(settings: Settings) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", normalise_url(settings.database_url).replace("%", "%%"))
+    return config
+
+
+def upgrade_to_head(settings: Settings) -> None:
+    """Create or upgrade the schema to the newest revision."""
+    if settings.database_url.startswith("sqlite:///"):
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(settings), "head")

@@ -1,0 +1,35 @@
+"""Imports every table so SQLModel.metadata is complete (Alembic and create_all rely on it)."""
+
+from backend.audit.models import AccessLog
+from backend.auth.models import ApiToken, CoordinatorTeam, User
+from backend.carers.models import Carer
+from backend.decisions.models import DecisionLink, DecisionVisit, ServiceDecision
+from backend.jobs.models import JobRecord
+from backend.municipality.models import MunicipalitySettings
+from backend.planning.models import Plan, Route, Stop
+from backend.recipients.models import NextOfKin, Recipient
+from backend.rota.models import Absence, RotaEntry
+from backend.teams.models import Team
+from backend.visits.models import VisitEvent
+
+__all__ = [
+    "Absence",
+    "AccessLog",
+    "ApiToken",
+    "Carer",
+    "CoordinatorTeam",
+    "DecisionLink",
+    "DecisionVisit",
+    "JobRecord",
+    "MunicipalitySettings",
+    "NextOfKin",
+    "Plan",
+    "Recipient",
+    "RotaEntry",
+    "Route",
+    "ServiceDecision",
+    "Stop",
+    "Team",
+    "User",
+    "VisitEvent",
+]

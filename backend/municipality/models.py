@@ -1,0 +1,36 @@
+"""Municipality-wide settings (kommuneinnstillinger), edited by the admin."""
+
+from __future__ import annotations
+
+from pydantic import field_validator
+from sqlmodel import Field, SQLModel
+
+from backend.common.phone import normalise_any
+from backend.common.types import ShortText
+
+
+class MunicipalitySettingsBase(SQLModel):
+    name: ShortText = Field(max_length=200)
+    notice_phone: str | None = Field(default=None, max_length=20, description="nummer i varsel-SMS")
+    allow_cross_team_nurses: bool = Field(
+        default=True, description="sykepleier fra annet team kan ta besøk som krever sykepleier"
+    )
+    early_tolerance_minutes: int = Field(default=0, ge=0, le=120)
+
+
+class MunicipalitySettings(MunicipalitySettingsBase, table=True):
+    """One row (id 1) per installation."""
+
+    __tablename__ = "municipality_settings"
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class MunicipalitySettingsUpdate(MunicipalitySettingsBase):
+    @field_validator("notice_phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        return None if value in (None, "") else normalise_any(value)
+
+
+class MunicipalitySettingsPublic(MunicipalitySettingsBase):
+    pass

@@ -1,0 +1,138 @@
+"""Plans (kjørelister): a plan holds one route per carer, each an ordered list of stops."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, model_validator
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from backend.common.enums import PlanStatus, ShiftKind
+from backend.common.types import Day, IdField, UTCDateTime, utcnow
+
+
+class Plan(SQLModel, table=True):
+    """One team's kjørelister for a date and shift; carers see only published plans."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    date: dt.date = Field(index=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    shift_kind: ShiftKind
+    status: PlanStatus = Field(default=PlanStatus.draft, index=True)
+    source: str = Field(default="manual", max_length=20, description="manual | solver")
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    published_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    objective: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    stats: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Route(SQLModel, table=True):
+    """Kjøreliste: one carer's ordered visits in a plan."""
+
+    __table_args__ = (UniqueConstraint("plan_id", "carer_id", name="uq_route_plan_carer"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True, ondelete="CASCADE")
+    carer_id: int = Field(foreign_key="carer.id", index=True)
+
+
+class Stop(SQLModel, table=True):
+    """One planned visit on a route, with the agreed window and the planned times (UTC)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    route_id: int = Field(foreign_key="route.id", index=True, ondelete="CASCADE")
+    seq: int = Field(ge=0)
+    recipient_id: int = Field(foreign_key="recipient.id", index=True)
+    decision_visit_id: int | None = Field(default=None, foreign_key="decision_visit.id", ondelete="SET NULL")
+    window_start: dt.datetime = Field(sa_type=UTCDateTime)
+    window_end: dt.datetime = Field(sa_type=UTCDateTime)
+    planned_arrival: dt.datetime = Field(sa_type=UTCDateTime)
+    planned_start: dt.datetime = Field(sa_type=UTCDateTime)
+    planned_end: dt.datetime = Field(sa_type=UTCDateTime)
+
+
+# ---- API shapes -------------------------------------------------------------------------------
+
+
+class StopIn(BaseModel):
+    """A visit placed by hand: which vedtak visit, and when the carer starts it (local time)."""
+
+    decision_visit_id: IdField
+    planned_start: dt.time
+
+
+class RouteIn(BaseModel):
+    carer_id: IdField
+    stops: list[StopIn] = Field(default_factory=list, max_length=60)
+
+
+class ManualPlanCreate(BaseModel):
+    """A kjøreliste laid by hand, as coordinators do today; the solver adds its own plans later."""
+
+    date: Day
+    team_id: IdField
+    shift_kind: ShiftKind
+    routes: list[RouteIn] = Field(min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _unique(self) -> ManualPlanCreate:
+        carers = [r.carer_id for r in self.routes]
+        if len(set(carers)) != len(carers):
+            raise ValueError("en pleier kan bare ha én kjøreliste i samme plan")
+        return self
+
+
+class StopPublic(BaseModel):
+    id: int
+    seq: int
+    recipient_id: int
+    decision_visit_id: int | None
+    window_start: dt.datetime
+    window_end: dt.datetime
+    planned_arrival: dt.datetime
+    planned_start: dt.datetime
+    planned_end: dt.datetime
+
+
+class RoutePublic(BaseModel):
+    id: int
+    carer_id: int
+    stops: list[StopPublic]
+
+
+class PlanPublic(BaseModel):
+    id: int
+    date: dt.date
+    team_id: int
+    shift_kind: ShiftKind
+    status: PlanStatus
+    source: str
+    created_at: dt.datetime
+    published_at: dt.datetime | None
+    objective: dict[str, object]
+    stats: dict[str, object]
+    routes: list[RoutePublic]
+
+
+class CarerStopView(StopPublic):
+    """What a carer sees of a stop: address and access notes, never diagnoses."""
+
+    recipient_name: str
+    address: str
+    lat: float
+    lon: float
+    access_notes: str
+    tasks: list[str]
+    minutes: int
+    double_staffed: bool
+    status: str
+
+
+class CarerRouteView(BaseModel):
+    plan_id: int
+    route_id: int
+    date: dt.date
+    shift_kind: ShiftKind
+    published_at: dt.datetime | None
+    stops: list[CarerStopView]

@@ -1,0 +1,253 @@
+"""Plans: stored drafts, publishing, and what a carer may see of them.
+
+The solver-driven planning service arrives with the routing engine; the foundation stores plans and lets
+a coordinator lay a kjøreliste by hand (as is done today), validated against vedtak and rota.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session, col, select
+
+from backend.auth.service import Principal
+from backend.common.crud import get_or_404
+from backend.common.enums import PlanStatus, VisitEventKind
+from backend.common.localtime import local_instant
+from backend.common.types import utcnow
+from backend.decisions.expansion import DayVisit, visits_for
+from backend.decisions.models import DecisionVisit
+from backend.errors import Conflict, Forbidden, InvalidInput
+from backend.planning.models import (
+    CarerRouteView,
+    CarerStopView,
+    ManualPlanCreate,
+    Plan,
+    PlanPublic,
+    Route,
+    RoutePublic,
+    Stop,
+    StopPublic,
+)
+from backend.recipients.models import Recipient
+from backend.rota.models import RotaEntry
+from backend.teams.models import Team
+from backend.visits.models import VisitEvent
+
+
+def plan_in_scope(session: Session, *, principal: Principal, plan_id: int) -> Plan:
+    plan = get_or_404(session, Plan, plan_id, "Plan")
+    principal.require_team(plan.team_id)
+    return plan
+
+
+def routes_of(session: Session, plan_id: int) -> list[tuple[Route, list[Stop]]]:
+    routes = list(session.exec(select(Route).where(Route.plan_id == plan_id).order_by(col(Route.id))))
+    route_ids = [r.id for r in routes]
+    stops = list(session.exec(select(Stop).where(col(Stop.route_id).in_(route_ids)).order_by(col(Stop.seq))))
+    return [(r, [s for s in stops if s.route_id == r.id]) for r in routes]
+
+
+def to_public(session: Session, plan: Plan) -> PlanPublic:
+    assert plan.id is not None
+    return PlanPublic(
+        **plan.model_dump(exclude={"created_by"}),
+        routes=[
+            RoutePublic(
+                id=r.id or 0, carer_id=r.carer_id, stops=[StopPublic.model_validate(s) for s in stops]
+            )
+            for r, stops in routes_of(session, plan.id)
+        ],
+    )
+
+
+def recipients_in_plan(session: Session, plan_id: int) -> list[int]:
+    return [s.recipient_id for _, stops in routes_of(session, plan_id) for s in stops]
+
+
+def create_manual_plan(session: Session, *, principal: Principal, data: ManualPlanCreate) -> Plan:
+    """Store a hand-laid draft after checking every stop against the day's vedtak and the rota."""
+    get_or_404(session, Team, data.team_id, "Team")
+    principal.require_team(data.team_id)
+    day_visits: dict[int, DayVisit] = {
+        v.decision_visit_id: v for v in visits_for(session, day=data.date, team_id=data.team_id)
+    }
+    seen: dict[int, int] = {}
+    plan = Plan(
+        date=data.date,
+        team_id=data.team_id,
+        shift_kind=data.shift_kind,
+        source="manual",
+        created_by=principal.user_id,
+    )
+    session.add(plan)
+    session.flush()
+    assert plan.id is not None
+    for r_index, route_in in enumerate(data.routes):
+        shift = session.exec(
+            select(RotaEntry).where(
+                RotaEntry.carer_id == route_in.carer_id,
+                RotaEntry.date == data.date,
+                RotaEntry.shift_kind == data.shift_kind,
+            )
+        ).first()
+        if shift is None:
+            raise InvalidInput(
+                f"Pleier {route_in.carer_id} har ingen {data.shift_kind.value}-vakt {data.date.isoformat()}.",
+                field=f"routes.{r_index}.carer_id",
+            )
+        route = Route(plan_id=plan.id, carer_id=route_in.carer_id)
+        session.add(route)
+        session.flush()
+        assert route.id is not None
+        for s_index, stop_in in enumerate(route_in.stops):
+            where = f"routes.{r_index}.stops.{s_index}"
+            visit = day_visits.get(stop_in.decision_visit_id)
+            if visit is None:
+                raise InvalidInput(
+                    f"Besøk {stop_in.decision_visit_id} hører ikke til teamets vedtak denne dagen.",
+                    field=where,
+                )
+            copies = seen.get(visit.decision_visit_id, 0) + 1
+            if copies > (2 if visit.double_staffed else 1):
+                raise InvalidInput(
+                    f"Besøk {visit.decision_visit_id} er lagt inn for mange ganger.", field=where
+                )
+            seen[visit.decision_visit_id] = copies
+            start = local_instant(data.date, stop_in.planned_start)
+            end = start + dt.timedelta(minutes=visit.minutes)
+            if start < shift.start or end > shift.end:
+                raise InvalidInput(
+                    f"Besøk {visit.decision_visit_id} ligger utenfor pleierens vakt.", field=where
+                )
+            session.add(
+                Stop(
+                    route_id=route.id,
+                    seq=s_index,
+                    recipient_id=visit.recipient_id,
+                    decision_visit_id=visit.decision_visit_id,
+                    window_start=visit.window_start,
+                    window_end=visit.window_end,
+                    planned_arrival=start,
+                    planned_start=start,
+                    planned_end=end,
+                )
+            )
+    late = sum(
+        1
+        for _, stops in routes_of(session, plan.id)
+        for stop in stops
+        if stop.planned_start > stop.window_end
+    )
+    plan.stats = {"visits_planned": sum(seen.values()), "visits_of_day": len(day_visits), "late": late}
+    session.add(plan)
+    session.commit()
+    session.refresh(plan)
+    return plan
+
+
+def publish_plan(session: Session, *, principal: Principal, plan_id: int) -> Plan:
+    """Publish a draft; the plan it replaces (same team, date, shift) becomes superseded."""
+    plan = plan_in_scope(session, principal=principal, plan_id=plan_id)
+    if plan.status != PlanStatus.draft:
+        raise Conflict("Bare utkast kan publiseres.")
+    for older in session.exec(
+        select(Plan).where(
+            Plan.team_id == plan.team_id,
+            Plan.date == plan.date,
+            Plan.shift_kind == plan.shift_kind,
+            Plan.status == PlanStatus.published,
+        )
+    ):
+        older.status = PlanStatus.superseded
+        session.add(older)
+    plan.status = PlanStatus.published
+    plan.published_at = utcnow()
+    session.add(plan)
+    session.commit()
+    session.refresh(plan)
+    return plan
+
+
+def delete_draft(session: Session, *, principal: Principal, plan_id: int) -> None:
+    plan = plan_in_scope(session, principal=principal, plan_id=plan_id)
+    if plan.status != PlanStatus.draft:
+        raise Conflict("Publiserte planer kan ikke slettes; lag en ny og publiser den.")
+    session.delete(plan)
+    session.commit()
+
+
+def list_plans(session: Session, *, principal: Principal, day: dt.date, team_id: int | None) -> list[Plan]:
+    query = (
+        select(Plan).where(Plan.date == day, col(Plan.team_id).in_(principal.team_ids)).order_by(col(Plan.id))
+    )
+    if team_id is not None:
+        query = query.where(Plan.team_id == team_id)
+    return list(session.exec(query))
+
+
+def stop_status(events: list[VisitEvent]) -> str:
+    kinds = {e.kind for e in events}
+    if VisitEventKind.cancel in kinds:
+        return "cancelled"
+    if VisitEventKind.check_out in kinds:
+        return "done"
+    if VisitEventKind.check_in in kinds:
+        return "in_progress"
+    return "planned"
+
+
+def carer_routes(session: Session, *, principal: Principal, day: dt.date) -> list[CarerRouteView]:
+    """The carer's own routes in published plans of the date; nothing else is reachable."""
+    if principal.carer_id is None:
+        raise Forbidden("Innloggingen er ikke knyttet til en pleier.")
+    pairs = session.exec(
+        select(Route, Plan)
+        .join(Plan, Plan.id == Route.plan_id)  # type: ignore[arg-type]
+        .where(Route.carer_id == principal.carer_id, Plan.date == day, Plan.status == PlanStatus.published)
+        .order_by(col(Plan.id))
+    ).all()
+    views = []
+    for route, plan in pairs:
+        stops = list(session.exec(select(Stop).where(Stop.route_id == route.id).order_by(col(Stop.seq))))
+        views.append(
+            CarerRouteView(
+                plan_id=plan.id or 0,
+                route_id=route.id or 0,
+                date=plan.date,
+                shift_kind=plan.shift_kind,
+                published_at=plan.published_at,
+                stops=[_carer_stop(session, stop) for stop in stops],
+            )
+        )
+    return views
+
+
+def _carer_stop(session: Session, stop: Stop) -> CarerStopView:
+    recipient = get_or_404(session, Recipient, stop.recipient_id, "Bruker")
+    visit = session.get(DecisionVisit, stop.decision_visit_id) if stop.decision_visit_id else None
+    events = list(session.exec(select(VisitEvent).where(VisitEvent.stop_id == stop.id)))
+    return CarerStopView(
+        **StopPublic.model_validate(stop).model_dump(),
+        recipient_name=recipient.name,
+        address=recipient.address,
+        lat=recipient.lat,
+        lon=recipient.lon,
+        access_notes=recipient.access_notes,
+        tasks=[str(t["name"]) for t in visit.tasks] if visit else [],
+        minutes=visit.minutes
+        if visit
+        else int((stop.planned_end - stop.planned_start).total_seconds() // 60),
+        double_staffed=visit.double_staffed if visit else False,
+        status=stop_status(events),
+    )
+
+
+def stop_on_own_published_route(session: Session, *, principal: Principal, stop_id: int) -> Stop:
+    """A carer may only report on stops of their own published routes."""
+    stop = get_or_404(session, Stop, stop_id, "Besøk")
+    route = get_or_404(session, Route, stop.route_id, "Kjøreliste")
+    plan = get_or_404(session, Plan, route.plan_id, "Plan")
+    if route.carer_id != principal.carer_id or plan.status != PlanStatus.published:
+        raise Forbidden("Besøket står ikke på din publiserte kjøreliste.")
+    return stop

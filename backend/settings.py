@@ -1,0 +1,46 @@
+"""Runtime configuration, read from the environment (prefix HJEMMERUTE_ or plain DATABASE_URL)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("data")
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; defaults give the embedded demo (SQLite, in-process jobs)."""
+
+    model_config = SettingsConfigDict(env_prefix="HJEMMERUTE_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_DATA_DIR / 'hjemmerute.db'}",
+        validation_alias=AliasChoices("DATABASE_URL", "HJEMMERUTE_DATABASE_URL"),
+    )
+    job_backend: Literal["auto", "inprocess", "procrastinate"] = "auto"
+    token_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
+    cookie_secure: bool = False
+    timezone: str = "Europe/Oslo"
+    municipality_name: str = "Demo kommune"
+    log_sql: bool = False
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith(("postgresql", "postgres"))
+
+    @property
+    def effective_job_backend(self) -> Literal["inprocess", "procrastinate"]:
+        """Procrastinate needs PostgreSQL; the embedded SQLite default runs jobs in-process."""
+        if self.job_backend == "auto":
+            return "procrastinate" if self.is_postgres else "inprocess"
+        return self.job_backend
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings; tests build their own Settings and pass them to create_app."""
+    return Settings()

@@ -1,0 +1,87 @@
+"""Server-rendered pages in Norwegian: login and the start page for each role."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlmodel import col, select
+
+from backend.auth.deps import SESSION_COOKIE, current_principal
+from backend.auth.service import Principal, authenticate, issue_token, revoke_token
+from backend.common.enums import NORWEGIAN_LABELS, Role
+from backend.db import SessionDep
+from backend.errors import NotAuthenticated
+from backend.teams.models import Team
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+router = APIRouter(include_in_schema=False)
+
+
+def _principal_or_none(request: Request, session: SessionDep) -> Principal | None:
+    try:
+        return current_principal(request, session)
+    except NotAuthenticated:
+        return None
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request) -> Response:
+    return TEMPLATES.TemplateResponse(request, "login.html", {"error": None})
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login_submit(
+    request: Request,
+    session: SessionDep,
+    username: Annotated[str, Form(max_length=100)] = "",
+    password: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    try:
+        user = authenticate(session, username=username, password=password)
+    except NotAuthenticated as exc:
+        return TEMPLATES.TemplateResponse(request, "login.html", {"error": exc.message}, status_code=401)
+    settings = request.app.state.settings
+    token, _ = issue_token(session, user=user, ttl_hours=settings.token_ttl_hours)
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=settings.cookie_secure,
+        max_age=settings.token_ttl_hours * 3600,
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, session: SessionDep) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        revoke_token(session, token=token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, session: SessionDep) -> Response:
+    principal = _principal_or_none(request, session)
+    if principal is None:
+        return RedirectResponse("/login", status_code=303)
+    teams = list(session.exec(select(Team).order_by(col(Team.name))))
+    if principal.role == Role.coordinator:
+        teams = [t for t in teams if t.id in principal.team_ids]
+    return TEMPLATES.TemplateResponse(
+        request,
+        "home.html",
+        {
+            "principal": principal,
+            "role_label": NORWEGIAN_LABELS.get(principal.role.value, principal.role.value),
+            "teams": teams if principal.role != Role.carer else [],
+        },
+    )
