@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -84,6 +84,8 @@ class ManualPlanCreate(BaseModel):
 
 
 class StopPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     seq: int
     recipient_id: int

@@ -1,0 +1,350 @@
+"""Every /api/v1 endpoint called as every role: allowed roles get 2xx, the others 403 (401 anonymous).
+
+The table must name every endpoint the app has, so a new endpoint cannot slip in unreviewed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.backend.world import DAY, PASSWORD, World, auth
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+ALL = {"admin", "coordinator", "carer", "manager"}
+ROLES = [*sorted(ALL), "anonymous"]
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    template: str
+    allowed: frozenset[str]
+    build: Callable[[World], dict[str, Any]]
+    public: bool = False
+
+    def path(self, w: World) -> str:
+        return self.template.format(**self.build(w).get("path", {}))
+
+
+def _files(*names: tuple[str, str]) -> dict[str, Any]:
+    return {"files": {field: (name, (DATA / name).read_bytes(), "text/csv") for field, name in names}}
+
+
+def c(
+    method: str,
+    template: str,
+    allowed: set[str],
+    build: Callable[[World], dict[str, Any]] | None = None,
+    public: bool = False,
+) -> Call:
+    return Call(method, template, frozenset(allowed), build or (lambda w: {}), public)
+
+
+CALLS: list[Call] = [
+    c(
+        "POST",
+        "/api/v1/auth/token",
+        ALL | {"anonymous"},
+        lambda w: {"data": {"username": "koord", "password": PASSWORD}},
+        public=True,
+    ),
+    c("GET", "/api/v1/auth/me", ALL),
+    c("GET", "/api/v1/users", {"admin"}),
+    c(
+        "POST",
+        "/api/v1/users",
+        {"admin"},
+        lambda w: {
+            "json": {
+                "username": "ny.leder",
+                "full_name": "Ny Leder",
+                "password": "langt-passord",
+                "role": "manager",
+            }
+        },
+    ),
+    c(
+        "PATCH",
+        "/api/v1/users/{user_id}",
+        {"admin"},
+        lambda w: {"path": {"user_id": 1}, "json": {"full_name": "Admin 2"}},
+    ),
+    c("GET", "/api/v1/settings", {"admin"}),
+    c(
+        "PUT",
+        "/api/v1/settings",
+        {"admin"},
+        lambda w: {
+            "json": {
+                "name": "Lier kommune",
+                "notice_phone": "32 22 00 00",
+                "allow_cross_team_nurses": True,
+                "early_tolerance_minutes": 5,
+            }
+        },
+    ),
+    c("GET", "/api/v1/access-log", {"admin"}),
+    c("GET", "/api/v1/teams", {"admin", "coordinator", "manager"}),
+    c(
+        "POST",
+        "/api/v1/teams",
+        {"admin"},
+        lambda w: {
+            "json": {"name": "Team rød", "base_address": "Base R", "base_lat": 60.1, "base_lon": 24.9}
+        },
+    ),
+    c(
+        "PATCH",
+        "/api/v1/teams/{team_id}",
+        {"admin", "coordinator"},
+        lambda w: {"path": {"team_id": w.team_a}, "json": {"base_address": "Ny base"}},
+    ),
+    c("GET", "/api/v1/carers/competences", {"admin", "coordinator"}),
+    c("GET", "/api/v1/carers", {"admin", "coordinator"}),
+    c("GET", "/api/v1/carers/{carer_id}", {"coordinator"}, lambda w: {"path": {"carer_id": w.carer_a}}),
+    c(
+        "POST",
+        "/api/v1/carers",
+        {"coordinator"},
+        lambda w: {"json": {"name": "Ny Pleier", "team_id": w.team_a, "competences": ["assistent"]}},
+    ),
+    c(
+        "PATCH",
+        "/api/v1/carers/{carer_id}",
+        {"coordinator"},
+        lambda w: {"path": {"carer_id": w.carer_a}, "json": {"employment_pct": 80}},
+    ),
+    c("GET", "/api/v1/recipients", {"coordinator"}),
+    c(
+        "GET",
+        "/api/v1/recipients/{recipient_id}",
+        {"coordinator"},
+        lambda w: {"path": {"recipient_id": w.recipient_a}},
+    ),
+    c(
+        "POST",
+        "/api/v1/recipients",
+        {"coordinator"},
+        lambda w: {
+            "json": {
+                "name": "Ny Bruker",
+                "address": "Gate 1",
+                "lat": 60.17,
+                "lon": 24.94,
+                "team_id": w.team_a,
+            }
+        },
+    ),
+    c(
+        "PATCH",
+        "/api/v1/recipients/{recipient_id}",
+        {"coordinator"},
+        lambda w: {"path": {"recipient_id": w.recipient_a}, "json": {"access_notes": "Ring på"}},
+    ),
+    c(
+        "POST",
+        "/api/v1/recipients/{recipient_id}/next-of-kin",
+        {"coordinator"},
+        lambda w: {"path": {"recipient_id": w.recipient_a}, "json": {"name": "Sønn", "phone": "98765432"}},
+    ),
+    c(
+        "DELETE",
+        "/api/v1/recipients/{recipient_id}/next-of-kin/{kin_id}",
+        {"coordinator"},
+        lambda w: {"path": {"recipient_id": w.recipient_a, "kin_id": w.kin_a}},
+    ),
+    c("GET", "/api/v1/decisions", {"coordinator"}),
+    c(
+        "GET",
+        "/api/v1/decisions/{decision_id}",
+        {"coordinator"},
+        lambda w: {"path": {"decision_id": w.decision_a}},
+    ),
+    c(
+        "POST",
+        "/api/v1/decisions",
+        {"coordinator"},
+        lambda w: {
+            "json": {
+                "recipient_id": w.recipient_a,
+                "valid_from": "2026-11-01",
+                "weekdays": [1],
+                "visits": [
+                    {
+                        "label": "dusj",
+                        "window_start": "10:00",
+                        "window_end": "12:00",
+                        "tasks": [{"name": "dusj", "minutes": 40}],
+                    }
+                ],
+            }
+        },
+    ),
+    c(
+        "PATCH",
+        "/api/v1/decisions/{decision_id}",
+        {"coordinator"},
+        lambda w: {"path": {"decision_id": w.decision_a}, "json": {"valid_to": "2027-12-31"}},
+    ),
+    c(
+        "GET",
+        "/api/v1/teams/{team_id}/visits",
+        {"coordinator"},
+        lambda w: {"path": {"team_id": w.team_a}, "params": {"date": DAY.isoformat()}},
+    ),
+    c("GET", "/api/v1/rota", {"coordinator"}, lambda w: {"params": {"date": DAY.isoformat()}}),
+    c(
+        "POST",
+        "/api/v1/rota",
+        {"coordinator"},
+        lambda w: {
+            "json": {
+                "carer_id": w.carer_a,
+                "date": "2026-11-30",
+                "shift_kind": "day",
+                "start": "07:30",
+                "end": "15:00",
+            }
+        },
+    ),
+    c(
+        "GET",
+        "/api/v1/absences",
+        {"coordinator"},
+        lambda w: {"params": {"from": "2026-11-01", "to": "2026-11-30"}},
+    ),
+    c(
+        "POST",
+        "/api/v1/absences",
+        {"coordinator"},
+        lambda w: {
+            "json": {
+                "carer_id": w.carer_a,
+                "start": "2026-11-27T07:30:00+01:00",
+                "end": "2026-11-28T07:30:00+01:00",
+                "reason": "sick_leave",
+            }
+        },
+    ),
+    c("GET", "/api/v1/plans", {"coordinator"}, lambda w: {"params": {"date": DAY.isoformat()}}),
+    c("GET", "/api/v1/plans/{plan_id}", {"coordinator"}, lambda w: {"path": {"plan_id": w.published_plan}}),
+    c(
+        "POST",
+        "/api/v1/plans",
+        {"coordinator"},
+        lambda w: {
+            "json": {
+                "date": DAY.isoformat(),
+                "team_id": w.team_a,
+                "shift_kind": "day",
+                "routes": [{"carer_id": w.carer_a, "stops": []}],
+            }
+        },
+    ),
+    c(
+        "POST",
+        "/api/v1/plans/{plan_id}/publish",
+        {"coordinator"},
+        lambda w: {"path": {"plan_id": w.draft_plan_a}},
+    ),
+    c("GET", "/api/v1/my/routes", {"carer"}, lambda w: {"params": {"date": DAY.isoformat()}}),
+    c(
+        "POST",
+        "/api/v1/visit-events",
+        {"carer"},
+        lambda w: {
+            "json": {
+                "event_uuid": str(uuid.uuid4()),
+                "stop_id": w.published_stop,
+                "kind": "check_in",
+                "device_time": "2026-11-23T08:12:00+01:00",
+            }
+        },
+    ),
+    c(
+        "POST",
+        "/api/v1/import/recipients",
+        {"coordinator"},
+        lambda w: _files(("recipients", "brukere.csv"), ("decisions", "vedtak.csv")),
+    ),
+    c("POST", "/api/v1/import/rota", {"coordinator"}, lambda w: _files(("rota", "turnus.csv"))),
+    c(
+        "POST",
+        "/api/v1/jobs/prepare-day",
+        {"coordinator"},
+        lambda w: {"json": {"date": DAY.isoformat(), "team_id": w.team_a}},
+    ),
+    c("GET", "/api/v1/jobs/{job_id}", {"coordinator"}, lambda w: {"path": {"job_id": w.job_a}}),
+    c("GET", "/api/v1/stats/teams", {"manager", "coordinator"}, lambda w: {"params": {"week": "2026-W48"}}),
+    # Destructive calls last, so earlier calls still find what they need.
+    c("DELETE", "/api/v1/plans/{plan_id}", {"coordinator"}, lambda w: {"path": {"plan_id": w.draft_plan_a2}}),
+    c(
+        "DELETE",
+        "/api/v1/decisions/{decision_id}",
+        {"coordinator"},
+        lambda w: {"path": {"decision_id": w.decision_unused}},
+    ),
+    c("DELETE", "/api/v1/rota/{entry_id}", {"coordinator"}, lambda w: {"path": {"entry_id": w.rota_spare}}),
+    c(
+        "DELETE",
+        "/api/v1/absences/{absence_id}",
+        {"coordinator"},
+        lambda w: {"path": {"absence_id": w.absence_a}},
+    ),
+    c("DELETE", "/api/v1/carers/{carer_id}", {"coordinator"}, lambda w: {"path": {"carer_id": w.carer_a2}}),
+    c(
+        "DELETE",
+        "/api/v1/recipients/{recipient_id}",
+        {"coordinator"},
+        lambda w: {"path": {"recipient_id": w.recipient_a}},
+    ),
+    c("DELETE", "/api/v1/teams/{team_id}", {"admin"}, lambda w: {"path": {"team_id": w.empty_team}}),
+    c("POST", "/api/v1/auth/logout", ALL),
+]
+
+
+def test_the_matrix_names_every_endpoint(client: TestClient) -> None:
+    """A new endpoint must be added to the matrix with its allowed roles."""
+    schema = client.get("/openapi.json").json()
+    routes = {
+        (method.upper(), path)
+        for path, operations in schema["paths"].items()
+        if path.startswith("/api/v1")
+        for method in operations
+    }
+    assert len(routes) > 40
+    listed = {(call.method, call.template) for call in CALLS}
+    assert routes - listed == set(), "endpoints missing from the authorisation matrix"
+    assert listed - routes == set(), "matrix names endpoints the app does not have"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_exactly_what_it_may(client: TestClient, world: World, role: str) -> None:
+    outcomes = []
+    for call in CALLS:
+        spec = call.build(world)
+        response = client.request(
+            call.method,
+            call.path(world),
+            headers=auth(world, role),
+            params=spec.get("params"),
+            json=spec.get("json"),
+            data=spec.get("data"),
+            files=spec.get("files"),
+        )
+        if role in call.allowed:
+            ok = 200 <= response.status_code < 300
+        elif role == "anonymous":
+            ok = response.status_code == 401
+        else:
+            ok = response.status_code == 403
+        outcomes.append((ok, call.method, call.template, response.status_code, response.text[:200]))
+    failures = [o[1:] for o in outcomes if not o[0]]
+    assert failures == [], f"{role}: unexpected outcomes"

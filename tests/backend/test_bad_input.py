@@ -1,0 +1,182 @@
+"""Bad input gets a 4xx naming the field and why; nothing already stored changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, func, select
+
+from backend.carers.models import Carer
+from backend.decisions.models import ServiceDecision
+from backend.recipients.models import Recipient
+from tests.backend.world import World, auth
+
+
+def _decision(world: World, **visit: Any) -> dict[str, Any]:
+    base = {
+        "label": "morgen",
+        "window_start": "08:00",
+        "window_end": "09:00",
+        "tasks": [{"name": "morgenstell", "minutes": 20, "competence": "helsefagarbeider"}],
+    }
+    return {
+        "recipient_id": world.recipient_a,
+        "valid_from": "2026-11-01",
+        "weekdays": [1, 2, 3],
+        "visits": [{**base, **visit}],
+    }
+
+
+CASES = [
+    (
+        "window end before start",
+        "/api/v1/decisions",
+        lambda w: _decision(w, window_start="10:00", window_end="09:00"),
+        422,
+        "tidsvinduets slutt",
+    ),
+    (
+        "minutes zero",
+        "/api/v1/decisions",
+        lambda w: _decision(w, tasks=[{"name": "dusj", "minutes": 0}]),
+        422,
+        "visits.0.tasks.0.minutes",
+    ),
+    (
+        "unknown competence",
+        "/api/v1/decisions",
+        lambda w: _decision(w, tasks=[{"name": "dusj", "minutes": 30, "competence": "kokk"}]),
+        422,
+        "ukjent kompetanse",
+    ),
+    ("weekday 8", "/api/v1/decisions", lambda w: {**_decision(w), "weekdays": [8]}, 422, "ukedager"),
+    (
+        "stop date before start",
+        "/api/v1/decisions",
+        lambda w: {**_decision(w), "valid_to": "2026-10-01"},
+        422,
+        "stoppdato",
+    ),
+    ("year 9999", "/api/v1/decisions", lambda w: {**_decision(w), "valid_from": "9999-12-31"}, 422, "2100"),
+    (
+        "landline as mobile",
+        "/api/v1/recipients",
+        lambda w: {
+            "name": "X",
+            "address": "Y",
+            "lat": 60.1,
+            "lon": 24.9,
+            "team_id": w.team_a,
+            "phone": "22222222",
+        },
+        422,
+        "mobilnummer",
+    ),
+    (
+        "garbage phone",
+        "/api/v1/recipients",
+        lambda w: {
+            "name": "X",
+            "address": "Y",
+            "lat": 60.1,
+            "lon": 24.9,
+            "team_id": w.team_a,
+            "phone": "ring meg",
+        },
+        422,
+        "telefonnummer",
+    ),
+    (
+        "latitude 91",
+        "/api/v1/recipients",
+        lambda w: {"name": "X", "address": "Y", "lat": 91, "lon": 24.9, "team_id": w.team_a},
+        422,
+        "lat",
+    ),
+    (
+        "control characters",
+        "/api/v1/recipients",
+        lambda w: {"name": "X\x00Y", "address": "Y", "lat": 60.1, "lon": 24.9, "team_id": w.team_a},
+        422,
+        "kontrolltegn",
+    ),
+    (
+        "duplicate journal number",
+        "/api/v1/recipients",
+        lambda w: {
+            "name": "X",
+            "external_id": "R-A1",
+            "address": "Y",
+            "lat": 60.1,
+            "lon": 24.9,
+            "team_id": w.team_a,
+        },
+        409,
+        "R-A1",
+    ),
+    (
+        "unknown competence on carer",
+        "/api/v1/carers",
+        lambda w: {"name": "X", "team_id": w.team_a, "competences": ["trollmann"]},
+        422,
+        "trollmann",
+    ),
+    (
+        "duplicate employee number",
+        "/api/v1/carers",
+        lambda w: {"name": "X", "team_id": w.team_a, "external_id": "A1"},
+        409,
+        "A1",
+    ),
+    ("unknown team", "/api/v1/carers", lambda w: {"name": "X", "team_id": 999}, 404, "Team 999"),
+    (
+        "absence without timezone",
+        "/api/v1/absences",
+        lambda w: {"carer_id": w.carer_a, "start": "2026-11-27T07:30:00", "end": "2026-11-27T15:00:00"},
+        422,
+        "tidssone",
+    ),
+    (
+        "rota twice",
+        "/api/v1/rota",
+        lambda w: {
+            "carer_id": w.carer_a,
+            "date": "2026-11-23",
+            "shift_kind": "day",
+            "start": "07:30",
+            "end": "15:00",
+        },
+        409,
+        "allerede",
+    ),
+]
+
+
+def _counts(session: Session) -> tuple[int, ...]:
+    session.expire_all()
+    return tuple(
+        session.exec(select(func.count()).select_from(m)).one() for m in (Recipient, ServiceDecision, Carer)
+    )
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_is_refused_with_a_reason(
+    client: TestClient, world: World, session: Session, case: Any
+) -> None:
+    _name, path, body, status, expected = case
+    before = _counts(session)
+    response = client.post(path, json=body(world), headers=auth(world, "coordinator"))
+    assert response.status_code == status, response.text
+    assert expected in response.text
+    assert _counts(session) == before
+
+
+def test_malformed_json_and_huge_ids_are_4xx(client: TestClient, world: World) -> None:
+    headers = {**auth(world, "coordinator"), "content-type": "application/json"}
+    assert client.post("/api/v1/recipients", content=b"{not json", headers=headers).status_code == 422
+    assert client.get(f"/api/v1/recipients/{2**70}", headers=headers).status_code == 422
+    assert client.get("/api/v1/recipients/0", headers=headers).status_code == 422
+    missing = client.get("/api/v1/recipients/424242", headers=headers)
+    assert missing.status_code == 404 and missing.json()["detail"] == "Bruker 424242 finnes ikke."

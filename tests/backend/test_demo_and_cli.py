@@ -1,0 +1,69 @@
+"""`hjemmerute demo` loads the embedded municipality on real OSM addresses; CLI errors exit non-zero."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, func, select
+from typer.testing import CliRunner
+
+from backend.cli import cli
+from backend.db import make_engine
+from backend.decisions.expansion import visits_for
+from backend.recipients.models import Recipient
+from backend.settings import Settings, get_settings
+from backend.teams.models import Team
+from maps import addressed_buildings, bundled_extract_path
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@pytest.fixture
+def cli_env(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    yield db_url
+    get_settings.cache_clear()
+
+
+def test_demo_loads_teams_recipients_on_real_addresses_and_logins(cli_env: str) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["demo", "--date", "2026-11-23"])
+    assert result.exit_code == 0, result.output
+    for login in ("koordinator", "pleier1", "pleier2", "leder", "admin"):
+        assert login in result.output
+    again = runner.invoke(cli, ["demo", "--date", "2026-11-23"])
+    assert again.exit_code == 1 and "--reset" in again.output
+    addresses = {(round(p.lat, 7), round(p.lon, 7)) for p in addressed_buildings(bundled_extract_path())}
+    with Session(make_engine(Settings(database_url=cli_env))) as session:
+        teams = session.exec(select(Team).order_by(Team.name)).all()
+        assert [t.name for t in teams] == ["Team blå", "Team gul"]
+        recipients = session.exec(select(Recipient)).all()
+        assert len(recipients) == 24
+        assert all((round(r.lat, 7), round(r.lon, 7)) in addresses for r in recipients)
+        monday = [v for t in teams for v in visits_for(session, day=dt.date(2026, 11, 23), team_id=t.id or 0)]
+        assert len(monday) >= 24
+        assert session.exec(select(func.count()).select_from(Recipient)).one() == 24
+    reset = runner.invoke(cli, ["demo", "--reset", "--date", "2026-11-24"])
+    assert reset.exit_code == 0, reset.output
+
+
+def test_cli_import_reports_lines_and_exits_non_zero(cli_env: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(cli, ["demo", "--date", "2026-11-23"]).exit_code == 0
+    bad = tmp_path / "brukere.csv"
+    bad.write_text(
+        (DATA / "brukere.csv").read_text(encoding="utf-8").replace("Team gul", "Team lilla"), encoding="utf-8"
+    )
+    result = runner.invoke(cli, ["import", "recipients", str(bad)])
+    assert result.exit_code == 1
+    assert "brukere.csv linje 2" in result.output and "ukjent team «Team lilla»" in result.output
+    missing = runner.invoke(cli, ["import", "rota", str(tmp_path / "finnes-ikke.csv")])
+    assert missing.exit_code == 1 and "finner ikke filen" in missing.output
+    good = runner.invoke(
+        cli, ["import", "recipients", str(DATA / "brukere.csv"), "--decisions", str(DATA / "vedtak.csv")]
+    )
+    assert good.exit_code == 0, good.output
+    assert "'recipients': 2" in good.output

@@ -1,0 +1,104 @@
+"""Who sees what: team scoping, carers' own routes only, managers without names, the access log."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from backend.audit.models import AccessLog
+from tests.backend.world import DAY, World, auth
+
+
+def test_coordinator_cannot_reach_another_teams_recipients_or_plans(client: TestClient, world: World) -> None:
+    """Koordinator A is responsible for team A only."""
+    headers = auth(world, "coordinator")
+    assert client.get(f"/api/v1/recipients/{world.recipient_b}", headers=headers).status_code == 403
+    assert client.get(f"/api/v1/plans/{world.draft_plan}", headers=headers).status_code == 403
+    listed = client.get("/api/v1/recipients", headers=headers).json()
+    assert {r["id"] for r in listed} == {world.recipient_a}
+    moved = client.patch(
+        f"/api/v1/recipients/{world.recipient_a}", headers=headers, json={"team_id": world.team_b}
+    )
+    assert moved.status_code == 403
+
+
+def test_carer_sees_only_own_published_route(client: TestClient, world: World) -> None:
+    """Kari sees her one stop with address and tasks; not her colleague's stop, not drafts."""
+    routes = client.get(
+        "/api/v1/my/routes", params={"date": DAY.isoformat()}, headers=auth(world, "carer")
+    ).json()
+    stops = [s for r in routes for s in r["stops"]]
+    assert [s["id"] for s in stops] == [world.published_stop]
+    assert stops[0]["tasks"] == ["morgenstell"]
+    assert stops[0]["status"] == "planned"
+    other = client.post(
+        "/api/v1/visit-events",
+        headers=auth(world, "carer"),
+        json={
+            "event_uuid": str(uuid.uuid4()),
+            "stop_id": world.other_carer_stop,
+            "kind": "check_in",
+            "device_time": "2026-11-23T12:20:00+01:00",
+        },
+    )
+    assert other.status_code == 403
+
+
+def test_visit_event_is_recorded_once_per_uuid(client: TestClient, world: World) -> None:
+    """A tablet that resends after lost coverage gets the original answer, not a second event."""
+    body = {
+        "event_uuid": str(uuid.uuid4()),
+        "stop_id": world.published_stop,
+        "kind": "check_in",
+        "device_time": "2026-11-23T08:12:00+01:00",
+    }
+    first = client.post("/api/v1/visit-events", headers=auth(world, "carer"), json=body)
+    again = client.post("/api/v1/visit-events", headers=auth(world, "carer"), json=body)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"] and again.json()["duplicate"] is True
+    routes = client.get(
+        "/api/v1/my/routes", params={"date": DAY.isoformat()}, headers=auth(world, "carer")
+    ).json()
+    assert routes[0]["stops"][0]["status"] == "in_progress"
+
+
+def test_manager_gets_aggregates_without_names(client: TestClient, world: World) -> None:
+    stats = client.get(
+        "/api/v1/stats/teams", params={"week": "2026-W48"}, headers=auth(world, "manager")
+    ).json()
+    by_team = {row["team_id"]: row for row in stats}
+    # Team A: one recipient with 3 visits a day (20 + 15 + 20 min) and two extra vedtak copies (V-A2).
+    assert by_team[world.team_a]["planned_visits"] == 7 * 3 * 2
+    assert by_team[world.team_a]["allocated_hours"] == round(7 * 2 * 55 / 60, 2)
+    # Two day shifts 07:30-15:00 less a 30 min break, and one evening shift 15:00-22:30.
+    assert by_team[world.team_a]["rota_hours"] == 2 * (7.5 - 0.5) + 7.5
+    text = str(stats)
+    for name in ("Astrid", "Bjørn", "Kari", "Per Olsen", "Mannerheimintie"):
+        assert name not in text
+
+
+def test_every_read_of_recipient_data_is_logged(client: TestClient, world: World, session: Session) -> None:
+    """Coordinator reads and the carer's route read each leave a row naming user, role and recipient."""
+    client.get(f"/api/v1/recipients/{world.recipient_a}", headers=auth(world, "coordinator"))
+    client.get(f"/api/v1/decisions/{world.decision_a}", headers=auth(world, "coordinator"))
+    client.get("/api/v1/my/routes", params={"date": DAY.isoformat()}, headers=auth(world, "carer"))
+    rows = session.exec(select(AccessLog).order_by(AccessLog.id)).all()
+    seen = [(r.username, r.role, r.recipient_id, r.action) for r in rows]
+    assert ("koord", "coordinator", world.recipient_a, "read") in seen
+    assert ("koord", "coordinator", world.recipient_a, "read decision") in seen
+    assert ("pleier", "carer", world.recipient_a, "read route") in seen
+    admin_view = client.get(
+        "/api/v1/access-log", params={"recipient_id": world.recipient_a}, headers=auth(world, "admin")
+    ).json()
+    assert len(admin_view) == 3 and all(r["recipient_id"] == world.recipient_a for r in admin_view)
+
+
+def test_expired_or_revoked_tokens_are_refused(client: TestClient, world: World) -> None:
+    headers = auth(world, "coordinator")
+    assert client.post("/api/v1/auth/logout", headers=headers).status_code == 204
+    refused = client.get("/api/v1/auth/me", headers=headers)
+    assert refused.status_code == 401 and "Logg inn" in refused.json()["detail"]
+    wrong = client.post("/api/v1/auth/token", data={"username": "koord", "password": "feil-passord"})
+    assert wrong.status_code == 401 and wrong.json()["detail"] == "Feil brukernavn eller passord."
