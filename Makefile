@@ -3,6 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CODE := $(wildcard backend routing maps tests benchmarks)
 
 .PHONY: demo test install lint typecheck pytest serve clean
 
@@ -19,11 +20,11 @@ demo: $(STAMP)
 	$(BIN)/hjemmerute serve --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)
-	$(BIN)/ruff check backend routing maps tests benchmarks
-	$(BIN)/ruff format --check backend routing maps tests benchmarks
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/ruff format --check $(CODE)
 
 typecheck: $(STAMP)
-	$(BIN)/mypy backend routing maps
+	$(BIN)/mypy $(filter backend routing maps,$(CODE))
 
 pytest: $(STAMP)
 	$(BIN)/pytest -q
