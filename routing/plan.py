@@ -1,0 +1,70 @@
+"""What the solver returns: routes of timed stops, unassigned visits with reasons, the objective."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Stop:
+    visit_id: str
+    arrival: int
+    start: int
+    end: int
+    waiting: int
+    lateness: int
+
+
+@dataclass(frozen=True)
+class Route:
+    carer_id: str
+    stops: tuple[Stop, ...]
+    start_time: int
+    end_time: int
+    travel_time: int
+    break_starts: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Unassigned:
+    """A visit no carer got, with a code and a sentence a coordinator understands (Norwegian)."""
+
+    visit_id: str
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Objective:
+    lateness_total: int = 0
+    lateness_max: int = 0
+    travel: int = 0
+    continuity_misses: int = 0
+    dropped_mandatory: int = 0
+    dropped_optional: int = 0
+    weighted_total: int = 0
+
+
+@dataclass(frozen=True)
+class SolverStats:
+    status: str
+    wall_time_s: float
+    objective_value: int
+    solutions_found: int = 0
+    seed: int = 0
+    warm_started: bool = False
+
+
+@dataclass(frozen=True)
+class Plan:
+    routes: tuple[Route, ...]
+    unassigned: tuple[Unassigned, ...]
+    objective: Objective
+    stats: SolverStats
+    notes: tuple[str, ...] = field(default=())
+
+    def route_of(self, carer_id: str) -> Route | None:
+        return next((r for r in self.routes if r.carer_id == carer_id), None)
+
+    def assigned_visit_ids(self) -> list[str]:
+        return [s.visit_id for r in self.routes for s in r.stops]

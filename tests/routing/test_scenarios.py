@@ -1,0 +1,226 @@
+"""Named scenarios for the routing core. Every plan is checked by the independent validator."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from routing import Break, Plan, Precedence, Problem, SameStart, SolveParams, Stop, check, solve
+from routing.plan import Route
+from tests.routing.builders import H, M, carer, line_matrix, visit
+
+FAST = SolveParams(time_limit_s=1.0)
+
+
+def solved(problem: Problem, params: SolveParams = FAST) -> Plan:
+    plan = solve(problem, params)
+    result = check(problem, plan)
+    assert result.violations == (), result.violations
+    assert result.weighted_total == plan.objective.weighted_total
+    return plan
+
+
+def starts(plan: Plan) -> dict[str, int]:
+    return {s.visit_id: s.start for r in plan.routes for s in r.stops}
+
+
+def test_two_carers_five_visits() -> None:
+    """Five morning visits in 08-09/09-10 windows for two carers: all served on time, none twice."""
+    problem = Problem(
+        {"car": line_matrix(6)},
+        tuple(visit(f"v{i}", i, 8 + (i > 2), 9 + (i > 2)) for i in range(1, 6)),
+        (carer("kari"), carer("per")),
+    )
+    plan = solved(problem)
+    assert sorted(plan.assigned_visit_ids()) == ["v1", "v2", "v3", "v4", "v5"]
+    assert plan.objective.lateness_total == 0 and plan.unassigned == ()
+    assert plan.objective.travel == sum(r.travel_time for r in plan.routes) > 0
+
+
+def test_nurse_only_task_goes_to_the_one_nurse() -> None:
+    """Medication needs a nurse; only Per is one, so Per gets it whatever the travel."""
+    problem = Problem(
+        {"car": line_matrix(4)},
+        (visit("medisin", 3, 8, 9, competences=frozenset({"sykepleier"})), visit("stell", 1, 8, 9)),
+        (carer("kari"), carer("per", comp={"sykepleier", "helsefagarbeider"})),
+    )
+    plan = solved(problem)
+    route = plan.route_of("per")
+    assert route is not None and "medisin" in [s.visit_id for s in route.stops]
+
+
+def test_double_staffed_visit_starts_together_with_two_carers() -> None:
+    """Dobbeltbemanning: both halves start at the same second, by different carers."""
+    problem = Problem(
+        {"car": line_matrix(4)},
+        (visit("løft#1", 2, 8, 9, 30), visit("løft#2", 2, 8, 9, 30), visit("stell", 3, 8, 9)),
+        (carer("kari"), carer("per")),
+        (SameStart("løft#1", "løft#2"),),
+    )
+    plan = solved(problem)
+    times = starts(plan)
+    assert times["løft#1"] == times["løft#2"]
+    owners = {s.visit_id: r.carer_id for r in plan.routes for s in r.stops}
+    assert owners["løft#1"] != owners["løft#2"]
+
+
+def test_lunch_and_dinner_at_least_three_hours_apart() -> None:
+    """Lunch 12-14 and dinner 14-18: dinner must start ≥ 3 h after lunch, so not at 14:00."""
+    problem = Problem(
+        {"car": line_matrix(2)},
+        (visit("lunsj", 1, 12, 14, 15), visit("middag", 1, 14, 18, 20)),
+        (carer("kari", 11, 20),),
+        (Precedence("lunsj", "middag", min_gap=3 * H),),
+    )
+    plan = solved(problem)
+    times = starts(plan)
+    assert times["middag"] - times["lunsj"] >= 3 * H
+    assert plan.objective.lateness_total == 0
+
+
+def test_lunch_break_is_placed_between_visits() -> None:
+    """A 30 min break between 11:00 and 13:00 never overlaps a visit."""
+    problem = Problem(
+        {"car": line_matrix(4)},
+        tuple(visit(f"v{i}", i, 10.5 + 0.5 * i, 13, 40) for i in range(1, 4)),
+        (carer("kari", breaks=(Break(11 * H, 13 * H, 30 * M),)),),
+    )
+    plan = solved(problem)
+    route = plan.route_of("kari")
+    assert route is not None and len(route.break_starts) == 1
+    brk = route.break_starts[0]
+    assert 11 * H <= brk <= 13 * H
+    assert all(s.end <= brk or s.start >= brk + 30 * M for s in route.stops)
+
+
+def test_window_outside_every_shift_is_unassigned_with_that_reason() -> None:
+    """An evening visit (21-22) on a day with only day shifts is reported, not silently dropped."""
+    problem = Problem(
+        {"car": line_matrix(3)},
+        (visit("kveld", 1, 21, 22, hard_end=22 * H), visit("morgen", 2, 8, 9)),
+        (carer("kari"),),
+    )
+    plan = solved(problem)
+    assert [u.visit_id for u in plan.unassigned] == ["kveld"]
+    assert plan.unassigned[0].reason == "outside_shifts"
+    assert "utenfor vaktene" in plan.unassigned[0].message
+    assert plan.objective.dropped_mandatory == 1
+
+
+def test_missing_competence_is_named() -> None:
+    problem = Problem(
+        {"car": line_matrix(2)},
+        (visit("sår", 1, 8, 9, competences=frozenset({"sarbehandling"})),),
+        (carer("kari"),),
+    )
+    plan = solved(problem)
+    assert plan.unassigned[0].reason == "no_competence"
+    assert "sarbehandling" in plan.unassigned[0].message
+
+
+def test_warm_start_keeps_fixed_stops() -> None:
+    """Re-planning at 10:00: the visit already done stays with Kari at 08:10; the rest is planned again."""
+    base = [visit(f"v{i}", i, 8 + i * 0.5, 9 + i * 0.5) for i in range(1, 5)]
+    done = visit("v1", 1, 8.5, 9.5, fixed_start=int(8 * H + 40 * M), pinned_carer="kari")
+    problem = Problem({"car": line_matrix(5)}, (done, *base[1:]), (carer("kari"), carer("per")))
+    first = solved(problem)
+    warm = SolveParams(
+        time_limit_s=1.0,
+        initial_routes={r.carer_id: tuple(s.visit_id for s in r.stops) for r in first.routes},
+    )
+    again = solved(problem, warm)
+    assert again.stats.warm_started
+    kari = again.route_of("kari")
+    assert kari is not None
+    fixed = next(s for s in kari.stops if s.visit_id == "v1")
+    assert fixed.start == 8 * H + 40 * M
+    assert again.objective.weighted_total <= first.objective.weighted_total
+
+
+def test_same_seed_and_solution_limit_give_the_same_plan() -> None:
+    problem = Problem(
+        {"car": line_matrix(9)},
+        tuple(visit(f"v{i}", i, 8, 11) for i in range(1, 9)),
+        (carer("a"), carer("b")),
+    )
+    params = SolveParams(time_limit_s=20, seed=7, max_solutions=60)
+    one, two = solve(problem, params), solve(problem, params)
+    assert one.routes == two.routes and one.objective == two.objective
+
+
+def test_time_limit_is_respected() -> None:
+    problem = Problem(
+        {"car": line_matrix(30)},
+        tuple(visit(f"v{i}", i, 8, 14, 10) for i in range(1, 30)),
+        tuple(carer(f"c{k}") for k in range(4)),
+    )
+    plan = solve(problem, SolveParams(time_limit_s=1.5))
+    assert plan.stats.wall_time_s <= 1.5 + 1.0
+    assert check(problem, plan).feasible
+
+
+def test_validator_catches_what_a_bad_plan_does() -> None:
+    """The validator is independent: tampering with a good plan yields named violations."""
+    problem = Problem(
+        {"car": line_matrix(4)},
+        (visit("a", 1, 8, 9, competences=frozenset({"sykepleier"})), visit("b", 2, 8, 9, hard_end=9 * H)),
+        (carer("nurse", comp={"sykepleier", "helsefagarbeider"}), carer("hfa")),
+    )
+    good = solved(problem)
+    tampered_routes = (
+        Route(
+            "hfa",
+            (Stop("a", 0, 8 * H, 8 * H + 20 * M, 0, 0), Stop("b", 0, 8 * H, 8 * H + 20 * M, 0, 0)),
+            7 * H,
+            10 * H,
+            0,
+        ),
+        Route("nurse", (Stop("a", 0, 12 * H, 12 * H + 20 * M, 0, 0),), 7 * H, 13 * H, 0),
+    )
+    bad = Plan(tampered_routes, (), good.objective, good.stats)
+    kinds = check(problem, bad).kinds()
+    assert {"competence", "timing", "double_service", "shift"} <= kinds
+    late = Plan(
+        (Route("nurse", (Stop("a", 0, 12 * H, 12 * H + 20 * M, 0, 0),), 7 * H, 13 * H, 0),),
+        (),
+        good.objective,
+        good.stats,
+    )
+    assert {"missing", "window"} <= check(problem, late).kinds()
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: visit("x", 1, 9, 8), "before the hard window opens"),
+        (
+            lambda: Problem({"car": line_matrix(2)}, (visit("x", 5, 8, 9),), (carer("a"),)),
+            "outside the matrix",
+        ),
+        (lambda: Problem({"car": line_matrix(2).astype(float)}, (), (carer("a"),)), "integer seconds"),
+        (lambda: Problem({"car": line_matrix(2)}, (visit("x", 1, 8, 9), visit("x", 1, 8, 9)), ()), "unique"),
+        (lambda: Problem({"car": line_matrix(2)}, (), (carer("a", profile="bike"),)), "profile 'bike'"),
+        (
+            lambda: Problem(
+                {"car": line_matrix(2)}, (visit("x", 1, 8, 9),), (carer("a"),), (Precedence("x", "y"),)
+            ),
+            "unknown visit y",
+        ),
+        (lambda: Precedence("a", "b", min_gap=60, max_gap=30), "max_gap is below min_gap"),
+        (lambda: carer("a", breaks=(Break(16 * H, 17 * H, 30 * M),)), "outside the shift"),
+    ],
+)
+def test_bad_problems_are_refused_with_a_clear_message(build, message) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match=message):
+        build()
+
+
+def test_import_routing_loads_no_web_database_or_map_code() -> None:
+    code = (
+        "import sys, routing; bad = {'fastapi', 'sqlmodel', 'sqlalchemy', 'osmnx', 'pyrosm'} & set(sys.modules);"
+        "print(sorted(bad)); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
