@@ -4,6 +4,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY backend ./backend
+COPY routing ./routing
 COPY maps ./maps
 RUN pip install .
 RUN useradd --system --uid 10001 hjemmerute && mkdir -p /app/data && chown hjemmerute /app/data

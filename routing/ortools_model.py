@@ -77,6 +77,7 @@ class _Model:
         # Arc costs: travel weight, plus the continuity penalty on arcs leaving a visit whose preferred
         # carers do not include this vehicle. Vehicles with the same profile and misses share one matrix.
         cost_ids: dict[tuple[str, tuple[int, ...]], int] = {}
+        vehicle_costs: list[int] = []
         for k, carer in enumerate(problem.carers):
             misses = tuple(
                 n
@@ -90,7 +91,12 @@ class _Model:
                     cost = cost.copy()
                     cost[list(misses), :] += weights.continuity_miss
                 cost_ids[key] = routing.RegisterTransitMatrix(cost.tolist())
-            routing.SetArcCostEvaluatorOfVehicle(cost_ids[key], k)
+            vehicle_costs.append(cost_ids[key])
+        if len(set(vehicle_costs)) == 1:
+            routing.SetArcCostEvaluatorOfAllVehicles(vehicle_costs[0])
+        else:
+            for k, cost_id in enumerate(vehicle_costs):
+                routing.SetArcCostEvaluatorOfVehicle(cost_id, k)
 
         routing.AddDimensionWithVehicleTransits(
             [transit_ids[c.profile] for c in problem.carers], self.horizon, self.horizon, False, "time"
@@ -118,7 +124,8 @@ class _Model:
                     index, visit.soft_end, weights.lateness_per_second * visit.lateness_weight
                 )
             allowed = [k for k, c in enumerate(problem.carers) if problem.may_serve(c, visit)]
-            routing.VehicleVar(index).SetValues([-1, *allowed])
+            if len(allowed) < len(problem.carers):
+                routing.VehicleVar(index).SetValues([-1, *allowed])
             penalty = weights.mandatory_drop if visit.mandatory else visit.drop_penalty
             routing.AddDisjunction([index], int(penalty))
 
