@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +18,7 @@ from backend.common.localtime import local_date_of
 from backend.common.types import utcnow
 from backend.db import make_engine
 from backend.errors import DomainError
+from backend.imports.service import ImportReport, import_recipients, import_rota
 from backend.settings import get_settings
 
 cli = typer.Typer(
@@ -93,6 +95,18 @@ def _report_domain_error(exc: DomainError) -> None:
     raise typer.Exit(code=1)
 
 
+def _run_import(coordinator: str, run: Callable[[Session, Principal], ImportReport]) -> None:
+    """Run an import as a coordinator; a rejected import lists its lines and exits 1."""
+    with Session(make_engine(get_settings())) as session:
+        principal = _coordinator(session, coordinator)
+        try:
+            report = run(session, principal)
+        except DomainError as exc:
+            _report_domain_error(exc)
+            return
+    typer.echo(f"Importert: {report.created}")
+
+
 @import_cli.command("recipients")
 def import_recipients_cmd(
     recipients: Annotated[Path, typer.Argument(help="brukere.csv")],
@@ -102,21 +116,14 @@ def import_recipients_cmd(
     ] = "koordinator",
 ) -> None:
     """Import recipients and their vedtak."""
-    from backend.imports.service import import_recipients
-
-    with Session(make_engine(get_settings())) as session:
-        principal = _coordinator(session, coordinator)
-        try:
-            report = import_recipients(
-                session,
-                principal=principal,
-                recipients_csv=_read_file(recipients),
-                decisions_csv=None if decisions is None else _read_file(decisions),
-            )
-        except DomainError as exc:
-            _report_domain_error(exc)
-            return
-    typer.echo(f"Importert: {report.created}")
+    recipients_csv = _read_file(recipients)
+    decisions_csv = None if decisions is None else _read_file(decisions)
+    _run_import(
+        coordinator,
+        lambda session, principal: import_recipients(
+            session, principal=principal, recipients_csv=recipients_csv, decisions_csv=decisions_csv
+        ),
+    )
 
 
 @import_cli.command("rota")
@@ -127,16 +134,10 @@ def import_rota_cmd(
     ] = "koordinator",
 ) -> None:
     """Import rota (turnus)."""
-    from backend.imports.service import import_rota
-
-    with Session(make_engine(get_settings())) as session:
-        principal = _coordinator(session, coordinator)
-        try:
-            report = import_rota(session, principal=principal, rota_csv=_read_file(rota))
-        except DomainError as exc:
-            _report_domain_error(exc)
-            return
-    typer.echo(f"Importert: {report.created}")
+    rota_csv = _read_file(rota)
+    _run_import(
+        coordinator, lambda session, principal: import_rota(session, principal=principal, rota_csv=rota_csv)
+    )
 
 
 @cli.command("create-admin")

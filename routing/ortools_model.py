@@ -78,7 +78,7 @@ class _Model:
         # carers do not include this vehicle. Vehicles with the same profile and misses share one matrix.
         cost_ids: dict[tuple[str, tuple[int, ...]], int] = {}
         vehicle_costs: list[int] = []
-        for k, carer in enumerate(problem.carers):
+        for carer in problem.carers:
             misses = tuple(
                 n
                 for n, v in enumerate(self.visit_of_node)

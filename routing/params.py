@@ -38,9 +38,15 @@ class SolveParams:
     first_solution: str = "LOCAL_CHEAPEST_INSERTION"
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     log_search: bool = False
+    engine: str = "auto"
+    link_strategy: str = "fix_and_optimise"
 
     def __post_init__(self) -> None:
         if self.time_limit_s <= 0:
             raise ValueError("time_limit_s must be > 0")
         if self.max_solutions is not None and self.max_solutions <= 0:
             raise ValueError("max_solutions must be > 0")
+        if self.link_strategy not in ("fix_and_optimise", "direct"):
+            raise ValueError("link_strategy must be 'fix_and_optimise' or 'direct'")
+        if self.engine not in ("auto", "ortools"):
+            raise ValueError("engine must be 'auto' (PyVRP warm start where it applies) or 'ortools'")

@@ -53,6 +53,7 @@ class SolverStats:
     solutions_found: int = 0
     seed: int = 0
     warm_started: bool = False
+    engine: str = "ortools"
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,9 @@ from sqlmodel import Session, col, select
 
 from backend.auth.service import Principal
 from backend.carers.models import Carer, CarerCreate, CarerUpdate
-from backend.common.crud import apply_update, get_or_404
+from backend.common.crud import apply_update, get_or_404, require_unique
 from backend.common.enums import Role
-from backend.errors import Conflict
-from backend.teams.models import Team
+from backend.teams.service import team_in_scope
 
 
 def carer_in_scope(session: Session, *, principal: Principal, carer_id: int) -> Carer:
@@ -36,12 +35,15 @@ def _check_refs(
     exclude_id: int | None = None,
 ) -> None:
     if team_id is not None:
-        get_or_404(session, Team, team_id, "Team")
-        principal.require_team(team_id)
-    if external_id:
-        existing = session.exec(select(Carer).where(Carer.external_id == external_id)).first()
-        if existing is not None and existing.id != exclude_id:
-            raise Conflict(f"Ansattnummer «{external_id}» er allerede i bruk.", field="external_id")
+        team_in_scope(session, principal=principal, team_id=team_id)
+    require_unique(
+        session,
+        Carer,
+        "external_id",
+        external_id,
+        exclude_id=exclude_id,
+        message=f"Ansattnummer «{external_id}» er allerede i bruk.",
+    )
 
 
 def create_carer(session: Session, *, principal: Principal, data: CarerCreate, commit: bool = True) -> Carer:

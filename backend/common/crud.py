@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, select
 
-from backend.errors import NotFound
+from backend.errors import Conflict, NotFound
 
 ModelT = TypeVar("ModelT", bound=SQLModel)
 
@@ -23,3 +23,14 @@ def apply_update(row: SQLModel, changes: SQLModel) -> None:
     """Copy the fields the client actually sent onto a stored row."""
     for key, value in changes.model_dump(exclude_unset=True).items():
         setattr(row, key, value)
+
+
+def require_unique(
+    session: Session, model: type[ModelT], field: str, value: object, *, exclude_id: int | None, message: str
+) -> None:
+    """Raise Conflict(message) when another row already has this value (external ids, names)."""
+    if value in (None, ""):
+        return
+    existing = session.exec(select(model).where(getattr(model, field) == value)).first()
+    if existing is not None and getattr(existing, "id", None) != exclude_id:
+        raise Conflict(message, field=field)

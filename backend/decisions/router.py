@@ -4,13 +4,12 @@ from fastapi import APIRouter, Query, Request, Response
 
 from backend.audit.service import log_recipient_reads
 from backend.auth.deps import CoordinatorDep
-from backend.common.crud import get_or_404
 from backend.common.types import MAX_ID, Day, IdPath
 from backend.db import SessionDep
 from backend.decisions import service
 from backend.decisions.expansion import visits_for
 from backend.decisions.models import DecisionCreate, DecisionPublic, DecisionUpdate
-from backend.teams.models import Team
+from backend.teams.service import team_in_scope
 
 router = APIRouter(tags=["vedtak"])
 
@@ -79,8 +78,7 @@ def team_visits(
     principal: CoordinatorDep,
     date: Day = Query(..., description="Local date (Europe/Oslo)"),
 ) -> list[dict[str, object]]:
-    get_or_404(session, Team, team_id, "Team")
-    principal.require_team(team_id)
+    team_in_scope(session, principal=principal, team_id=team_id)
     visits = visits_for(session, day=date, team_id=team_id)
     log_recipient_reads(
         session,

@@ -10,7 +10,7 @@ from backend.db import SessionDep
 from backend.errors import Forbidden
 from backend.jobs.models import JobPublic, JobRecord
 from backend.jobs.runner import enqueue
-from backend.teams.models import Team
+from backend.teams.service import team_in_scope
 
 router = APIRouter(prefix="/jobs", tags=["jobber"])
 
@@ -26,8 +26,7 @@ class PrepareDayIn(BaseModel):
 def prepare_day(
     data: PrepareDayIn, request: Request, session: SessionDep, principal: CoordinatorDep
 ) -> object:
-    get_or_404(session, Team, data.team_id, "Team")
-    principal.require_team(data.team_id)
+    team_in_scope(session, principal=principal, team_id=data.team_id)
     return enqueue(
         session,
         request.app.state.job_runner,

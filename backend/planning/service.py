@@ -31,7 +31,7 @@ from backend.planning.models import (
 )
 from backend.recipients.models import Recipient
 from backend.rota.models import RotaEntry
-from backend.teams.models import Team
+from backend.teams.service import team_in_scope
 from backend.visits.models import VisitEvent
 
 
@@ -67,8 +67,7 @@ def recipients_in_plan(session: Session, plan_id: int) -> list[int]:
 
 def create_manual_plan(session: Session, *, principal: Principal, data: ManualPlanCreate) -> Plan:
     """Store a hand-laid draft after checking every stop against the day's vedtak and the rota."""
-    get_or_404(session, Team, data.team_id, "Team")
-    principal.require_team(data.team_id)
+    team_in_scope(session, principal=principal, team_id=data.team_id)
     day_visits: dict[int, DayVisit] = {
         v.decision_visit_id: v for v in visits_for(session, day=data.date, team_id=data.team_id)
     }

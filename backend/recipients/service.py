@@ -6,8 +6,8 @@ from sqlmodel import Session, col, select
 
 from backend.auth.service import Principal
 from backend.carers.models import Carer
-from backend.common.crud import apply_update, get_or_404
-from backend.errors import Conflict, InvalidInput
+from backend.common.crud import apply_update, get_or_404, require_unique
+from backend.errors import InvalidInput
 from backend.recipients.models import (
     NextOfKin,
     NextOfKinCreate,
@@ -17,7 +17,7 @@ from backend.recipients.models import (
     RecipientPublic,
     RecipientUpdate,
 )
-from backend.teams.models import Team
+from backend.teams.service import team_in_scope
 
 
 def recipient_in_scope(session: Session, *, principal: Principal, recipient_id: int) -> Recipient:
@@ -52,14 +52,17 @@ def _check_refs(
     exclude_id: int | None = None,
 ) -> None:
     if team_id is not None:
-        get_or_404(session, Team, team_id, "Team")
-        principal.require_team(team_id)
+        team_in_scope(session, principal=principal, team_id=team_id)
     if primary_carer_id is not None and session.get(Carer, primary_carer_id) is None:
         raise InvalidInput(f"Primærkontakt: pleier {primary_carer_id} finnes ikke.", field="primary_carer_id")
-    if external_id:
-        existing = session.exec(select(Recipient).where(Recipient.external_id == external_id)).first()
-        if existing is not None and existing.id != exclude_id:
-            raise Conflict(f"Brukernummer «{external_id}» er allerede i bruk.", field="external_id")
+    require_unique(
+        session,
+        Recipient,
+        "external_id",
+        external_id,
+        exclude_id=exclude_id,
+        message=f"Brukernummer «{external_id}» er allerede i bruk.",
+    )
 
 
 def create_recipient(

@@ -13,6 +13,13 @@ from backend.recipients.models import Recipient
 from backend.teams.models import Team, TeamCreate, TeamUpdate
 
 
+def team_in_scope(session: Session, *, principal: Principal, team_id: int) -> Team:
+    """The team, if it exists and the coordinator is responsible for it."""
+    team = get_or_404(session, Team, team_id, "Team")
+    principal.require_team(team_id)
+    return team
+
+
 def list_teams(session: Session, *, principal: Principal) -> list[Team]:
     query = select(Team).order_by(col(Team.name))
     if principal.role == Role.coordinator:

@@ -51,15 +51,16 @@ def test_nurse_only_task_goes_to_the_one_nurse() -> None:
     assert route is not None and "medisin" in [s.visit_id for s in route.stops]
 
 
-def test_double_staffed_visit_starts_together_with_two_carers() -> None:
-    """Dobbeltbemanning: both halves start at the same second, by different carers."""
+@pytest.mark.parametrize("strategy", ["fix_and_optimise", "direct"])
+def test_double_staffed_visit_starts_together_with_two_carers(strategy: str) -> None:
+    """Dobbeltbemanning: both halves start at the same second, by different carers (both link strategies)."""
     problem = Problem(
         {"car": line_matrix(4)},
         (visit("løft#1", 2, 8, 9, 30), visit("løft#2", 2, 8, 9, 30), visit("stell", 3, 8, 9)),
         (carer("kari"), carer("per")),
         (SameStart("løft#1", "løft#2"),),
     )
-    plan = solved(problem)
+    plan = solved(problem, SolveParams(time_limit_s=1.0, link_strategy=strategy))
     times = starts(plan)
     assert times["løft#1"] == times["løft#2"]
     owners = {s.visit_id: r.carer_id for r in plan.routes for s in r.stops}
