@@ -1,5 +1,28 @@
 """Road networks and places from OpenStreetMap (© OpenStreetMap contributors, ODbL)."""
 
+from maps.errors import ExtractError, MapError, SnapError, UnknownModeError, UnreachableError
+from maps.matrix import Point, distance_matrix, route_geometry, snap, travel_time_matrix
+from maps.modes import MODES, TravelMode, travel_mode
+from maps.network import RoadNetwork, load_network
 from maps.osm_extract import AddressPoint, addressed_buildings, bundled_extract_path
 
-__all__ = ["AddressPoint", "addressed_buildings", "bundled_extract_path"]
+__all__ = [
+    "MODES",
+    "AddressPoint",
+    "ExtractError",
+    "MapError",
+    "Point",
+    "RoadNetwork",
+    "SnapError",
+    "TravelMode",
+    "UnknownModeError",
+    "UnreachableError",
+    "addressed_buildings",
+    "bundled_extract_path",
+    "distance_matrix",
+    "load_network",
+    "route_geometry",
+    "snap",
+    "travel_mode",
+    "travel_time_matrix",
+]

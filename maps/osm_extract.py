@@ -11,9 +11,7 @@ from pathlib import Path
 
 import pyrosm
 
-
-class ExtractError(Exception):
-    """An OSM extract is missing, unreadable or holds nothing usable."""
+from maps.errors import ExtractError
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from fastapi import APIRouter, Form, Query, Request, Response
 from sqlmodel import col, select
 
 from backend.audit.models import AccessLog, AccessLogPublic
@@ -83,6 +83,3 @@ def access_log(
     if user_id is not None:
         query = query.where(AccessLog.user_id == user_id)
     return list(session.exec(query))
-
-
-__all__ = ["Depends", "router"]

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
-from backend.carers.competence import PROFESSIONS
 from backend.common.enums import ServiceType, VisitPriority
 from backend.common.localtime import local_instant
 from backend.decisions.models import DecisionLink, DecisionVisit, ServiceDecision
@@ -142,9 +141,3 @@ def visits_for(session: Session, *, day: dt.date, team_id: int) -> list[DayVisit
         result.extend(expand_decision(decision, visits, links, team_id=recipient.team_id, day=day))
     result.sort(key=lambda v: (v.window_start, v.recipient_id, v.decision_visit_id))
     return result
-
-
-def profession_of(required: frozenset[str]) -> str | None:
-    """The profession a visit needs, if any (used in explanations)."""
-    found = [p for p in PROFESSIONS if p in required]
-    return found[0] if found else None

@@ -87,8 +87,6 @@ class AbsenceCreate(AbsenceBase):
 
     @model_validator(mode="after")
     def _interval(self) -> AbsenceCreate:
-        if self.start.tzinfo is None or self.end.tzinfo is None:
-            raise ValueError("fraværets start og slutt må ha tidssone (f.eks. 2026-11-23T07:30:00+01:00)")
         if self.end <= self.start:
             raise ValueError("fraværets slutt må være etter starten")
         return self

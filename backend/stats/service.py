@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, func, select
 
 from backend.carers.models import Carer
+from backend.common.localtime import local_midnight
 from backend.decisions.expansion import visits_for
 from backend.recipients.models import Recipient
 from backend.rota.models import Absence, RotaEntry
@@ -40,6 +41,7 @@ def team_week_stats(session: Session, *, monday: dt.date) -> list[TeamWeekStats]
     """Vedtak-allocated hours (from visits_for) against rota hours, per team for one week."""
     days = [monday + dt.timedelta(days=i) for i in range(7)]
     week_label = f"{monday.isocalendar().year}-W{monday.isocalendar().week:02d}"
+    week_start, week_end = local_midnight(days[0]), local_midnight(days[-1] + dt.timedelta(days=2))
     result = []
     for team in session.exec(select(Team).order_by(col(Team.name))):
         assert team.id is not None
@@ -52,7 +54,7 @@ def team_week_stats(session: Session, *, monday: dt.date) -> list[TeamWeekStats]
         absences = session.exec(
             select(Absence)
             .join(Carer, Carer.id == Absence.carer_id)  # type: ignore[arg-type]
-            .where(Carer.team_id == team.id)
+            .where(Carer.team_id == team.id, Absence.start < week_end, Absence.end > week_start)
         ).all()
         absence_seconds = 0.0
         for shift in shifts:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response
 
-from backend.auth.deps import AdminDep, PrincipalDep, require_roles
+from backend.auth.deps import AdminDep, require_roles
 from backend.auth.service import Principal
 from backend.common.enums import Role
 from backend.common.types import IdPath
@@ -36,6 +36,3 @@ def update_team(
 def delete_team(team_id: IdPath, session: SessionDep, _: AdminDep) -> Response:
     service.delete_team(session, team_id=team_id)
     return Response(status_code=204)
-
-
-__all__ = ["PrincipalDep", "router"]
