@@ -6,7 +6,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
 
+from backend.addresses.router import router as addresses_router
 from backend.auth.router import router as auth_router
 from backend.carers.router import router as carers_router
 from backend.db import make_engine
@@ -22,6 +24,7 @@ from backend.settings import Settings, get_settings
 from backend.stats.router import router as stats_router
 from backend.teams.router import router as teams_router
 from backend.web.router import router as web_router
+from maps.render import LEAFLET_URL_PREFIX, leaflet_assets_dir
 
 API_PREFIX = "/api/v1"
 
@@ -39,6 +42,7 @@ def api_router() -> APIRouter:
         imports_router,
         jobs_router,
         stats_router,
+        addresses_router,
     ):
         router.include_router(sub)
     return router
@@ -67,6 +71,7 @@ def create_app(settings: Settings | None = None, *, job_runner: JobRunner | None
     install_error_handlers(app)
     app.include_router(api_router())
     app.include_router(web_router)
+    app.mount(LEAFLET_URL_PREFIX, StaticFiles(directory=leaflet_assets_dir()), name="leaflet")
 
     @app.get("/healthz", tags=["drift"], summary="Liveness and database check")
     def healthz() -> dict[str, str]:

@@ -26,6 +26,10 @@ cli = typer.Typer(
 )
 import_cli = typer.Typer(help="Importer CSV-filer (alt eller ingenting)", no_args_is_help=True)
 cli.add_typer(import_cli, name="import")
+network_cli = typer.Typer(help="Veinett fra OpenStreetMap", no_args_is_help=True)
+cli.add_typer(network_cli, name="network")
+addresses_cli = typer.Typer(help="Adresser fra Matrikkelen (Kartverket)", no_args_is_help=True)
+cli.add_typer(addresses_cli, name="addresses")
 
 
 def _fail(message: str) -> None:
@@ -138,6 +142,63 @@ def import_rota_cmd(
     _run_import(
         coordinator, lambda session, principal: import_rota(session, principal=principal, rota_csv=rota_csv)
     )
+
+
+def _parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    if text is None:
+        return None
+    try:
+        west, south, east, north = (float(part) for part in text.split(","))
+    except ValueError:
+        _fail(f"«{text}» er ikke en boks på formen V,S,Ø,N (f.eks. 10.20,59.70,10.40,59.80)")
+        raise AssertionError from None
+    if not (west < east and south < north and west >= -180 and east <= 180 and south >= -90 and north <= 90):
+        _fail(f"boksen {text} er ugyldig: vest må være mindre enn øst og sør mindre enn nord")
+    return (west, south, east, north)
+
+
+@network_cli.command("import")
+def network_import(
+    pbf: Annotated[Path, typer.Option("--pbf", help="OSM-utdrag (.osm.pbf), f.eks. fra Geofabrik")],
+    name: Annotated[str, typer.Option("--name", help="navn på nettet, f.eks. lier")],
+    bbox: Annotated[str | None, typer.Option("--bbox", help="V,S,Ø,N i grader")] = None,
+    modes: Annotated[str, typer.Option("--modes", help="reisemåter")] = "car,walk,bike",
+) -> None:
+    """Build and store the road networks (GraphML) of an OSM extract, one per travel mode."""
+    from maps import MapError, load_network, save_network
+
+    box = _parse_bbox(bbox)
+    if not name.replace("-", "").replace("_", "").isalnum():
+        _fail(f"«{name}» kan bare ha bokstaver, tall, - og _")
+    target = get_settings().network_dir
+    for mode in [m.strip() for m in modes.split(",") if m.strip()]:
+        try:
+            network = load_network(pbf, mode, bbox=box, name=name)
+            save_network(network, target / f"{name}-{mode}.graphml")
+        except MapError as exc:
+            _fail(str(exc))
+            return
+        typer.echo(
+            f"{name} ({mode}): {network.graph.number_of_nodes()} noder, {network.graph.number_of_edges()} "
+            f"veilenker → {target / f'{name}-{mode}.graphml'}"
+        )
+
+
+@addresses_cli.command("import")
+def addresses_import(
+    path: Annotated[Path, typer.Argument(help="Matrikkelen-adresser (CSV, EPSG:4258)")],
+) -> None:
+    """Import a municipality's addresses from Kartverket's CSV (replaces that municipality's earlier import)."""
+    from backend.addresses.service import import_addresses
+
+    content = _read_file(path)
+    with Session(make_engine(get_settings())) as session:
+        try:
+            count = import_addresses(session, content=content)
+        except DomainError as exc:
+            _fail(exc.message)
+            return
+    typer.echo(f"Importert {count} adresser fra {path.name}.")
 
 
 @cli.command("create-admin")

@@ -1,5 +1,6 @@
 """Imports every table so SQLModel.metadata is complete (Alembic and create_all rely on it)."""
 
+from backend.addresses.models import Address
 from backend.audit.models import AccessLog
 from backend.auth.models import ApiToken, CoordinatorTeam, User
 from backend.carers.models import Carer
@@ -15,6 +16,7 @@ from backend.visits.models import VisitEvent
 __all__ = [
     "Absence",
     "AccessLog",
+    "Address",
     "ApiToken",
     "Carer",
     "CoordinatorTeam",

@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Oslo"
     municipality_name: str = "Demo kommune"
     log_sql: bool = False
+    network_dir: Path = DEFAULT_DATA_DIR / "networks"
 
     @property
     def is_postgres(self) -> bool:

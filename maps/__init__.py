@@ -3,7 +3,7 @@
 from maps.errors import ExtractError, MapError, SnapError, UnknownModeError, UnreachableError
 from maps.matrix import Point, distance_matrix, route_geometry, snap, travel_time_matrix
 from maps.modes import MODES, TravelMode, travel_mode
-from maps.network import RoadNetwork, load_network
+from maps.network import RoadNetwork, load_network, load_network_by_place, save_network
 from maps.osm_extract import AddressPoint, addressed_buildings, bundled_extract_path
 
 __all__ = [
@@ -21,7 +21,9 @@ __all__ = [
     "bundled_extract_path",
     "distance_matrix",
     "load_network",
+    "load_network_by_place",
     "route_geometry",
+    "save_network",
     "snap",
     "travel_mode",
     "travel_time_matrix",

@@ -163,12 +163,34 @@ def load_network(
     graph = _largest_component(graph)
     network = RoadNetwork(label, travel, graph, key)
     if cached is not None:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cached.parent, suffix=".graphml.tmp")
-        os.close(fd)
-        try:
-            ox.save_graphml(graph, tmp)
-            os.replace(tmp, cached)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+        save_network(network, cached)
     return network
+
+
+def load_network_by_place(place: str, mode: str = "car") -> RoadNetwork:
+    """The mode's network of a named place through osmnx; needs internet (Nominatim and Overpass).
+
+    Without internet this fails with a message saying to give a PBF extract instead.
+    """
+    travel = travel_mode(mode)
+    try:
+        graph = ox.graph_from_place(place, network_type=travel.osmnx_network, simplify=False)
+    except Exception as exc:  # requests' connection errors, Nominatim "no result", Overpass errors
+        raise ExtractError(
+            f"could not fetch the road network of '{place}' from OpenStreetMap ({type(exc).__name__}); "
+            "this server may have no internet: download the municipality's extract (e.g. from Geofabrik) "
+            "and use `hjemmerute network import --pbf FILE`"
+        ) from exc
+    return RoadNetwork(place, travel, _largest_component(_add_travel_times(graph, travel)), f"place:{place}")
+
+
+def save_network(network: RoadNetwork, path: Path) -> None:
+    """Write a network as GraphML atomically: a failed write leaves any earlier file as it was."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".graphml.tmp")
+    os.close(fd)
+    try:
+        ox.save_graphml(network.graph, tmp)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)

@@ -283,6 +283,12 @@ CALLS: list[Call] = [
     ),
     c("GET", "/api/v1/jobs/{job_id}", {"coordinator"}, lambda w: {"path": {"job_id": w.job_a}}),
     c("GET", "/api/v1/stats/teams", {"manager", "coordinator"}, lambda w: {"params": {"week": "2026-W48"}}),
+    c(
+        "GET",
+        "/api/v1/addresses/lookup",
+        {"coordinator"},
+        lambda w: {"params": {"street": "Storgata", "number": 5, "letter": "b"}},
+    ),
     # Destructive calls last, so earlier calls still find what they need.
     c("DELETE", "/api/v1/plans/{plan_id}", {"coordinator"}, lambda w: {"path": {"plan_id": w.draft_plan_a2}}),
     c(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from backend.addresses.models import Address
 from backend.auth.models import UserCreate
 from backend.auth.service import Principal, create_user
 from backend.carers.models import CarerCreate
@@ -23,6 +24,7 @@ from backend.recipients.service import create_recipient
 from backend.rota.models import Absence, RotaEntryCreate
 from backend.rota.service import add_rota_entry
 from backend.teams.models import Team
+from maps.geocoding import address_key
 
 PASSWORD = "passord-for-test"
 DAY = dt.date(2026, 11, 23)  # a Monday
@@ -268,6 +270,19 @@ def build_world(session: Session, client: TestClient) -> World:
         reason=AbsenceReason.sick_leave,
     )
     session.add(absence)
+    session.add(
+        Address(
+            key=address_key("Storgata", 5, "B"),
+            street="Storgata",
+            number=5,
+            letter="B",
+            postcode="3400",
+            city="LIER",
+            municipality="3049",
+            lat=59.7839,
+            lon=10.2397,
+        )
+    )
     job = JobRecord(
         name="prepare_day", args={"date": DAY.isoformat(), "team_id": team_a.id}, created_by=koord.id
     )

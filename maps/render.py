@@ -1,0 +1,153 @@
+"""A coordinator's map of a plan (folium) that works without internet.
+
+Leaflet comes from the xstatic-leaflet package, served by the app under /static/leaflet; no CDN is
+referenced. Without a configured tile server the road network itself is drawn as the base layer. Every
+map carries the "© OpenStreetMap contributors" attribution (ODbL).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import folium
+import xstatic.pkg.leaflet as xstatic_leaflet
+
+from maps.network import RoadNetwork
+
+LEAFLET_URL_PREFIX = "/static/leaflet"
+ATTRIBUTION = "&copy; OpenStreetMap contributors"
+COLOURS = [
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#9467bd",
+    "#ff7f0e",
+    "#17becf",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+]
+
+
+def leaflet_assets_dir() -> Path:
+    """Where leaflet.js, leaflet.css and images/ lie on disk (installed with the project)."""
+    return Path(xstatic_leaflet.BASE_DIR)
+
+
+@dataclass(frozen=True)
+class MapStop:
+    lat: float
+    lon: float
+    label: str
+    window: str  # "08:00–09:00"
+    planned: str  # "08:12"
+
+
+@dataclass(frozen=True)
+class MapRoute:
+    carer: str
+    stops: Sequence[MapStop]
+    geometry: dict[str, Any] | None = None  # GeoJSON from maps.route_geometry
+
+
+@dataclass(frozen=True)
+class MapUnassigned:
+    lat: float
+    lon: float
+    label: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class MapOptions:
+    tile_url: str | None = None
+    tile_attribution: str = ATTRIBUTION
+    asset_prefix: str = LEAFLET_URL_PREFIX
+    draw_network: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _network_layer(network: RoadNetwork) -> folium.GeoJson:
+    lines = [
+        [[float(network.lon[a]), float(network.lat[a])], [float(network.lon[b]), float(network.lat[b])]]
+        for a, b in zip(*network.travel_time.nonzero(), strict=True)
+        if a < b or network.travel_time[b, a] == 0
+    ]
+    feature = {
+        "type": "Feature",
+        "properties": {},
+        "geometry": {"type": "MultiLineString", "coordinates": lines},
+    }
+    return folium.GeoJson(
+        feature, name="Veinett", style_function=lambda _: {"color": "#9aa0a6", "weight": 1.5, "opacity": 0.8}
+    )
+
+
+def plan_map(
+    network: RoadNetwork,
+    routes: Sequence[MapRoute],
+    unassigned: Sequence[MapUnassigned] = (),
+    options: MapOptions | None = None,
+) -> folium.Map:
+    """One colour per carer, numbered stops with window and planned time, unassigned visits in red."""
+    opts = options or MapOptions()
+    west, south, east, north = network.bounds
+    fmap = folium.Map(
+        location=[(south + north) / 2, (west + east) / 2],
+        zoom_start=14,
+        tiles=opts.tile_url,
+        attr=opts.tile_attribution if opts.tile_url else None,
+        control_scale=True,
+    )
+    fmap.default_js = [("leaflet", f"{opts.asset_prefix}/leaflet.js")]
+    fmap.default_css = [("leaflet_css", f"{opts.asset_prefix}/leaflet.css")]
+    if opts.tile_url is None and opts.draw_network:
+        _network_layer(network).add_to(fmap)
+    for number, route in enumerate(routes):
+        colour = COLOURS[number % len(COLOURS)]
+        if route.geometry is not None:
+            folium.GeoJson(
+                route.geometry, name=route.carer, style_function=lambda _, c=colour: {"color": c, "weight": 4}
+            ).add_to(fmap)
+        for index, stop in enumerate(route.stops, start=1):
+            popup = (
+                f"<b>{html.escape(route.carer)}</b> – besøk {index}<br>{html.escape(stop.label)}<br>"
+                f"Avtalt {html.escape(stop.window)}, planlagt {html.escape(stop.planned)}"
+            )
+            folium.Marker(
+                [stop.lat, stop.lon],
+                popup=folium.Popup(popup, max_width=260),
+                icon=folium.DivIcon(
+                    html=(
+                        f'<div style="background:{colour};color:#fff;border-radius:50%;width:22px;height:22px;'
+                        f'text-align:center;font:bold 12px/22px sans-serif">{index}</div>'
+                    ),
+                    icon_size=(22, 22),
+                    icon_anchor=(11, 11),
+                ),
+            ).add_to(fmap)
+    for visit in unassigned:
+        folium.CircleMarker(
+            [visit.lat, visit.lon],
+            radius=9,
+            color="#b00020",
+            fill=True,
+            fill_opacity=0.9,
+            popup=folium.Popup(
+                f"<b>Ikke tildelt</b><br>{html.escape(visit.label)}<br>{html.escape(visit.reason)}",
+                max_width=260,
+            ),
+        ).add_to(fmap)
+    root: Any = fmap.get_root()  # a branca Figure
+    root.html.add_child(
+        folium.Element(
+            f'<div class="hr-attribution" style="position:fixed;bottom:2px;left:4px;z-index:1000;'
+            f'background:#fffc;font:11px sans-serif;padding:1px 4px">{ATTRIBUTION}</div>'
+        )
+    )
+    return fmap

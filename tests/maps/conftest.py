@@ -1,0 +1,1 @@
+from tests.backend.conftest import client, session, world  # noqa: F401  (the app fixtures)
