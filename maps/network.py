@@ -21,6 +21,7 @@ import osmnx as ox
 import pyrosm
 from scipy.sparse import csr_matrix
 from scipy.spatial import cKDTree
+from shapely.geometry import Polygon
 
 from maps.errors import ExtractError
 from maps.modes import NORWEGIAN_DEFAULT_SPEEDS_KMH, TravelMode, travel_mode
@@ -96,16 +97,17 @@ def _add_travel_times(graph: nx.MultiDiGraph, mode: TravelMode) -> nx.MultiDiGra
     return graph
 
 
-def _from_pbf(path: Path, mode: TravelMode, bbox: BBox | None) -> nx.MultiDiGraph:
+def _from_pbf(path: Path, mode: TravelMode, bbox: BBox | None, polygon: Polygon | None) -> nx.MultiDiGraph:
+    clip = polygon if polygon is not None else (list(bbox) if bbox else None)
     try:
-        osm = pyrosm.OSM(str(path), bounding_box=list(bbox) if bbox else None)
+        osm = pyrosm.OSM(str(path), bounding_box=clip)
         nodes, edges = osm.get_network(network_type=mode.pyrosm_network, nodes=True)
     except Exception as exc:  # pyrosm raises bare errors for corrupt or foreign files
         raise ExtractError(
             f"could not read {path} as an OSM PBF file ({exc}); check the file or download it again"
         ) from exc
     if edges is None or len(edges) == 0:
-        where = f" inside bbox {bbox}" if bbox else ""
+        where = f" inside bbox {bbox}" if bbox else (" inside the polygon" if polygon is not None else "")
         raise ExtractError(f"{path} has no {mode.name} roads{where}; check the bounding box (W,S,E,N)")
     graph = osm.to_graph(nodes, edges, graph_type="networkx", osmnx_compatible=True, simplify=False)
     return cast(nx.MultiDiGraph, graph)
@@ -117,9 +119,10 @@ def _largest_component(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     return cast(nx.MultiDiGraph, graph.subgraph(largest).copy())
 
 
-def cache_key(source: Path, mode: str, bbox: BBox | None) -> str:
+def cache_key(source: Path, mode: str, bbox: BBox | None, polygon: Polygon | None = None) -> str:
     stat = source.stat()
-    raw = f"{source.resolve()}|{stat.st_size}|{int(stat.st_mtime)}|{mode}|{bbox}"
+    shape = polygon.wkt if polygon is not None else ""
+    raw = f"{source.resolve()}|{stat.st_size}|{int(stat.st_mtime)}|{mode}|{bbox}|{shape}"
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
@@ -128,10 +131,13 @@ def load_network(
     mode: str = "car",
     *,
     bbox: BBox | None = None,
+    polygon: Polygon | None = None,
     cache_dir: Path | None = None,
     name: str | None = None,
 ) -> RoadNetwork:
     """The mode's network from a .osm.pbf, .osm/.xml or .graphml file, cached as GraphML when asked.
+
+    `bbox` (W, S, E, N) or `polygon` clip the area; a road crossing the boundary is kept up to its next node.
 
     A failed build never touches the cache: the GraphML is written to a temporary file and renamed.
     """
@@ -140,13 +146,13 @@ def load_network(
     if not source.is_file():
         raise ExtractError(f"OSM file {source} does not exist; give the path to a .osm.pbf extract")
     label = name or source.name.split(".")[0]
-    key = cache_key(source, travel.name, bbox)
+    key = cache_key(source, travel.name, bbox, polygon)
     cached = cache_dir / f"{label}-{travel.name}-{key}.graphml" if cache_dir else None
     if cached is not None and cached.is_file():
         return RoadNetwork(label, travel, ox.load_graphml(cached), key)
     suffix = "".join(source.suffixes[-2:]).lower()
     if suffix.endswith(".pbf"):
-        graph = _from_pbf(source, travel, bbox)
+        graph = _from_pbf(source, travel, bbox, polygon)
     elif suffix.endswith((".osm", ".xml")):
         try:
             graph = ox.graph_from_xml(source, simplify=False, retain_all=True)
@@ -154,6 +160,8 @@ def load_network(
             raise ExtractError(f"could not read {source} as OSM XML ({exc})") from exc
         if bbox:
             graph = ox.truncate.truncate_graph_bbox(graph, bbox)
+        if polygon is not None:
+            graph = ox.truncate.truncate_graph_polygon(graph, polygon)
     elif suffix.endswith(".graphml"):
         graph = ox.load_graphml(source)
     else:
@@ -167,21 +175,26 @@ def load_network(
     return network
 
 
-def load_network_by_place(place: str, mode: str = "car") -> RoadNetwork:
-    """The mode's network of a named place through osmnx; needs internet (Nominatim and Overpass).
+def load_network_by_place(place: str | BBox, mode: str = "car") -> RoadNetwork:
+    """The mode's network of a named place or a bounding box (W, S, E, N) through osmnx; needs internet.
 
     Without internet this fails with a message saying to give a PBF extract instead.
     """
     travel = travel_mode(mode)
     try:
-        graph = ox.graph_from_place(place, network_type=travel.osmnx_network, simplify=False)
+        if isinstance(place, str):
+            graph = ox.graph_from_place(place, network_type=travel.osmnx_network, simplify=False)
+        else:
+            graph = ox.graph_from_bbox(place, network_type=travel.osmnx_network, simplify=False)
     except Exception as exc:  # requests' connection errors, Nominatim "no result", Overpass errors
         raise ExtractError(
             f"could not fetch the road network of '{place}' from OpenStreetMap ({type(exc).__name__}); "
             "this server may have no internet: download the municipality's extract (e.g. from Geofabrik) "
             "and use `hjemmerute network import --pbf FILE`"
         ) from exc
-    return RoadNetwork(place, travel, _largest_component(_add_travel_times(graph, travel)), f"place:{place}")
+    return RoadNetwork(
+        str(place), travel, _largest_component(_add_travel_times(graph, travel)), f"place:{place}"
+    )
 
 
 def save_network(network: RoadNetwork, path: Path) -> None:

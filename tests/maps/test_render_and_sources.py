@@ -9,6 +9,8 @@ from pathlib import Path
 import osmnx as ox
 import pyrosm
 import pytest
+from shapely.geometry import Point as ShapelyPoint
+from shapely.geometry import Polygon
 
 from maps import (
     ExtractError,
@@ -86,5 +88,20 @@ def test_place_name_without_internet_says_to_use_a_pbf(monkeypatch: pytest.Monke
     monkeypatch.setattr(ox.settings, "nominatim_url", "http://127.0.0.1:9/")
     monkeypatch.setattr(ox.settings, "use_cache", False)
     monkeypatch.setattr(ox.settings, "requests_timeout", 2)
+    monkeypatch.setattr(ox.settings, "overpass_rate_limit", False)
     with pytest.raises(ExtractError, match="network import --pbf"):
         load_network_by_place("Lier, Norway", "car")
+    monkeypatch.setattr(ox.settings, "overpass_url", "http://127.0.0.1:9/api")
+    with pytest.raises(ExtractError, match="network import --pbf"):
+        load_network_by_place((10.20, 59.70, 10.30, 59.80), "car")
+
+
+def test_clipping_to_a_polygon_keeps_only_roads_inside() -> None:
+    whole = load_network(bundled_extract_path(), "walk")
+    west, south, east, north = whole.bounds
+    triangle = Polygon([(west, south), (east, south), (west, north)])
+    clipped = load_network(bundled_extract_path(), "walk", polygon=triangle)
+    assert 0 < clipped.graph.number_of_nodes() < whole.graph.number_of_nodes()
+    # A road crossing the boundary is kept up to its next node (at most ~100 m out here).
+    margin = triangle.buffer(2e-3)
+    assert all(margin.contains(ShapelyPoint(x, y)) for x, y in zip(clipped.lon, clipped.lat, strict=True))
