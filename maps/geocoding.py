@@ -38,7 +38,12 @@ class AddressRecord:
 
     @property
     def label(self) -> str:
-        return f"{self.street} {self.number}{self.letter.upper()}, {self.postcode} {self.city}"
+        return address_label(self.street, self.number, self.letter, self.postcode, self.city)
+
+
+def address_label(street: str, number: int, letter: str, postcode: str, city: str) -> str:
+    """How an address is shown: 'Storgata 5B, 3400 LIER'."""
+    return f"{street} {number}{letter.upper()}, {postcode} {city}"
 
 
 def normalise_street(street: str) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from backend.addresses.models import Address, AddressPublic
 from backend.errors import InvalidInput, NotFound
-from maps.geocoding import AddressFileError, address_key, read_matrikkel_csv
+from maps.geocoding import AddressFileError, address_key, address_label, read_matrikkel_csv
 
 
 def import_addresses(session: Session, *, content: bytes) -> int:
@@ -20,20 +22,7 @@ def import_addresses(session: Session, *, content: bytes) -> int:
     try:
         for municipality in municipalities:
             session.execute(delete(Address).where(col(Address.municipality) == municipality))
-        session.add_all(
-            Address(
-                key=r.key,
-                street=r.street,
-                number=r.number,
-                letter=r.letter,
-                postcode=r.postcode,
-                city=r.city,
-                municipality=r.municipality,
-                lat=r.lat,
-                lon=r.lon,
-            )
-            for r in records
-        )
+        session.add_all(Address(key=r.key, **asdict(r)) for r in records)
         session.commit()
     except BaseException:
         session.rollback()
@@ -58,13 +47,6 @@ def lookup(
             field="postcode",
         )
     a = found[0]
-    return AddressPublic(
-        street=a.street,
-        number=a.number,
-        letter=a.letter,
-        postcode=a.postcode,
-        city=a.city,
-        lat=a.lat,
-        lon=a.lon,
-        label=f"{a.street} {a.number}{a.letter}, {a.postcode} {a.city}",
+    return AddressPublic.model_validate(
+        {**a.model_dump(), "label": address_label(a.street, a.number, a.letter, a.postcode, a.city)}
     )
