@@ -24,7 +24,7 @@ from backend.settings import Settings, get_settings
 from backend.stats.router import router as stats_router
 from backend.teams.router import router as teams_router
 from backend.web.router import router as web_router
-from maps.render import LEAFLET_URL_PREFIX, leaflet_assets_dir
+from maps.render import STATIC_URL_PREFIX, static_asset_dirs
 
 API_PREFIX = "/api/v1"
 
@@ -71,7 +71,8 @@ def create_app(settings: Settings | None = None, *, job_runner: JobRunner | None
     install_error_handlers(app)
     app.include_router(api_router())
     app.include_router(web_router)
-    app.mount(LEAFLET_URL_PREFIX, StaticFiles(directory=leaflet_assets_dir()), name="leaflet")
+    for folder, directory in static_asset_dirs().items():
+        app.mount(f"{STATIC_URL_PREFIX}/{folder}", StaticFiles(directory=directory), name=folder)
 
     @app.get("/healthz", tags=["drift"], summary="Liveness and database check")
     def healthz() -> dict[str, str]:

@@ -1,7 +1,7 @@
 """A coordinator's map of a plan (folium) that works without internet.
 
-Leaflet comes from the xstatic-leaflet package, served by the app under /static/leaflet; no CDN is
-referenced. Without a configured tile server the road network itself is drawn as the base layer. Every
+Leaflet and jQuery (which folium's popups use) come from the xstatic-leaflet and xstatic-jquery packages,
+served by the app under /static/leaflet and /static/jquery; no CDN is referenced. Without a configured tile server the road network itself is drawn as the base layer. Every
 map carries the "© OpenStreetMap contributors" attribution (ODbL).
 """
 
@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import folium
+import xstatic.pkg.jquery as xstatic_jquery
 import xstatic.pkg.leaflet as xstatic_leaflet
 
 from maps.network import RoadNetwork
 
-LEAFLET_URL_PREFIX = "/static/leaflet"
+STATIC_URL_PREFIX = "/static"
 ATTRIBUTION = "&copy; OpenStreetMap contributors"
 COLOURS = [
     "#1f77b4",
@@ -34,9 +35,9 @@ COLOURS = [
 ]
 
 
-def leaflet_assets_dir() -> Path:
-    """Where leaflet.js, leaflet.css and images/ lie on disk (installed with the project)."""
-    return Path(xstatic_leaflet.BASE_DIR)
+def static_asset_dirs() -> dict[str, Path]:
+    """URL folder → directory on disk of the browser assets the maps need (installed with the project)."""
+    return {"leaflet": Path(xstatic_leaflet.BASE_DIR), "jquery": Path(xstatic_jquery.BASE_DIR)}
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ class MapUnassigned:
 class MapOptions:
     tile_url: str | None = None
     tile_attribution: str = ATTRIBUTION
-    asset_prefix: str = LEAFLET_URL_PREFIX
+    asset_prefix: str = STATIC_URL_PREFIX
     draw_network: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -104,8 +105,11 @@ def plan_map(
         attr=opts.tile_attribution if opts.tile_url else None,
         control_scale=True,
     )
-    fmap.default_js = [("leaflet", f"{opts.asset_prefix}/leaflet.js")]
-    fmap.default_css = [("leaflet_css", f"{opts.asset_prefix}/leaflet.css")]
+    fmap.default_js = [
+        ("leaflet", f"{opts.asset_prefix}/leaflet/leaflet.js"),
+        ("jquery", f"{opts.asset_prefix}/jquery/jquery.min.js"),
+    ]
+    fmap.default_css = [("leaflet_css", f"{opts.asset_prefix}/leaflet/leaflet.css")]
     if opts.tile_url is None and opts.draw_network:
         _network_layer(network).add_to(fmap)
     for number, route in enumerate(routes):
@@ -143,10 +147,13 @@ def plan_map(
                 max_width=260,
             ),
         ).add_to(fmap)
+    places = [[s.lat, s.lon] for r in routes for s in r.stops] + [[u.lat, u.lon] for u in unassigned]
+    if places:
+        fmap.fit_bounds(places, padding=(30, 30))
     root: Any = fmap.get_root()  # a branca Figure
     root.html.add_child(
         folium.Element(
-            f'<div class="hr-attribution" style="position:fixed;bottom:2px;left:4px;z-index:1000;'
+            f'<div class="hr-attribution" style="position:fixed;bottom:18px;right:4px;z-index:1000;'
             f'background:#fffc;font:11px sans-serif;padding:1px 4px">{ATTRIBUTION}</div>'
         )
     )

@@ -41,6 +41,7 @@ def test_plan_map_references_no_external_url_and_credits_osm() -> None:
     text = page.get_root().render()
     assert re.findall(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}", text) == []
     assert "/static/leaflet/leaflet.js" in text and "/static/leaflet/leaflet.css" in text
+    assert "/static/jquery/jquery.min.js" in text
     assert ATTRIBUTION in text and "Ikke tildelt" in text and "planlagt 08:15" in text
     assert "MultiLineString" in text  # the road network drawn as the base layer
     with_tiles = plan_map(
@@ -53,6 +54,8 @@ def test_leaflet_is_served_by_the_app(client) -> None:  # type: ignore[no-untype
     response = client.get("/static/leaflet/leaflet.js")
     assert response.status_code == 200 and "Leaflet" in response.text[:500]
     assert client.get("/static/leaflet/leaflet.css").status_code == 200
+    assert client.get("/static/leaflet/images/marker-icon.png").status_code == 200
+    assert "jQuery" in client.get("/static/jquery/jquery.min.js").text[:200]
 
 
 def _osm_xml_from_real_extract(target: Path) -> None:
