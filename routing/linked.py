@@ -4,7 +4,8 @@ OR-Tools' local search moves one visit at a time, and a visit tied to another ca
 start can rarely move alone, so the direct model gets stuck in its first, late solution. Three phases
 work better:
 
-1. solve without the links (every visit free to find its place);
+1. solve without the timing of the links (every visit free to find its place; the two halves of a
+   double-staffed visit still go to two different carers);
 2. fix each linked visit's start where both partners can meet (the later of two simultaneous starts;
    gaps of sequential services pushed into their bounds) and solve again, the links now satisfied by
    the fixed times;
@@ -18,7 +19,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from routing.ortools_model import solve_with_ortools
+from routing.ortools_model import objective_of, solve_with_ortools
 from routing.params import SolveParams
 from routing.plan import Route, SolverStats
 from routing.problem import Precedence, Problem, SameStart
@@ -62,9 +63,8 @@ def solve_linked(problem: Problem, params: SolveParams) -> tuple[list[Route], li
     def remaining() -> float:
         return params.time_limit_s - (time.monotonic() - began)
 
-    relaxed = Problem(problem.matrices, problem.visits, problem.carers, ())
     routes, _, _ = solve_with_ortools(
-        relaxed, replace(params, time_limit_s=params.time_limit_s * RELAXED_SHARE)
+        problem, replace(params, time_limit_s=params.time_limit_s * RELAXED_SHARE), relax_links=True
     )
     fixed = {vid: t for vid, t in _meeting_times(problem, _starts(routes)).items() if _fits(problem, vid, t)}
     pinned = Problem(
@@ -77,11 +77,25 @@ def solve_linked(problem: Problem, params: SolveParams) -> tuple[list[Route], li
         problem.links,
     )
     budget = min(params.time_limit_s * FIXED_SHARE, remaining() - 0.2)
-    routes, dropped, stats = solve_with_ortools(pinned, replace(params, time_limit_s=max(budget, 0.1)))
-    if not routes:
-        return solve_with_ortools(problem, replace(params, time_limit_s=max(remaining(), 0.1)))
+    fixed_result = solve_with_ortools(pinned, replace(params, time_limit_s=max(budget, 0.1)))
+    routes, dropped, _ = fixed_result
+    if not routes or any(problem.visits[v].mandatory for v in dropped):
+        # A fixed meeting time did not fit; the direct model may still serve every visit.
+        direct = solve_with_ortools(problem, replace(params, time_limit_s=max(remaining(), 0.1)))
+        return _better(problem, params, direct, fixed_result) if routes else direct
     final = replace(params, initial_routes=_routes_of(routes), time_limit_s=max(remaining(), 0.1))
-    improved, improved_dropped, improved_stats = solve_with_ortools(problem, final)
-    if improved and len(improved_dropped) <= len(dropped):
-        return improved, improved_dropped, improved_stats
-    return routes, dropped, stats
+    improved = solve_with_ortools(problem, final)
+    return _better(problem, params, improved, fixed_result) if improved[0] else fixed_result
+
+
+Result = tuple[list[Route], list[int], SolverStats]
+
+
+def _better(problem: Problem, params: SolveParams, a: Result, b: Result) -> Result:
+    """Fewer unserved mandatory visits first, then the lower weighted objective."""
+
+    def rank(result: Result) -> tuple[int, int]:
+        objective = objective_of(problem, result[0], result[1], params)
+        return objective.dropped_mandatory, objective.weighted_total
+
+    return a if rank(a) <= rank(b) else b
