@@ -34,10 +34,9 @@ _STATUS = {
 
 
 class _Model:
-    def __init__(self, problem: Problem, params: SolveParams, *, relax_links: bool = False) -> None:
+    def __init__(self, problem: Problem, params: SolveParams) -> None:
         self.problem = problem
         self.params = params
-        self.relax_links = relax_links
         order = list(range(len(problem.visits)))
         random.Random(params.seed).shuffle(order)
         self.visit_of_node: list[int] = order
@@ -174,12 +173,9 @@ class _Model:
             active_a, active_b = self.routing.ActiveVar(a), self.routing.ActiveVar(b)
             if isinstance(link, SameStart):
                 solver.Add(active_a == active_b)
+                solver.Add(cumul_a == cumul_b)
                 vehicle_a, vehicle_b = self.routing.VehicleVar(a), self.routing.VehicleVar(b)
                 solver.Add(vehicle_a + big_vehicle * (1 - active_a) != vehicle_b)
-                if not self.relax_links:
-                    solver.Add(cumul_a == cumul_b)
-            elif self.relax_links:
-                continue
             else:
                 assert isinstance(link, Precedence)
                 slack = big_time * (2 - active_a - active_b)
@@ -274,18 +270,13 @@ def _leave_just_in_time(
     return start_time + shift, [moved, *stops[1:]]
 
 
-def solve_with_ortools(
-    problem: Problem, params: SolveParams, *, relax_links: bool = False
-) -> tuple[list[Route], list[int], SolverStats]:
-    """Build, solve within the time limit, and read back routes and the indices of dropped visits.
-
-    relax_links keeps only the "two different carers, both or neither" part of double staffing and drops
-    every timing link (the first phase of fix-and-optimise)."""
+def solve_with_ortools(problem: Problem, params: SolveParams) -> tuple[list[Route], list[int], SolverStats]:
+    """Build, solve within the time limit, and read back routes and the indices of dropped visits."""
     began = time.monotonic()
     if not problem.visits or not problem.carers:
         stats = SolverStats("empty", time.monotonic() - began, 0, 0, params.seed)
         return [], list(range(len(problem.visits))), stats
-    model = _Model(problem, params, relax_links=relax_links)
+    model = _Model(problem, params)
     warm = model.initial_assignment()
     remaining = params.time_limit_s - (time.monotonic() - began) - 0.05
     search = model.search_parameters(max(remaining, 0.1))
