@@ -29,6 +29,10 @@ def _decision(world: World, **visit: Any) -> dict[str, Any]:
     }
 
 
+def _recipient(world: World, **fields: Any) -> dict[str, Any]:
+    return {"name": "X", "address": "Y", "lat": 60.1, "lon": 24.9, "team_id": world.team_a, **fields}
+
+
 CASES = [
     (
         "window end before start",
@@ -63,56 +67,35 @@ CASES = [
     (
         "landline as mobile",
         "/api/v1/recipients",
-        lambda w: {
-            "name": "X",
-            "address": "Y",
-            "lat": 60.1,
-            "lon": 24.9,
-            "team_id": w.team_a,
-            "phone": "22222222",
-        },
+        lambda w: _recipient(w, phone="22222222"),
         422,
         "mobilnummer",
     ),
     (
         "garbage phone",
         "/api/v1/recipients",
-        lambda w: {
-            "name": "X",
-            "address": "Y",
-            "lat": 60.1,
-            "lon": 24.9,
-            "team_id": w.team_a,
-            "phone": "ring meg",
-        },
+        lambda w: _recipient(w, phone="ring meg"),
         422,
         "telefonnummer",
     ),
     (
         "latitude 91",
         "/api/v1/recipients",
-        lambda w: {"name": "X", "address": "Y", "lat": 91, "lon": 24.9, "team_id": w.team_a},
+        lambda w: _recipient(w, lat=91),
         422,
         "lat",
     ),
     (
         "control characters",
         "/api/v1/recipients",
-        lambda w: {"name": "X\x00Y", "address": "Y", "lat": 60.1, "lon": 24.9, "team_id": w.team_a},
+        lambda w: _recipient(w, name="X\x00Y"),
         422,
         "kontrolltegn",
     ),
     (
         "duplicate journal number",
         "/api/v1/recipients",
-        lambda w: {
-            "name": "X",
-            "external_id": "R-A1",
-            "address": "Y",
-            "lat": 60.1,
-            "lon": 24.9,
-            "team_id": w.team_a,
-        },
+        lambda w: _recipient(w, external_id="R-A1"),
         409,
         "R-A1",
     ),

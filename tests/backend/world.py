@@ -88,6 +88,29 @@ def _decision(recipient_id: int, ref: str) -> DecisionCreate:
     )
 
 
+def _manual_plan(
+    session: Session, principal: Principal, team_id: int, routes: list[tuple[int, int | None, str]]
+) -> int:
+    """A day-shift draft on DAY: each route is (carer, vedtak visit, planned start)."""
+    plan = create_manual_plan(
+        session,
+        principal=principal,
+        data=ManualPlanCreate.model_validate(
+            {
+                "date": DAY.isoformat(),
+                "team_id": team_id,
+                "shift_kind": "day",
+                "routes": [
+                    {"carer_id": carer, "stops": [{"decision_visit_id": visit, "planned_start": start}]}
+                    for carer, visit, start in routes
+                ],
+            }
+        ),
+    )
+    assert plan.id
+    return plan.id
+
+
 def build_world(session: Session, client: TestClient) -> World:
     team_a = Team(name="Team gul", base_address="Base A", base_lat=60.17, base_lon=24.94)
     team_b = Team(name="Team blå", base_address="Base B", base_lat=60.17, base_lon=24.95)
@@ -188,66 +211,13 @@ def build_world(session: Session, client: TestClient) -> World:
                 break_minutes=30,
             ),
         )
-    published = create_manual_plan(
-        session,
-        principal=system,
-        data=ManualPlanCreate.model_validate(
-            {
-                "date": DAY.isoformat(),
-                "team_id": team_a.id,
-                "shift_kind": "day",
-                "routes": [
-                    {
-                        "carer_id": carer_a,
-                        "stops": [{"decision_visit_id": visits_a[0].id, "planned_start": "08:10"}],
-                    },
-                    {
-                        "carer_id": carer_a2,
-                        "stops": [{"decision_visit_id": visits_a[1].id, "planned_start": "12:15"}],
-                    },
-                ],
-            }
-        ),
+    published_id = _manual_plan(
+        session, system, team_a.id, [(carer_a, visits_a[0].id, "08:10"), (carer_a2, visits_a[1].id, "12:15")]
     )
-    assert published.id
-    publish_plan(session, principal=system, plan_id=published.id)
-    draft = create_manual_plan(
-        session,
-        principal=system_b,
-        data=ManualPlanCreate.model_validate(
-            {
-                "date": DAY.isoformat(),
-                "team_id": team_b.id,
-                "shift_kind": "day",
-                "routes": [
-                    {
-                        "carer_id": carer_b,
-                        "stops": [{"decision_visit_id": visits_b[0].id, "planned_start": "08:30"}],
-                    }
-                ],
-            }
-        ),
-    )
-    assert draft.id
+    publish_plan(session, principal=system, plan_id=published_id)
+    draft_id = _manual_plan(session, system_b, team_b.id, [(carer_b, visits_b[0].id, "08:30")])
     drafts_a = [
-        create_manual_plan(
-            session,
-            principal=system,
-            data=ManualPlanCreate.model_validate(
-                {
-                    "date": DAY.isoformat(),
-                    "team_id": team_a.id,
-                    "shift_kind": "day",
-                    "routes": [
-                        {
-                            "carer_id": carer_a,
-                            "stops": [{"decision_visit_id": visits_a[1].id, "planned_start": "12:40"}],
-                        }
-                    ],
-                }
-            ),
-        ).id
-        for _ in range(2)
+        _manual_plan(session, system, team_a.id, [(carer_a, visits_a[1].id, "12:40")]) for _ in range(2)
     ]
     empty_team = Team(name="Team grønn", base_address="Base C", base_lat=60.16, base_lon=24.93)
     session.add(empty_team)
@@ -290,7 +260,7 @@ def build_world(session: Session, client: TestClient) -> World:
     session.commit()
     kin_a = session.exec(select(NextOfKin).where(NextOfKin.recipient_id == recipient_a)).first()
     assert kin_a and kin_a.id and empty_team.id and unused.id and spare.id and absence.id and job.id
-    routes = routes_of(session, published.id)
+    routes = routes_of(session, published_id)
     own_stop = next(s for r, stops in routes if r.carer_id == carer_a for s in stops)
     other_stop = next(s for r, stops in routes if r.carer_id == carer_a2 for s in stops)
 
@@ -321,12 +291,12 @@ def build_world(session: Session, client: TestClient) -> World:
         recipient_b,
         decision_a.id,
         visits_a[0].id,
-        published.id,
+        published_id,
         own_stop.id or 0,
         other_stop.id or 0,
-        draft.id,
-        drafts_a[0] or 0,
-        drafts_a[1] or 0,
+        draft_id,
+        drafts_a[0],
+        drafts_a[1],
         empty_team.id,
         unused.id,
         kin_a.id,
