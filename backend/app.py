@@ -20,7 +20,7 @@ from backend.jobs.runner import JobRunner, make_runner
 from backend.planning.router import router as planning_router
 from backend.recipients.router import router as recipients_router
 from backend.rota.router import router as rota_router
-from backend.settings import Settings, get_settings
+from backend.settings import Settings, activate, get_settings
 from backend.stats.router import router as stats_router
 from backend.teams.router import router as teams_router
 from backend.web.router import router as web_router
@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None, *, job_runner: JobRunner | None
         lifespan=lifespan,
     )
     app.state.settings = settings
+    activate(settings)
     app.state.engine = engine
     app.state.job_runner = job_runner or make_runner(settings, engine)
     install_error_handlers(app)

@@ -19,7 +19,7 @@ from backend.common.types import utcnow
 from backend.db import make_engine
 from backend.errors import DomainError
 from backend.imports.service import ImportReport, import_recipients, import_rota
-from backend.settings import get_settings
+from backend.settings import activate, get_settings
 
 cli = typer.Typer(
     help="hjemmerute – kjørelister for hjemmetjenesten", no_args_is_help=True, add_completion=False
@@ -52,8 +52,9 @@ def demo(
     date: Annotated[str | None, typer.Option(help="Dato demoen skal gjelde (YYYY-MM-DD)")] = None,
 ) -> None:
     """Create the database and load the demo municipality (Helsinki centre OSM extract)."""
-    from backend.demo import drop_everything, load_demo
+    from backend.demo import drop_everything, load_demo, plan_demo_day
     from backend.migrations import upgrade_to_head
+    from backend.planning.networks import import_demo_networks
 
     settings = get_settings()
     try:
@@ -68,10 +69,15 @@ def demo(
     with Session(engine) as session:
         try:
             logins = load_demo(session, today=today)
+            import_demo_networks(settings.network_dir, settings.network_name)
         except ValueError as exc:
             _fail(str(exc))
             return
     typer.echo(f"Demodata for {today.isoformat()} er lastet inn i {settings.database_url}.")
+    activate(settings)
+    with Session(engine) as session:
+        for line in plan_demo_day(session, settings=settings, today=today):
+            typer.echo(line)
     typer.echo("Innlogginger:")
     for login in logins:
         typer.echo(f"  {login.username:<12} passord: {login.password:<16} ({login.role}: {login.note})")
@@ -245,6 +251,7 @@ def worker(concurrency: int = 1) -> None:
             "arbeideren krever PostgreSQL (sett DATABASE_URL=postgresql://…); med SQLite kjører jobbene i API-et"
         )
     ensure_procrastinate_schema(settings)
+    activate(settings)
     ProcrastinateRunner(settings, make_engine(settings)).run_forever(concurrency=concurrency)
 
 

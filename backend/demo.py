@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backend.auth.models import UserCreate
 from backend.auth.service import Principal, create_user
@@ -23,10 +23,13 @@ from backend.common.enums import Role, ShiftKind, TravelMode, VisitPriority
 from backend.decisions.models import DecisionCreate
 from backend.decisions.service import create_decision
 from backend.municipality.models import MunicipalitySettings
+from backend.planning.service import publish_plan
+from backend.planning.solver_service import plan_teams
 from backend.recipients.models import RecipientCreate
 from backend.recipients.service import create_recipient
 from backend.rota.models import RotaEntryCreate
 from backend.rota.service import add_rota_entry
+from backend.settings import Settings
 from backend.teams.models import Team
 from maps import AddressPoint, addressed_buildings, bundled_extract_path
 
@@ -331,6 +334,26 @@ def load_demo(session: Session, *, today: dt.date, seed: int = 2026) -> list[Dem
         data=UserCreate(username="admin", full_name="Administrator", password=DEMO_PASSWORD, role=Role.admin),
     )
     return logins
+
+
+def plan_demo_day(session: Session, *, settings: Settings, today: dt.date) -> list[str]:
+    """Today's kjørelister for both teams, day and evening, solved and published as a coordinator would."""
+    teams = [t.id for t in session.exec(select(Team).order_by(col(Team.id))) if t.id is not None]
+    coordinator = Principal(
+        user_id=0, username="demo", role=Role.coordinator, team_ids=frozenset(teams), carer_id=None
+    )
+    lines = []
+    for shift in (ShiftKind.day, ShiftKind.evening):
+        for plan in plan_teams(
+            session, day=today, shift_kind=shift, team_ids=teams, created_by=None, settings=settings
+        ):
+            publish_plan(session, principal=coordinator, plan_id=plan.id or 0)
+            team = session.get(Team, plan.team_id)
+            lines.append(
+                f"Kjørelister {shift.value} {team.name if team else plan.team_id}: "
+                f"{plan.stats.get('visits', 0)} besøk, {len(plan.unassigned)} ikke planlagt – publisert"
+            )
+    return lines
 
 
 def drop_everything(engine: Engine) -> None:

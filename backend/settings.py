@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     municipality_name: str = "Demo kommune"
     log_sql: bool = False
     network_dir: Path = DEFAULT_DATA_DIR / "networks"
+    network_name: str = Field(default="demo", description="the imported network the planner uses")
+    plan_seconds_per_team: float = Field(default=8.0, gt=0, le=600)
+    replan_seconds: float = Field(default=5.0, gt=0, le=120)
+    plan_workers: int = Field(default=2, ge=1, le=64, description="teams solved in parallel")
 
     @property
     def is_postgres(self) -> bool:
@@ -45,3 +49,15 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings; tests build their own Settings and pass them to create_app."""
     return Settings()
+
+
+_ACTIVE: list[Settings] = []
+
+
+def activate(settings: Settings) -> None:
+    """The settings background jobs use in this process (the app's or the worker's)."""
+    _ACTIVE[:] = [settings]
+
+
+def active_settings() -> Settings:
+    return _ACTIVE[0] if _ACTIVE else get_settings()

@@ -23,6 +23,7 @@ class JobRecord(SQLModel, table=True):
     backend: str = Field(default="inprocess", max_length=20)
     result: dict[str, object] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     error: str | None = Field(default=None, max_length=2000)
+    progress: dict[str, object] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     started_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -37,6 +38,7 @@ class JobPublic(BaseModel):
     backend: str
     result: dict[str, object] | None
     error: str | None
+    progress: dict[str, object] | None = None
     created_at: dt.datetime
     started_at: dt.datetime | None
     finished_at: dt.datetime | None

@@ -12,6 +12,7 @@ from typing import Any
 from sqlmodel import Session
 
 from backend.common.crud import get_or_404
+from backend.common.enums import ShiftKind
 from backend.decisions.expansion import visits_for
 from backend.rota.service import carers_on_shift
 from backend.teams.models import Team
@@ -49,3 +50,44 @@ def prepare_day(session: Session, *, date: str, team_id: int) -> dict[str, Any]:
         "carers_absent": len(partly_absent),
         "shift_minutes": int(sum((e.end - e.start).total_seconds() // 60 for e, _ in shifts)),
     }
+
+
+@job("plan_day")
+def plan_day(
+    session: Session,
+    *,
+    date: str,
+    shift_kind: str,
+    team_ids: list[int],
+    created_by: int | None = None,
+    progress: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Lag kjørelister: draft plans for every chosen team's shift."""
+    from backend.planning.solver_service import plan_teams
+
+    plans = plan_teams(
+        session,
+        day=dt.date.fromisoformat(date),
+        shift_kind=ShiftKind(shift_kind),
+        team_ids=team_ids,
+        created_by=created_by,
+        progress=progress,
+    )
+    return {
+        "plan_ids": [p.id for p in plans],
+        "unassigned": sum(len(p.unassigned) for p in plans),
+        "visits": sum(int(str(p.stats.get("visits", 0))) for p in plans),
+    }
+
+
+@job("replan")
+def replan_job(
+    session: Session, *, plan_id: int, from_time: str, created_by: int | None = None
+) -> dict[str, Any]:
+    """Planlegg resten av dagen på nytt after a sick call or an urgent visit."""
+    from backend.planning.solver_service import replan
+
+    plan = replan(
+        session, plan_id=plan_id, from_time=dt.datetime.fromisoformat(from_time), created_by=created_by
+    )
+    return {"plan_id": plan.id, "base_plan_id": plan_id, "diff_counts": (plan.diff or {}).get("counts", {})}

@@ -6,8 +6,10 @@ way whichever runner executes the job.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import traceback
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
@@ -42,9 +44,12 @@ def execute_job(engine: Engine, record_id: int) -> None:
         session.add(record)
         session.commit()
         name, args = record.name, dict(record.args)
+    func = JOBS[name]
+    if "progress" in inspect.signature(func).parameters:
+        args["progress"] = _progress_writer(engine, record_id)
     with Session(engine) as session:
         try:
-            result = JOBS[name](session, **args)
+            result = func(session, **args)
             status, error = JobStatus.done, None
         except DomainError as exc:
             session.rollback()
@@ -60,6 +65,20 @@ def execute_job(engine: Engine, record_id: int) -> None:
         record.finished_at = utcnow()
         session.add(record)
         session.commit()
+
+
+def _progress_writer(engine: Engine, record_id: int) -> Callable[[dict[str, Any]], None]:
+    """Progress goes to the job record in its own transaction, so the console can poll it."""
+
+    def write(progress: dict[str, Any]) -> None:
+        with Session(engine) as session:
+            record = session.get(JobRecord, record_id)
+            if record is not None:
+                record.progress = progress
+                session.add(record)
+                session.commit()
+
+    return write
 
 
 class JobRunner(Protocol):

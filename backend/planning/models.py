@@ -9,7 +9,8 @@ from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from backend.common.enums import PlanStatus, ShiftKind
-from backend.common.types import Day, IdField, UTCDateTime, utcnow
+from backend.common.types import Day, IdField, ShortText, UTCDateTime, utcnow
+from backend.decisions.models import Task
 
 
 class Plan(SQLModel, table=True):
@@ -26,6 +27,14 @@ class Plan(SQLModel, table=True):
     published_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     objective: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     stats: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    unassigned: list[dict[str, object]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
+    issues: list[dict[str, object]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
+    base_plan_id: int | None = Field(default=None, foreign_key="plan.id", ondelete="SET NULL")
+    diff: dict[str, object] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class Route(SQLModel, table=True):
@@ -35,6 +44,11 @@ class Route(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True, ondelete="CASCADE")
     carer_id: int = Field(foreign_key="carer.id", index=True)
+    shift_start: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    shift_end: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    break_start: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    break_minutes: int = Field(default=0, ge=0)
+    travel_seconds: int = Field(default=0, ge=0)
 
 
 class Stop(SQLModel, table=True):
@@ -50,6 +64,12 @@ class Stop(SQLModel, table=True):
     planned_arrival: dt.datetime = Field(sa_type=UTCDateTime)
     planned_start: dt.datetime = Field(sa_type=UTCDateTime)
     planned_end: dt.datetime = Field(sa_type=UTCDateTime)
+    travel_seconds: int = Field(default=0, ge=0, description="travel from the previous place")
+    visit_key: str = Field(default="", max_length=40, description="the visit's key in the solver problem")
+    fixed: bool = Field(default=False, description="done or in progress when re-planned")
+    origin_stop_id: int | None = Field(
+        default=None, foreign_key="stop.id", ondelete="SET NULL", description="the first plan's stop"
+    )
 
 
 # ---- API shapes -------------------------------------------------------------------------------
@@ -95,11 +115,18 @@ class StopPublic(BaseModel):
     planned_arrival: dt.datetime
     planned_start: dt.datetime
     planned_end: dt.datetime
+    travel_seconds: int = 0
+    fixed: bool = False
 
 
 class RoutePublic(BaseModel):
     id: int
     carer_id: int
+    shift_start: dt.datetime | None = None
+    shift_end: dt.datetime | None = None
+    break_start: dt.datetime | None = None
+    break_minutes: int = 0
+    travel_seconds: int = 0
     stops: list[StopPublic]
 
 
@@ -114,6 +141,10 @@ class PlanPublic(BaseModel):
     published_at: dt.datetime | None
     objective: dict[str, object]
     stats: dict[str, object]
+    unassigned: list[dict[str, object]] = Field(default_factory=list)
+    issues: list[dict[str, object]] = Field(default_factory=list)
+    base_plan_id: int | None = None
+    diff: dict[str, object] | None = None
     routes: list[RoutePublic]
 
 
@@ -138,3 +169,52 @@ class CarerRouteView(BaseModel):
     shift_kind: ShiftKind
     published_at: dt.datetime | None
     stops: list[CarerStopView]
+
+
+class PlanningRunCreate(BaseModel):
+    """Lag kjørelister: one shift of a date for the chosen teams (all the coordinator's teams if none)."""
+
+    date: Day
+    shift_kind: ShiftKind
+    team_ids: list[IdField] = Field(default_factory=list, max_length=50)
+
+
+class UrgentVisitIn(BaseModel):
+    """An urgent visit (utskrivning, alarm) for one day; stored as a one-day vedtak."""
+
+    recipient_id: IdField
+    label: ShortText = "Akuttbesøk"
+    window_start: dt.time
+    window_end: dt.time
+    tasks: list[Task] = Field(min_length=1, max_length=10)
+    double_staffed: bool = False
+
+    @model_validator(mode="after")
+    def _window(self) -> UrgentVisitIn:
+        if self.window_end <= self.window_start:
+            raise ValueError("akuttbesøkets tidsvindu må slutte etter at det starter")
+        return self
+
+
+class ReplanCreate(BaseModel):
+    """Planlegg resten av dagen: from a local time, with a carer reported sick and/or an urgent visit."""
+
+    from_time: dt.time
+    absent_carer_id: IdField | None = None
+    urgent_visit: UrgentVisitIn | None = None
+
+
+class LoadSlotPublic(BaseModel):
+    start: dt.datetime
+    label: str
+    visits: int
+    need_carers: float
+    carers_on_shift: int
+    overloaded: bool
+
+
+class ContinuityRow(BaseModel):
+    recipient_id: int
+    recipient_name: str
+    visits: int
+    distinct_carers: int

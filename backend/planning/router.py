@@ -6,11 +6,28 @@ from fastapi import APIRouter, Query, Request, Response
 
 from backend.audit.service import log_recipient_reads
 from backend.auth.deps import CarerDep, CoordinatorDep
+from backend.common.crud import get_or_404
+from backend.common.enums import PlanStatus
 from backend.common.localtime import local_date_of
 from backend.common.types import MAX_ID, Day, IdPath, utcnow
 from backend.db import SessionDep
-from backend.planning import service
-from backend.planning.models import CarerRouteView, ManualPlanCreate, PlanPublic
+from backend.errors import Conflict, InvalidInput
+from backend.jobs.models import JobPublic
+from backend.jobs.runner import enqueue
+from backend.planning import commands, service
+from backend.planning.continuity import weekly_continuity
+from backend.planning.load import peak_load
+from backend.planning.models import (
+    CarerRouteView,
+    ContinuityRow,
+    LoadSlotPublic,
+    ManualPlanCreate,
+    PlanningRunCreate,
+    PlanPublic,
+    ReplanCreate,
+)
+from backend.teams.models import Team
+from backend.teams.service import team_in_scope
 from backend.visits.models import VisitEventCreate, VisitEventPublic
 from backend.visits.service import record_event
 
@@ -88,3 +105,88 @@ def post_event(
     result = record_event(session, principal=principal, data=data)
     response.status_code = 200 if result.duplicate else 201
     return result
+
+
+@router.post(
+    "/planning/runs",
+    response_model=JobPublic,
+    status_code=202,
+    summary="Lag kjørelister for a shift and teams",
+)
+def start_planning(
+    data: PlanningRunCreate, request: Request, session: SessionDep, principal: CoordinatorDep
+) -> object:
+    team_ids = sorted(set(data.team_ids)) or sorted(principal.team_ids)
+    for team_id in team_ids:
+        team_in_scope(session, principal=principal, team_id=team_id)
+    if not team_ids:
+        raise InvalidInput("Velg minst ett team.", field="team_ids")
+    return enqueue(
+        session,
+        request.app.state.job_runner,
+        name="plan_day",
+        args={
+            "date": data.date.isoformat(),
+            "shift_kind": data.shift_kind.value,
+            "team_ids": team_ids,
+            "created_by": principal.user_id,
+        },
+        created_by=principal.user_id,
+    )
+
+
+@router.post(
+    "/plans/{plan_id}/replan",
+    response_model=JobPublic,
+    status_code=202,
+    summary="Re-plan the rest of the day (sick carer, urgent visit)",
+)
+def start_replan(
+    plan_id: IdPath, data: ReplanCreate, request: Request, session: SessionDep, principal: CoordinatorDep
+) -> object:
+    plan = service.plan_in_scope(session, principal=principal, plan_id=plan_id)
+    if plan.status == PlanStatus.superseded:
+        raise Conflict("Planen er erstattet av en nyere; planlegg om fra den publiserte planen.")
+    from_instant = commands.replan_start(plan, data.from_time)
+    if data.absent_carer_id is not None:
+        commands.report_sick(
+            session, principal=principal, plan=plan, carer_id=data.absent_carer_id, from_instant=from_instant
+        )
+    if data.urgent_visit is not None:
+        commands.add_urgent_visit(session, principal=principal, plan=plan, data=data.urgent_visit)
+    return enqueue(
+        session,
+        request.app.state.job_runner,
+        name="replan",
+        args={"plan_id": plan_id, "from_time": from_instant.isoformat(), "created_by": principal.user_id},
+        created_by=principal.user_id,
+    )
+
+
+@router.get("/plans/{plan_id}/load", response_model=list[LoadSlotPublic], summary="Peak load per 30 minutes")
+def plan_load(plan_id: IdPath, session: SessionDep, principal: CoordinatorDep) -> list[LoadSlotPublic]:
+    plan = service.plan_in_scope(session, principal=principal, plan_id=plan_id)
+    team = get_or_404(session, Team, plan.team_id, "Team")
+    slots = peak_load(session, day=plan.date, shift_kind=plan.shift_kind, team=team, plan=plan)
+    return [LoadSlotPublic(**slot.__dict__, overloaded=slot.overloaded) for slot in slots]
+
+
+@router.get(
+    "/teams/{team_id}/continuity",
+    response_model=list[ContinuityRow],
+    summary="Distinct carers per recipient in a week",
+)
+def team_continuity(
+    team_id: IdPath, request: Request, session: SessionDep, principal: CoordinatorDep, date: Day = Query(...)
+) -> list[ContinuityRow]:
+    team_in_scope(session, principal=principal, team_id=team_id)
+    rows = weekly_continuity(session, team_id=team_id, day=date)
+    log_recipient_reads(
+        session,
+        principal=principal,
+        recipient_ids=[r.recipient_id for r in rows],
+        action="read continuity",
+        path=request.url.path,
+    )
+    session.commit()
+    return rows

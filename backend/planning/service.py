@@ -54,7 +54,9 @@ def to_public(session: Session, plan: Plan) -> PlanPublic:
         **plan.model_dump(exclude={"created_by"}),
         routes=[
             RoutePublic(
-                id=r.id or 0, carer_id=r.carer_id, stops=[StopPublic.model_validate(s) for s in stops]
+                **r.model_dump(exclude={"id", "plan_id"}),
+                id=r.id or 0,
+                stops=[StopPublic.model_validate(s) for s in stops],
             )
             for r, stops in routes_of(session, plan.id)
         ],
@@ -196,6 +198,33 @@ def stop_status(events: list[VisitEvent]) -> str:
     return "planned"
 
 
+def events_by_stop(session: Session, stops: list[Stop]) -> dict[int, list[VisitEvent]]:
+    """Each stop's events, including those reported on the same visit in the plans it was re-planned from."""
+    roots = {s.id: s.origin_stop_id or s.id for s in stops}
+    family = list(
+        session.exec(
+            select(Stop.id, Stop.origin_stop_id).where(
+                col(Stop.origin_stop_id).in_(set(roots.values())) | col(Stop.id).in_(set(roots.values()))
+            )
+        )
+    )
+    members: dict[int, set[int]] = {}
+    for stop_id, origin in family:
+        members.setdefault(int(origin or stop_id or 0), set()).add(int(stop_id or 0))
+    all_ids = {i for ids in members.values() for i in ids} | {s.id for s in stops if s.id}
+    events = list(session.exec(select(VisitEvent).where(col(VisitEvent.stop_id).in_(all_ids))))
+    result: dict[int, list[VisitEvent]] = {}
+    for stop in stops:
+        ids = members.get(roots[stop.id] or 0, set()) | {stop.id}
+        result[stop.id or 0] = [e for e in events if e.stop_id in ids]
+    return result
+
+
+def stops_with_status(session: Session, stops: list[Stop]) -> list[tuple[Stop, str]]:
+    events = events_by_stop(session, stops)
+    return [(stop, stop_status(events[stop.id or 0])) for stop in stops]
+
+
 def carer_routes(session: Session, *, principal: Principal, day: dt.date) -> list[CarerRouteView]:
     """The carer's own routes in published plans of the date; nothing else is reachable."""
     if principal.carer_id is None:
@@ -216,16 +245,17 @@ def carer_routes(session: Session, *, principal: Principal, day: dt.date) -> lis
                 date=plan.date,
                 shift_kind=plan.shift_kind,
                 published_at=plan.published_at,
-                stops=[_carer_stop(session, stop) for stop in stops],
+                stops=[
+                    _carer_stop(session, stop, status) for stop, status in stops_with_status(session, stops)
+                ],
             )
         )
     return views
 
 
-def _carer_stop(session: Session, stop: Stop) -> CarerStopView:
+def _carer_stop(session: Session, stop: Stop, status: str) -> CarerStopView:
     recipient = get_or_404(session, Recipient, stop.recipient_id, "Bruker")
     visit = session.get(DecisionVisit, stop.decision_visit_id) if stop.decision_visit_id else None
-    events = list(session.exec(select(VisitEvent).where(VisitEvent.stop_id == stop.id)))
     return CarerStopView(
         **StopPublic.model_validate(stop).model_dump(),
         recipient_name=recipient.name,
@@ -238,7 +268,7 @@ def _carer_stop(session: Session, stop: Stop) -> CarerStopView:
         if visit
         else int((stop.planned_end - stop.planned_start).total_seconds() // 60),
         double_staffed=visit.double_staffed if visit else False,
-        status=stop_status(events),
+        status=status,
     )
 
 

@@ -254,6 +254,30 @@ CALLS: list[Call] = [
         {"coordinator"},
         lambda w: {"path": {"plan_id": w.draft_plan_a}},
     ),
+    c(
+        "POST",
+        "/api/v1/planning/runs",
+        {"coordinator"},
+        lambda w: {"json": {"date": DAY.isoformat(), "shift_kind": "day", "team_ids": [w.team_a]}},
+    ),
+    c(
+        "POST",
+        "/api/v1/plans/{plan_id}/replan",
+        {"coordinator"},
+        lambda w: {"path": {"plan_id": w.draft_plan_a2}, "json": {"from_time": "10:00"}},
+    ),
+    c(
+        "GET",
+        "/api/v1/plans/{plan_id}/load",
+        {"coordinator"},
+        lambda w: {"path": {"plan_id": w.published_plan}},
+    ),
+    c(
+        "GET",
+        "/api/v1/teams/{team_id}/continuity",
+        {"coordinator"},
+        lambda w: {"path": {"team_id": w.team_a}, "params": {"date": DAY.isoformat()}},
+    ),
     c("GET", "/api/v1/my/routes", {"carer"}, lambda w: {"params": {"date": DAY.isoformat()}}),
     c(
         "POST",

@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 from backend.cli import cli
 from backend.db import make_engine
 from backend.decisions.expansion import visits_for
+from backend.common.enums import PlanStatus
+from backend.planning.models import Plan
 from backend.recipients.models import Recipient
 from backend.settings import Settings, get_settings
 from backend.teams.models import Team
@@ -21,8 +23,10 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 @pytest.fixture
-def cli_env(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+def cli_env(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> str:
     monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("HJEMMERUTE_NETWORK_DIR", str(tmp_path_factory.getbasetemp() / "cli-networks"))
+    monkeypatch.setenv("HJEMMERUTE_PLAN_SECONDS_PER_TEAM", "1")
     get_settings.cache_clear()
     yield db_url
     get_settings.cache_clear()
@@ -46,6 +50,11 @@ def test_demo_loads_teams_recipients_on_real_addresses_and_logins(cli_env: str) 
         monday = [v for t in teams for v in visits_for(session, day=dt.date(2026, 11, 23), team_id=t.id or 0)]
         assert len(monday) >= 24
         assert session.exec(select(func.count()).select_from(Recipient)).one() == 24
+        published = session.exec(select(Plan).where(Plan.status == PlanStatus.published)).all()
+        assert sorted((p.team_id, p.shift_kind.value) for p in published) == sorted(
+            (t.id, shift) for t in teams for shift in ("day", "evening")
+        )
+        assert all(p.source == "solver" and p.stats["check_feasible"] for p in published)
     reset = runner.invoke(cli, ["demo", "--reset", "--date", "2026-11-24"])
     assert reset.exit_code == 0, reset.output
 

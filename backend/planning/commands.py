@@ -1,0 +1,78 @@
+"""What a coordinator does to a published day before re-planning: report a carer sick, add an urgent visit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session
+
+from backend.auth.service import Principal
+from backend.common.crud import get_or_404
+from backend.common.enums import AbsenceReason
+from backend.common.localtime import local_instant, local_midnight
+from backend.decisions.models import DecisionCreate, DecisionVisitIn
+from backend.decisions.service import create_decision
+from backend.errors import InvalidInput
+from backend.planning.models import Plan, UrgentVisitIn
+from backend.planning.problem_builder import SHIFT_OF_HOUR
+from backend.planning.service import routes_of
+from backend.recipients.models import Recipient
+from backend.rota.models import AbsenceCreate
+from backend.rota.service import add_absence
+
+
+def report_sick(
+    session: Session, *, principal: Principal, plan: Plan, carer_id: int, from_instant: dt.datetime
+) -> None:
+    """The carer is absent from `from_instant` to the end of the day (sykemelding)."""
+    if carer_id not in {route.carer_id for route, _ in routes_of(session, plan.id or 0)}:
+        raise InvalidInput(f"Pleier {carer_id} har ingen kjøreliste i denne planen.", field="absent_carer_id")
+    end_of_day = local_midnight(plan.date + dt.timedelta(days=1))
+    add_absence(
+        session,
+        principal=principal,
+        data=AbsenceCreate(
+            carer_id=carer_id,
+            start=from_instant,
+            end=end_of_day,
+            reason=AbsenceReason.sick_leave,
+            note="meldt syk fra koordinatorkonsollet",
+        ),
+    )
+
+
+def add_urgent_visit(session: Session, *, principal: Principal, plan: Plan, data: UrgentVisitIn) -> None:
+    """An urgent visit becomes a one-day vedtak of the plan's date, so every view and report sees it."""
+    recipient = get_or_404(session, Recipient, data.recipient_id, "Bruker")
+    if recipient.team_id != plan.team_id:
+        raise InvalidInput(
+            f"{recipient.name} hører ikke til planens team.", field="urgent_visit.recipient_id"
+        )
+    if SHIFT_OF_HOUR.get(data.window_start.hour) != plan.shift_kind:
+        raise InvalidInput(
+            f"Akuttbesøket ({data.window_start:%H:%M}) ligger ikke i planens vakt ({plan.shift_kind.value}).",
+            field="urgent_visit.window_start",
+        )
+    create_decision(
+        session,
+        principal=principal,
+        data=DecisionCreate(
+            recipient_id=recipient.id or 0,
+            valid_from=plan.date,
+            valid_to=plan.date,
+            weekdays=[plan.date.isoweekday()],
+            visits=[
+                DecisionVisitIn(
+                    label=data.label,
+                    window_start=data.window_start,
+                    window_end=data.window_end,
+                    tasks=data.tasks,
+                    double_staffed=data.double_staffed,
+                )
+            ],
+        ),
+    )
+
+
+def replan_start(plan: Plan, clock: dt.time) -> dt.datetime:
+    return local_instant(plan.date, clock)

@@ -1,0 +1,92 @@
+"""Where one more visit still fits into a finished plan without pushing any other visit out of its windows.
+
+The coordinator console uses it to suggest alternative agreed windows for visits the plan could not meet:
+a suggested window is one this function finds an insertion for (and `check` then accepts).
+Visits that take part in links keep their planned start, so a double-staffed pair is never pulled apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from routing.plan import Plan, Route, Stop
+from routing.problem import Carer, Problem, Visit
+
+
+@dataclass(frozen=True)
+class Insertion:
+    carer_id: str
+    position: int
+    route: Route
+    added_travel: int
+
+
+def _start_in_windows(visit: Visit, arrival: int) -> int | None:
+    if visit.fixed_start is not None:
+        return visit.fixed_start if arrival <= visit.fixed_start else None
+    for window in sorted(visit.windows, key=lambda w: w.start):
+        if arrival <= window.end:
+            return max(arrival, window.start)
+    return None
+
+
+def _after_breaks(start: int, duration: int, breaks: list[tuple[int, int]]) -> int:
+    for begin, end in breaks:
+        if start < end and start + duration > begin:
+            start = end
+    return start
+
+
+def _timed_route(
+    problem: Problem, carer: Carer, route: Route, sequence: list[Visit], linked: dict[str, int]
+) -> Route | None:
+    """The route's stops at their earliest feasible times, or None when something no longer fits."""
+    breaks = [(begin, begin + b.duration) for begin, b in zip(route.break_starts, carer.breaks, strict=False)]
+    clock, place, travel = route.start_time, carer.start_location, 0
+    stops = []
+    for visit in sequence:
+        leg = problem.travel(carer.profile, place, visit.location)
+        arrival = clock + leg
+        start = _start_in_windows(visit, arrival)
+        if start is None:
+            return None
+        start = _after_breaks(start, visit.duration, breaks)
+        if visit.id in linked:
+            if start > linked[visit.id]:
+                return None
+            start = linked[visit.id]
+        if _start_in_windows(visit, start) != start:
+            return None
+        late = max(0, start - visit.soft_end) if visit.soft_end is not None else 0
+        stops.append(Stop(visit.id, arrival, start, start + visit.duration, start - arrival, late))
+        travel += leg
+        clock, place = start + visit.duration, visit.location
+    back = problem.travel(carer.profile, place, carer.end_location)
+    finish = _after_breaks(clock, 0, breaks) + back
+    if finish > carer.shift_end:
+        return None
+    return replace(route, stops=tuple(stops), end_time=finish, travel_time=travel + back)
+
+
+def cheapest_insertion(problem: Problem, plan: Plan, visit: Visit) -> Insertion | None:
+    """The feasible insertion of `visit` (a visit not in the plan) that adds the least travel."""
+    if any(visit.id in (link.first, link.second) for link in problem.links):
+        return None
+    linked_ids = {vid for link in problem.links for vid in (link.first, link.second)}
+    best: Insertion | None = None
+    for route in plan.routes:
+        carer = problem.carers[problem.carer_index[route.carer_id]]
+        if not problem.may_serve(carer, visit):
+            continue
+        current = [problem.visits[problem.visit_index[s.visit_id]] for s in route.stops]
+        linked = {s.visit_id: s.start for s in route.stops if s.visit_id in linked_ids}
+        for position in range(len(current) + 1):
+            timed = _timed_route(
+                problem, carer, route, [*current[:position], visit, *current[position:]], linked
+            )
+            if timed is None:
+                continue
+            added = timed.travel_time - route.travel_time
+            if best is None or added < best.added_travel:
+                best = Insertion(carer.id, position, timed, added)
+    return best

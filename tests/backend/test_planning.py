@@ -1,0 +1,280 @@
+"""Daily planning through the API: lag kjørelister → publish → sick call → re-plan → publish, on the demo
+municipality (real OSM network of Helsinki centre), against SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from backend.common.localtime import local_instant
+from backend.decisions.expansion import visits_for
+from backend.demo import DEMO_PASSWORD, load_demo
+from backend.planning.networks import import_demo_networks
+from backend.planning.problem_builder import shift_of
+from backend.recipients.models import Recipient
+from backend.rota.models import RotaEntry
+from backend.settings import Settings
+from backend.teams.models import Team
+
+DAY = dt.date(2026, 11, 23)  # a Monday: every carer works
+
+
+@pytest.fixture(scope="session")
+def demo_networks(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("networks")
+    import_demo_networks(directory)
+    return directory
+
+
+@pytest.fixture
+def settings(db_url: str, demo_networks: Path) -> Settings:
+    return Settings(
+        database_url=db_url,
+        job_backend="inprocess",
+        network_dir=demo_networks,
+        plan_seconds_per_team=2,
+        replan_seconds=1.5,
+        plan_workers=2,
+    )
+
+
+@pytest.fixture
+def demo(client: TestClient, engine: Engine) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    with Session(engine) as session:
+        load_demo(session, today=DAY)
+    token = client.post("/api/v1/auth/token", data={"username": "koordinator", "password": DEMO_PASSWORD})
+    yield client, {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+
+def _run(client: TestClient, headers: dict[str, str], path: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = client.post(path, json=body, headers=headers)
+    assert response.status_code == 202, response.text
+    client.app.state.job_runner.wait_idle(timeout=120)  # type: ignore[attr-defined]
+    job = client.get(f"/api/v1/jobs/{response.json()['id']}", headers=headers).json()
+    assert job["status"] == "done", job
+    return dict(job)
+
+
+def _assert_sound(session: Session, plan: dict[str, Any]) -> None:
+    """Independent of the planner: every visit of the shift is planned once per carer it needs or listed as
+    unassigned; starts lie in the agreed window or its soft extension; a carer never does two things at once;
+    and the engine's validator (routing.check) accepted the plan."""
+    assert plan["stats"]["check_feasible"] is True, plan["stats"]["violations"]
+    day = dt.date.fromisoformat(plan["date"])
+    expected = {
+        v.decision_visit_id: v
+        for v in visits_for(session, day=day, team_id=plan["team_id"])
+        if shift_of(v).value == plan["shift_kind"]
+    }
+    served = Counter(s["decision_visit_id"] for r in plan["routes"] for s in r["stops"])
+    unassigned = {u["decision_visit_id"] for u in plan["unassigned"]}
+    for visit_id, visit in expected.items():
+        needed = 2 if visit.double_staffed else 1
+        assert served[visit_id] == needed or (served[visit_id] == 0 and visit_id in unassigned), visit_id
+    for route in plan["routes"]:
+        stops = route["stops"]
+        for stop in stops:
+            start = dt.datetime.fromisoformat(stop["planned_start"])
+            assert start >= dt.datetime.fromisoformat(stop["window_start"])
+            assert start <= dt.datetime.fromisoformat(stop["window_end"]) + dt.timedelta(hours=2)
+        for before, after in itertools.pairwise(stops):
+            assert before["planned_end"] <= after["planned_arrival"] or after["fixed"]
+
+
+def test_plan_publish_sick_call_replan_publish(
+    demo: tuple[TestClient, dict[str, str]], engine: Engine
+) -> None:
+    """The coordinator's morning: both teams' lists, one carer sick at 10:00, the rest re-planned."""
+    client, headers = demo
+    job = _run(client, headers, "/api/v1/planning/runs", {"date": DAY.isoformat(), "shift_kind": "day"})
+    assert job["progress"]["done"] == job["progress"]["total"] == 2
+    plan_ids = job["result"]["plan_ids"]
+    with Session(engine) as session:
+        plans = [client.get(f"/api/v1/plans/{pid}", headers=headers).json() for pid in plan_ids]
+        for plan in plans:
+            _assert_sound(session, plan)
+            assert plan["status"] == "draft" and plan["source"] == "solver"
+    plan = plans[0]
+    assert client.post(f"/api/v1/plans/{plan['id']}/publish", headers=headers).status_code == 200
+
+    busy = max(plan["routes"], key=lambda r: len(r["stops"]))
+    sick = busy["carer_id"]
+    ten = local_instant(DAY, dt.time(10))
+    job = _run(
+        client,
+        headers,
+        f"/api/v1/plans/{plan['id']}/replan",
+        {"from_time": "10:00", "absent_carer_id": sick},
+    )
+    new = client.get(f"/api/v1/plans/{job['result']['plan_id']}", headers=headers).json()
+    assert new["base_plan_id"] == plan["id"] and new["status"] == "draft"
+    with Session(engine) as session:
+        _assert_sound(session, new)
+    sick_route = next(r for r in new["routes"] if r["carer_id"] == sick)
+    assert all(dt.datetime.fromisoformat(s["planned_start"]) < ten for s in sick_route["stops"])
+    assert all(s["fixed"] for s in sick_route["stops"])
+    old_before_ten = {
+        (r["carer_id"], s["decision_visit_id"], s["planned_start"])
+        for r in plan["routes"]
+        for s in r["stops"]
+        if dt.datetime.fromisoformat(s["planned_start"]) < ten
+    }
+    new_fixed = {
+        (r["carer_id"], s["decision_visit_id"], s["planned_start"])
+        for r in new["routes"]
+        for s in r["stops"]
+        if s["fixed"]
+    }
+    assert old_before_ten == new_fixed
+    diff = new["diff"]
+    taken_over = [c for c in diff["changes"] if sick in c["old_carer_ids"]]
+    assert taken_over and all("moved" in c["kinds"] or "unassigned" in c["kinds"] for c in taken_over)
+    assert diff["affected_carer_ids"] == [sick]
+    assert diff["moved_unaffected"] == 0
+    assert set(diff["notice_recipient_ids"]) == {
+        c["recipient_id"] for c in diff["changes"] if "now_late" in c["kinds"]
+    }
+
+    assert client.post(f"/api/v1/plans/{new['id']}/publish", headers=headers).status_code == 200
+    old = client.get(f"/api/v1/plans/{plan['id']}", headers=headers).json()
+    assert old["status"] == "superseded"
+    again = client.post(f"/api/v1/plans/{plan['id']}/replan", json={"from_time": "11:00"}, headers=headers)
+    assert again.status_code == 409 and "erstattet" in again.json()["detail"]
+
+
+def test_urgent_visit_is_added_and_load_and_continuity_are_reported(
+    demo: tuple[TestClient, dict[str, str]], engine: Engine
+) -> None:
+    """An alarm call at 11:00 joins the plan; the peak-load chart and weekly continuity are available."""
+    client, headers = demo
+    job = _run(
+        client,
+        headers,
+        "/api/v1/planning/runs",
+        {"date": DAY.isoformat(), "shift_kind": "day", "team_ids": [1]},
+    )
+    plan = client.get(f"/api/v1/plans/{job['result']['plan_ids'][0]}", headers=headers).json()
+    with Session(engine) as session:
+        person = session.exec(select(Recipient).where(Recipient.team_id == plan["team_id"])).first()
+        assert person is not None
+    urgent = {
+        "recipient_id": person.id,
+        "label": "Alarm",
+        "window_start": "11:00",
+        "window_end": "12:00",
+        "tasks": [{"name": "tilsyn", "minutes": 20}],
+    }
+    job = _run(
+        client, headers, f"/api/v1/plans/{plan['id']}/replan", {"from_time": "10:30", "urgent_visit": urgent}
+    )
+    new = client.get(f"/api/v1/plans/{job['result']['plan_id']}", headers=headers).json()
+    added = [c for c in new["diff"]["changes"] if "added" in c["kinds"]]
+    assert [c["recipient_id"] for c in added] == [person.id]
+    with Session(engine) as session:
+        _assert_sound(session, new)
+
+    slots = client.get(f"/api/v1/plans/{plan['id']}/load", headers=headers).json()
+    assert len(slots) == 16 and slots[0]["label"] == "07:00"
+    assert sum(s["visits"] for s in slots) > 0
+    assert all(s["overloaded"] == (s["need_carers"] > s["carers_on_shift"]) for s in slots)
+    assert client.post(f"/api/v1/plans/{plan['id']}/publish", headers=headers).status_code == 200
+    rows = client.get(
+        f"/api/v1/teams/{plan['team_id']}/continuity", params={"date": DAY.isoformat()}, headers=headers
+    ).json()
+    assert rows and all(r["distinct_carers"] >= 1 and r["visits"] >= r["distinct_carers"] for r in rows)
+
+
+def test_bad_input_still_gives_a_plan_for_everything_else(
+    demo: tuple[TestClient, dict[str, str]], engine: Engine
+) -> None:
+    """No carers on shift, a window no shift covers and an address off the network: each is listed with
+    what to fix, and the rest of the day is planned."""
+    client, headers = demo
+    with Session(engine) as session:
+        team = session.exec(select(Team)).first()
+        assert team is not None and team.id is not None
+        people = list(session.exec(select(Recipient).where(Recipient.team_id == team.id)))
+        far = people[0]
+        far.lat, far.lon = 60.30, 25.40  # 20 km out in the sea east of the extract
+        session.add(far)
+        session.commit()
+        far_id, early_id, team_id = far.id, people[1].id, team.id
+    early = client.post(
+        "/api/v1/decisions",
+        headers=headers,
+        json={
+            "recipient_id": early_id,
+            "valid_from": DAY.isoformat(),
+            "weekdays": [1],
+            "visits": [
+                {
+                    "label": "Tidlig",
+                    "window_start": "06:00",
+                    "window_end": "06:30",
+                    "window_hard": True,
+                    "tasks": [{"name": "medisiner", "minutes": 10}],
+                }
+            ],
+        },
+    )
+    assert early.status_code == 201, early.text
+    job = _run(
+        client,
+        headers,
+        "/api/v1/planning/runs",
+        {"date": DAY.isoformat(), "shift_kind": "day", "team_ids": [team_id]},
+    )
+    plan = client.get(f"/api/v1/plans/{job['result']['plan_ids'][0]}", headers=headers).json()
+    assert any(i["kind"] == "unsnappable" and i["recipient_id"] == far_id for i in plan["issues"])
+    outside = [u for u in plan["unassigned"] if u["recipient_id"] == early_id and u["label"] == "Tidlig"]
+    assert outside and outside[0]["reason"] == "outside_shifts"
+    assert sum(len(r["stops"]) for r in plan["routes"]) > 5
+    assert any(u["recipient_id"] == far_id and u["reason"] == "unsnappable" for u in plan["unassigned"])
+    with Session(engine) as session:
+        _assert_sound(session, plan)
+
+    with Session(engine) as session:
+        for entry in session.exec(select(RotaEntry).where(RotaEntry.date == DAY + dt.timedelta(days=30))):
+            session.delete(entry)
+        session.commit()
+    empty_day = DAY + dt.timedelta(days=30)
+    job = _run(
+        client,
+        headers,
+        "/api/v1/planning/runs",
+        {"date": empty_day.isoformat(), "shift_kind": "day", "team_ids": [team_id]},
+    )
+    empty = client.get(f"/api/v1/plans/{job['result']['plan_ids'][0]}", headers=headers).json()
+    assert any(i["kind"] == "no_carers" for i in empty["issues"])
+    assert empty["routes"] == [] and len(empty["unassigned"]) > 0
+
+    stored = client.get(f"/api/v1/plans/{plan['id']}", headers=headers).json()
+    for body, status, needle in (
+        ({"from_time": "10:00", "absent_carer_id": 999999}, 422, "ingen kjøreliste"),
+        ({"from_time": "25:00"}, 422, "from_time"),
+        (
+            {
+                "from_time": "10:00",
+                "urgent_visit": {
+                    "recipient_id": far_id,
+                    "window_start": "19:00",
+                    "window_end": "20:00",
+                    "tasks": [{"name": "x", "minutes": 10}],
+                },
+            },
+            422,
+            "vakt",
+        ),
+    ):
+        response = client.post(f"/api/v1/plans/{plan['id']}/replan", json=body, headers=headers)
+        assert response.status_code == status and needle in response.text, response.text
+    assert client.get(f"/api/v1/plans/{plan['id']}", headers=headers).json() == stored
