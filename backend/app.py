@@ -23,6 +23,8 @@ from backend.rota.router import router as rota_router
 from backend.settings import Settings, activate, get_settings
 from backend.stats.router import router as stats_router
 from backend.teams.router import router as teams_router
+from backend.web.console import router as console_router
+from backend.web.console import static_files as console_static
 from backend.web.router import router as web_router
 from maps.render import STATIC_URL_PREFIX, static_asset_dirs
 
@@ -72,6 +74,8 @@ def create_app(settings: Settings | None = None, *, job_runner: JobRunner | None
     install_error_handlers(app)
     app.include_router(api_router())
     app.include_router(web_router)
+    app.include_router(console_router)
+    app.mount("/static/konsoll", console_static(), name="konsoll")
     for folder, directory in static_asset_dirs().items():
         app.mount(f"{STATIC_URL_PREFIX}/{folder}", StaticFiles(directory=directory), name=folder)
 

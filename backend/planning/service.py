@@ -245,12 +245,15 @@ def carer_routes(session: Session, *, principal: Principal, day: dt.date) -> lis
                 date=plan.date,
                 shift_kind=plan.shift_kind,
                 published_at=plan.published_at,
-                stops=[
-                    _carer_stop(session, stop, status) for stop, status in stops_with_status(session, stops)
-                ],
+                stops=stop_views(session, stops),
             )
         )
     return views
+
+
+def stop_views(session: Session, stops: list[Stop]) -> list[CarerStopView]:
+    """What the carer (and the printed kjøreliste) shows of each stop."""
+    return [_carer_stop(session, stop, status) for stop, status in stops_with_status(session, stops)]
 
 
 def _carer_stop(session: Session, stop: Stop, status: str) -> CarerStopView:

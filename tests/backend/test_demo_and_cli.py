@@ -10,9 +10,9 @@ from sqlmodel import Session, func, select
 from typer.testing import CliRunner
 
 from backend.cli import cli
+from backend.common.enums import PlanStatus
 from backend.db import make_engine
 from backend.decisions.expansion import visits_for
-from backend.common.enums import PlanStatus
 from backend.planning.models import Plan
 from backend.recipients.models import Recipient
 from backend.settings import Settings, get_settings

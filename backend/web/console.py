@@ -1,0 +1,371 @@
+"""Koordinatorkonsollet: the fagkoordinator's pages for laying, reviewing, re-planning and publishing a day.
+
+Pages are server-rendered; the buttons that start work (lag kjørelister, planlegg på nytt, publiser) call
+the same /api/v1 endpoints as any client, with the session cookie and the CSRF header (console.js).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlmodel import Session, col, select
+
+from backend.audit.service import log_recipient_reads
+from backend.auth.deps import current_principal
+from backend.auth.service import Principal
+from backend.carers.models import Carer
+from backend.common.crud import get_or_404
+from backend.common.enums import NORWEGIAN_LABELS, Role, ShiftKind
+from backend.common.localtime import local_clock, local_date_of
+from backend.common.types import utcnow
+from backend.db import SessionDep
+from backend.errors import Forbidden, NotAuthenticated
+from backend.planning import service
+from backend.planning.continuity import weekly_continuity
+from backend.planning.load import LoadSlot, peak_load
+from backend.planning.models import Plan, Route, Stop
+from backend.planning.networks import network_for
+from backend.recipients.models import Recipient
+from backend.teams.models import Team
+from backend.web.router import TEMPLATES
+from maps import MapError, Point, route_geometry
+from maps.render import MapRoute, MapStop, MapUnassigned, plan_map
+
+router = APIRouter(prefix="/konsoll", include_in_schema=False)
+STATIC_DIR = Path(__file__).parent / "static"
+SHIFT_LABELS = {ShiftKind.day: "dagvakt", ShiftKind.evening: "kveldsvakt", ShiftKind.night: "nattvakt"}
+PX_PER_MINUTE = 2.0
+
+
+def static_files() -> StaticFiles:
+    return StaticFiles(directory=STATIC_DIR)
+
+
+def _coordinator(request: Request, session: Session) -> Principal | None:
+    try:
+        principal = current_principal(request, session)
+    except NotAuthenticated:
+        return None
+    if principal.role != Role.coordinator:
+        raise Forbidden("Konsollet er for fagkoordinatorer.")
+    return principal
+
+
+def _login() -> Response:
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("", response_class=HTMLResponse)
+def console_home(
+    request: Request,
+    session: SessionDep,
+    date: dt.date | None = Query(None),
+    shift: ShiftKind = Query(ShiftKind.day),
+) -> Response:
+    principal = _coordinator(request, session)
+    if principal is None:
+        return _login()
+    day = date or local_date_of(utcnow())
+    teams = list(
+        session.exec(select(Team).where(col(Team.id).in_(principal.team_ids)).order_by(col(Team.name)))
+    )
+    plans = [
+        p
+        for p in service.list_plans(session, principal=principal, day=day, team_id=None)
+        if p.shift_kind == shift
+    ]
+    names = {t.id: t.name for t in teams}
+    return TEMPLATES.TemplateResponse(
+        request,
+        "console_home.html",
+        {
+            "principal": principal,
+            "day": day,
+            "shift": shift,
+            "shifts": SHIFT_LABELS,
+            "teams": teams,
+            "plans": sorted(plans, key=lambda p: (names.get(p.team_id, ""), -(p.id or 0))),
+            "team_names": names,
+            "status_labels": NORWEGIAN_LABELS,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One block on a carer's timeline, positioned in minutes from the timeline's start."""
+
+    kind: str  # visit | travel | wait | break | window
+    left: float
+    width: float
+    title: str
+    late: bool = False
+    stop_seq: int | None = None
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    carer_id: int
+    carer_name: str
+    bars: Sequence[Bar]
+    visits: int
+    travel_minutes: int
+
+
+def _px(start: dt.datetime, end: dt.datetime, origin: dt.datetime) -> tuple[float, float]:
+    left = (start - origin).total_seconds() / 60 * PX_PER_MINUTE
+    return left, max((end - start).total_seconds() / 60 * PX_PER_MINUTE, 2.0)
+
+
+def _timeline(
+    routes: list[tuple[Route, list[Stop]]],
+    carers: dict[int, Carer],
+    people: dict[int, Recipient],
+    origin: dt.datetime,
+) -> list[TimelineRow]:
+    rows = []
+    for route, stops in routes:
+        bars: list[Bar] = []
+        for stop in stops:
+            name = people[stop.recipient_id].name if stop.recipient_id in people else "?"
+            window = f"{local_clock(stop.window_start)}–{local_clock(stop.window_end)}"
+            bars.append(
+                Bar("window", *_px(stop.window_start, stop.window_end, origin), f"Avtalt {window}: {name}")
+            )
+            travel_start = stop.planned_arrival - dt.timedelta(seconds=stop.travel_seconds)
+            if stop.travel_seconds:
+                bars.append(
+                    Bar(
+                        "travel",
+                        *_px(travel_start, stop.planned_arrival, origin),
+                        f"Reise {stop.travel_seconds // 60} min",
+                    )
+                )
+            if stop.planned_start > stop.planned_arrival:
+                minutes = int((stop.planned_start - stop.planned_arrival).total_seconds() // 60)
+                bars.append(
+                    Bar(
+                        "wait",
+                        *_px(stop.planned_arrival, stop.planned_start, origin),
+                        f"Venter {minutes} min",
+                    )
+                )
+            late = stop.planned_start > stop.window_end
+            late_text = (
+                f", {int((stop.planned_start - stop.window_end).total_seconds() // 60)} min for sent"
+                if late
+                else ""
+            )
+            bars.append(
+                Bar(
+                    "visit",
+                    *_px(stop.planned_start, stop.planned_end, origin),
+                    f"{local_clock(stop.planned_start)}–{local_clock(stop.planned_end)} {name} (avtalt {window}{late_text})",
+                    late=late,
+                    stop_seq=stop.seq + 1,
+                )
+            )
+        if route.break_start is not None and route.break_minutes:
+            end = route.break_start + dt.timedelta(minutes=route.break_minutes)
+            bars.append(
+                Bar("break", *_px(route.break_start, end, origin), f"Pause {local_clock(route.break_start)}")
+            )
+        carer = carers.get(route.carer_id)
+        rows.append(
+            TimelineRow(
+                route.carer_id,
+                carer.name if carer else str(route.carer_id),
+                bars,
+                len(stops),
+                sum(s.travel_seconds for s in stops) // 60,
+            )
+        )
+    return rows
+
+
+def _plan_context(session: Session, principal: Principal, plan: Plan) -> dict[str, Any]:
+    routes = service.routes_of(session, plan.id or 0)
+    carer_ids = {r.carer_id for r, _ in routes}
+    carers = {c.id or 0: c for c in session.exec(select(Carer).where(col(Carer.id).in_(carer_ids)))}
+    recipient_ids = {s.recipient_id for _, stops in routes for s in stops} | {
+        int(str(u["recipient_id"])) for u in plan.unassigned
+    }
+    people = {
+        r.id or 0: r for r in session.exec(select(Recipient).where(col(Recipient.id).in_(recipient_ids)))
+    }
+    team = get_or_404(session, Team, plan.team_id, "Team")
+    slots: list[LoadSlot] = peak_load(
+        session, day=plan.date, shift_kind=plan.shift_kind, team=team, plan=plan
+    )
+    origin = slots[0].start
+    hours = [
+        (i * 60 * PX_PER_MINUTE, local_clock(origin + dt.timedelta(hours=i)))
+        for i in range(len(slots) // 2 + 1)
+    ]
+    continuity = weekly_continuity(session, team_id=plan.team_id, day=plan.date, extra_plan_id=plan.id)
+    log_recipient_reads(
+        session,
+        principal=principal,
+        recipient_ids=sorted(recipient_ids | {r.recipient_id for r in continuity}),
+        action="read plan (konsoll)",
+        path=f"/konsoll/planer/{plan.id}",
+    )
+    session.commit()
+    diff: dict[str, Any] = plan.diff or {}
+    changes = [
+        {
+            **change,
+            "name": people[change["recipient_id"]].name if change["recipient_id"] in people else "",
+            "old_carers": ", ".join(carers[c].name for c in change["old_carer_ids"] if c in carers),
+            "new_carers": ", ".join(carers[c].name for c in change["new_carer_ids"] if c in carers),
+            "window": f"{local_clock(dt.datetime.fromisoformat(change['window_start']))}–"
+            f"{local_clock(dt.datetime.fromisoformat(change['window_end']))}",
+            "old_clock": local_clock(dt.datetime.fromisoformat(change["old_start"]))
+            if change["old_start"]
+            else "–",
+            "new_clock": local_clock(dt.datetime.fromisoformat(change["new_start"]))
+            if change["new_start"]
+            else "–",
+        }
+        for change in diff.get("changes", [])
+    ]
+    unassigned = [
+        {
+            **u,
+            "name": people[int(str(u["recipient_id"]))].name if int(str(u["recipient_id"])) in people else "",
+            "window": f"{local_clock(dt.datetime.fromisoformat(str(u['window_start'])))}–"
+            f"{local_clock(dt.datetime.fromisoformat(str(u['window_end'])))}",
+        }
+        for u in plan.unassigned
+    ]
+    max_need = max([s.need_carers for s in slots] + [s.carers_on_shift for s in slots] + [1])
+    return {
+        "principal": principal,
+        "plan": plan,
+        "team": team,
+        "shift_label": SHIFT_LABELS[plan.shift_kind],
+        "status_labels": NORWEGIAN_LABELS,
+        "timeline": _timeline(routes, carers, people, origin),
+        "timeline_width": len(slots) * 30 * PX_PER_MINUTE,
+        "hours": hours,
+        "slots": slots,
+        "max_need": max_need,
+        "unassigned": unassigned,
+        "changes": changes,
+        "notice_names": [people[r].name for r in diff.get("notice_recipient_ids", []) if r in people],
+        "continuity": continuity,
+        "carers": sorted(carers.values(), key=lambda c: c.name),
+        "recipients": sorted((p for p in people.values() if p.team_id == plan.team_id), key=lambda p: p.name),
+        "base": session.get(Plan, plan.base_plan_id) if plan.base_plan_id else None,
+    }
+
+
+@router.get("/planer/{plan_id}", response_class=HTMLResponse)
+def plan_page(plan_id: int, request: Request, session: SessionDep) -> Response:
+    principal = _coordinator(request, session)
+    if principal is None:
+        return _login()
+    plan = service.plan_in_scope(session, principal=principal, plan_id=plan_id)
+    return TEMPLATES.TemplateResponse(request, "console_plan.html", _plan_context(session, principal, plan))
+
+
+@router.get("/planer/{plan_id}/kart", response_class=HTMLResponse)
+def plan_map_page(plan_id: int, request: Request, session: SessionDep) -> Response:
+    """The team map: one colour per carer along the real roads, unassigned visits in red."""
+    principal = _coordinator(request, session)
+    if principal is None:
+        return _login()
+    plan = service.plan_in_scope(session, principal=principal, plan_id=plan_id)
+    routes = service.routes_of(session, plan.id or 0)
+    ids = {s.recipient_id for _, stops in routes for s in stops} | {
+        int(str(u["recipient_id"])) for u in plan.unassigned
+    }
+    people = {r.id or 0: r for r in session.exec(select(Recipient).where(col(Recipient.id).in_(ids)))}
+    carers = {
+        c.id or 0: c
+        for c in session.exec(select(Carer).where(col(Carer.id).in_({r.carer_id for r, _ in routes})))
+    }
+    team = get_or_404(session, Team, plan.team_id, "Team")
+    base = Point(team.base_lat, team.base_lon, team.base_address)
+    map_routes = []
+    network = None
+    for route, stops in routes:
+        carer = carers.get(route.carer_id)
+        mode = carer.transport_mode.value if carer else "car"
+        network = network_for(mode)
+        points = [base, *(Point(people[s.recipient_id].lat, people[s.recipient_id].lon) for s in stops), base]
+        try:
+            geometry = route_geometry(network, points) if stops else None
+        except MapError:
+            geometry = None
+        map_routes.append(
+            MapRoute(
+                carer.name if carer else str(route.carer_id),
+                [
+                    MapStop(
+                        people[s.recipient_id].lat,
+                        people[s.recipient_id].lon,
+                        people[s.recipient_id].address,
+                        f"{local_clock(s.window_start)}–{local_clock(s.window_end)}",
+                        local_clock(s.planned_start),
+                    )
+                    for s in stops
+                ],
+                geometry,
+            )
+        )
+    unassigned = [
+        MapUnassigned(people[rid].lat, people[rid].lon, people[rid].address, str(u["message"]))
+        for u in plan.unassigned
+        if (rid := int(str(u["recipient_id"]))) in people
+    ]
+    log_recipient_reads(
+        session, principal=principal, recipient_ids=sorted(ids), action="read map", path=request.url.path
+    )
+    session.commit()
+    fmap = plan_map(network or network_for("car"), map_routes, unassigned)
+    return HTMLResponse(fmap.get_root().render())
+
+
+@router.get("/planer/{plan_id}/kjoreliste/{carer_id}", response_class=HTMLResponse)
+def print_list(plan_id: int, carer_id: int, request: Request, session: SessionDep) -> Response:
+    """Kjøreliste for print: one carer's visits with times, address, access notes and tasks."""
+    principal = _coordinator(request, session)
+    if principal is None:
+        return _login()
+    plan = service.plan_in_scope(session, principal=principal, plan_id=plan_id)
+    found = [(r, stops) for r, stops in service.routes_of(session, plan.id or 0) if r.carer_id == carer_id]
+    if not found:
+        return HTMLResponse("<p>Pleieren har ingen kjøreliste i denne planen.</p>", status_code=404)
+    route, stops = found[0]
+    carer = get_or_404(session, Carer, carer_id, "Pleier")
+    team = get_or_404(session, Team, plan.team_id, "Team")
+    views = service.stop_views(session, stops)
+    log_recipient_reads(
+        session,
+        principal=principal,
+        recipient_ids=[s.recipient_id for s in stops],
+        action="print kjøreliste",
+        path=request.url.path,
+    )
+    session.commit()
+    return TEMPLATES.TemplateResponse(
+        request,
+        "console_print.html",
+        {
+            "plan": plan,
+            "team": team,
+            "carer": carer,
+            "route": route,
+            "stops": views,
+            "shift_label": SHIFT_LABELS[plan.shift_kind],
+            "clock": local_clock,
+        },
+    )
