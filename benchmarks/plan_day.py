@@ -5,7 +5,8 @@ Until the scenario generator (issue 6) exists, this script builds the documented
   geographic teams (west/east halves, each split north/south); each team's base is its most central building;
 - staff: 6 day carers and 4 evening carers per team (24 day, 16 evening), ~38% nurses, all by car;
   day 07:30-15:00 with a 30 min break 11-13, evening 15:00-22:30 with a break 18:00-19:30;
-- vedtak: 1-4 visits a day per recipient; durations 10-60 min (median ~20); agreed windows of 60 or 120 min at
+- vedtak: 1-4 visits a day per recipient (mean 1.65), every day for 60% of recipients and on three
+  weekdays for the rest; durations 10-60 min (median ~20); agreed windows of 60 or 120 min at
   08-09, 12-14, 16-18 and 21-22 (soft: up to 2 h late is possible, and costed); lunch → dinner at least 3 h apart;
   ~5% double-staffed visits; medication/wound care need a nurse.
 
@@ -52,7 +53,17 @@ from backend.rota.service import add_rota_entry
 from backend.settings import Settings, activate
 from backend.teams.models import Team
 from benchmarks._common import machine, require_shared
-from maps import AddressPoint, Point, addressed_buildings, load_network, save_network, travel_time_matrix
+from maps import (
+    AddressPoint,
+    MapError,
+    Point,
+    RoadNetwork,
+    addressed_buildings,
+    load_network,
+    save_network,
+    snap,
+    travel_time_matrix,
+)
 from maps import matrix as matrix_module
 
 DAY = dt.date(2026, 11, 24)  # a Tuesday
@@ -80,7 +91,7 @@ def _minutes(rng: random.Random) -> int:
 
 
 def _visits(rng: random.Random) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
-    count = rng.choices([1, 2, 3, 4], weights=[30, 35, 20, 15])[0]
+    count = rng.choices([1, 2, 3, 4], weights=[55, 30, 10, 5])[0]
     names = ["morgen", "lunsj", "middag", "kveld"]
     chosen = sorted(rng.sample(names, count), key=names.index)
     if count == 1 and rng.random() < 0.7:
@@ -180,7 +191,9 @@ def build_municipality(session: Session, places: list[AddressPoint], recipients:
                     {
                         "recipient_id": person.id,
                         "valid_from": DAY.isoformat(),
-                        "weekdays": list(range(1, 8)),
+                        "weekdays": list(range(1, 8))
+                        if rng.random() < 0.6
+                        else sorted(rng.sample(range(1, 8), 3)),
                         "visits": visits,
                         "links": links,
                     }
@@ -188,6 +201,15 @@ def build_municipality(session: Session, places: list[AddressPoint], recipients:
             )
     session.commit()
     return team_ids
+
+
+def _on_network(network: RoadNetwork, place: AddressPoint) -> bool:
+    """Recipients live where a car can reach them (the planner would list the others as issues)."""
+    try:
+        snap(network, [Point(place.lat, place.lon)])
+    except MapError:
+        return False
+    return True
 
 
 def _within(plans: list[Plan], session: Session) -> tuple[int, int]:
@@ -223,7 +245,7 @@ def main() -> None:
 
     engine = make_engine(settings)
     SQLModel.metadata.create_all(engine)
-    places = addressed_buildings(pbf)
+    places = [p for p in addressed_buildings(pbf) if _on_network(network, p)]
     with Session(engine) as session:
         team_ids = build_municipality(session, places, args.recipients, args.seed)
         teams = list(session.exec(select(Team)))

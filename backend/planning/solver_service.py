@@ -368,6 +368,17 @@ def plan_teams(
     report({"stage": "løser", "done": 0, "total": len(teams)})
     params = [SolveParams(time_limit_s=settings.plan_seconds_per_team) for _ in inputs]
     solutions = _solve_all(inputs, params, settings.plan_workers)
+    for index, (inp, solution) in enumerate(zip(inputs, solutions, strict=True)):
+        if (
+            inp.problem is not None
+            and inp.problem.visits
+            and solution is not None
+            and not solution.stats.solutions_found
+        ):
+            # The fix-and-optimise phases found nothing in time (a heavily overloaded shift): the direct model
+            # with the same time always returns a plan, if only with visits left unassigned and explained.
+            fallback = SolveParams(time_limit_s=settings.plan_seconds_per_team, link_strategy="direct")
+            solutions[index] = solve(inp.problem, fallback)
     plans = []
     for done, (inp, solution) in enumerate(zip(inputs, solutions, strict=True), start=1):
         plans.append(store_plan(session, inp, solution, created_by=created_by))
