@@ -18,7 +18,6 @@ from fastapi.staticfiles import StaticFiles
 from sqlmodel import Session, col, select
 
 from backend.audit.service import log_recipient_reads
-from backend.auth.deps import current_principal
 from backend.auth.service import Principal
 from backend.carers.models import Carer
 from backend.common.crud import get_or_404
@@ -26,7 +25,7 @@ from backend.common.enums import NORWEGIAN_LABELS, Role, ShiftKind
 from backend.common.localtime import local_clock, local_date_of
 from backend.common.types import utcnow
 from backend.db import SessionDep
-from backend.errors import Forbidden, NotAuthenticated
+from backend.errors import Forbidden
 from backend.planning import service
 from backend.planning.continuity import weekly_continuity
 from backend.planning.load import LoadSlot, peak_load
@@ -34,7 +33,7 @@ from backend.planning.models import Plan, Route, Stop
 from backend.planning.networks import network_for
 from backend.recipients.models import Recipient
 from backend.teams.models import Team
-from backend.web.router import TEMPLATES
+from backend.web.router import TEMPLATES, principal_or_none
 from maps import MapError, Point, route_geometry
 from maps.render import MapRoute, MapStop, MapUnassigned, plan_map
 
@@ -49,11 +48,8 @@ def static_files() -> StaticFiles:
 
 
 def _coordinator(request: Request, session: Session) -> Principal | None:
-    try:
-        principal = current_principal(request, session)
-    except NotAuthenticated:
-        return None
-    if principal.role != Role.coordinator:
+    principal = principal_or_none(request, session)
+    if principal is not None and principal.role != Role.coordinator:
         raise Forbidden("Konsollet er for fagkoordinatorer.")
     return principal
 

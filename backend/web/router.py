@@ -21,7 +21,7 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter(include_in_schema=False)
 
 
-def _principal_or_none(request: Request, session: SessionDep) -> Principal | None:
+def principal_or_none(request: Request, session: SessionDep) -> Principal | None:
     try:
         return current_principal(request, session)
     except NotAuthenticated:
@@ -70,7 +70,7 @@ def logout(request: Request, session: SessionDep) -> Response:
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, session: SessionDep) -> Response:
-    principal = _principal_or_none(request, session)
+    principal = principal_or_none(request, session)
     if principal is None:
         return RedirectResponse("/login", status_code=303)
     teams = list(session.exec(select(Team).order_by(col(Team.name))))
