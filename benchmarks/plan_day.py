@@ -298,6 +298,7 @@ def main() -> None:
             f"re-plan team {target.team_id} after carer {busiest.carer_id} sick at 07:30: {replan_s:.1f}s, "
             f"changes {diff.get('counts')}, unassigned {len(new.unassigned)}, "
             f"check {'feasible' if new.stats.get('check_feasible') else new.stats.get('violations')}"
+            f", {'; '.join(str(n) for n in list(new.stats.get('notes') or []))}"
         )
     print(machine())
     print(

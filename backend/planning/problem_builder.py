@@ -78,6 +78,7 @@ class ReplanContext:
     done_keys: frozenset[str]
     previous_carer: Mapping[str, str]
     initial_routes: Mapping[str, tuple[str, ...]]
+    pinned: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -266,6 +267,7 @@ def build_input(
         for key in keys:
             if replan and key in replan.previous_carer and replan.previous_carer[key] in on_shift:
                 wanted = {replan.previous_carer[key]}
+            pinned = replan.pinned.get(key) if replan else None
             routing_visits.append(
                 Visit(
                     id=key,
@@ -275,6 +277,7 @@ def build_input(
                     soft_end=soft_end,
                     competences=visit.required_competences,
                     preferred_carers=frozenset(wanted),
+                    pinned_carer=pinned if pinned in on_shift else None,
                 )
             )
             result.visits[key] = visit

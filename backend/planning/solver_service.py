@@ -11,7 +11,7 @@ import datetime as dt
 import math
 import multiprocessing
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from typing import Any
@@ -47,10 +47,13 @@ from backend.settings import Settings, active_settings
 from backend.teams.models import Team
 from maps import Point
 from routing import Plan as RoutingPlan
-from routing import SolveParams, Weights, check, solve
+from routing import Problem, SolveParams, Weights, check, solve
 
 CONTINUITY_DAYS = 14
+PINNED_SHARE = 0.6  # of the re-plan time spent with unaffected routes pinned
 STABILITY_WEIGHT = 3000  # a re-plan moves a visit to another carer only to save ≥ 5 min of lateness
+# once unaffected visits are freed, travel alone must never justify a move: lateness weighs 100× travel
+FREED_WEIGHTS = Weights(lateness_per_second=100, continuity_miss=STABILITY_WEIGHT * 10)
 Progress = Callable[[dict[str, Any]], None]
 
 
@@ -284,6 +287,7 @@ def store_plan(
             "carers": len(inp.carers),
             "check_feasible": verdict.feasible,
             "violations": [v.message for v in verdict.violations][:20],
+            "notes": list(solution.notes),
         }
     if base is not None:
         session.add(plan)
@@ -386,6 +390,48 @@ def plan_teams(
     return plans
 
 
+def _worse_for_recipients(candidate: RoutingPlan, reference: RoutingPlan) -> bool:
+    """Fewer visits left out first, then less lateness: the only grounds for moving unaffected stops."""
+
+    def key(plan: RoutingPlan) -> tuple[int, int]:
+        o = plan.objective
+        return o.dropped_mandatory + o.dropped_optional, o.lateness_total
+
+    return key(candidate) >= key(reference)
+
+
+def _summary(plan: RoutingPlan) -> str:
+    o = plan.objective
+    return f"dropped={o.dropped_mandatory + o.dropped_optional} lateness_min={o.lateness_total // 60}"
+
+
+def solve_keeping_unaffected(
+    pinned_problem: Problem, initial_routes: Mapping[str, tuple[str, ...]] | None, seconds: float
+) -> tuple[Problem, RoutingPlan]:
+    """Re-plan in two phases: first with every unaffected carer's visits pinned to that carer, so only the
+    absent carer's visits find new places; then freed, warm-started from the first answer, and kept only if
+    fewer visits are left out or lateness drops. Unaffected stops thus move only when that helps recipients."""
+    weights = Weights(continuity_miss=STABILITY_WEIGHT)
+    first = solve(
+        pinned_problem,
+        SolveParams(
+            time_limit_s=seconds * PINNED_SHARE, weights=weights, initial_routes=initial_routes or None
+        ),
+    )
+    if not any(v.pinned_carer for v in pinned_problem.visits):
+        return pinned_problem, first
+    free = replace(pinned_problem, visits=tuple(replace(v, pinned_carer=None) for v in pinned_problem.visits))
+    warm = {r.carer_id: tuple(s.visit_id for s in r.stops) for r in first.routes}
+    second = solve(
+        free,
+        SolveParams(time_limit_s=seconds * (1 - PINNED_SHARE), weights=FREED_WEIGHTS, initial_routes=warm),
+    )
+    summary = f"pinned {_summary(first)}; freed {_summary(second)}"
+    if _worse_for_recipients(second, first):
+        return pinned_problem, replace(first, notes=(*first.notes, f"unaffected routes kept ({summary})"))
+    return free, replace(second, notes=(*second.notes, f"unaffected stops moved to cut lateness ({summary})"))
+
+
 def replan(
     session: Session,
     *,
@@ -468,17 +514,19 @@ def replan(
         preferred={},
         network_for=networks.network_for,
         early_tolerance_minutes=municipality.early_tolerance_minutes,
-        replan=ReplanContext(done_keys, previous, {k: tuple(v) for k, v in initial.items()}),
+        replan=ReplanContext(
+            done_keys,
+            previous,
+            {k: tuple(v) for k, v in initial.items()},
+            pinned={k: c for k, c in previous.items() if int(c[1:]) not in affected},
+        ),
     )
     inp.issues = issues + inp.issues
     solution = None
     if inp.problem is not None:
-        params = SolveParams(
-            time_limit_s=settings.replan_seconds,
-            weights=Weights(continuity_miss=STABILITY_WEIGHT),
-            initial_routes=inp.initial_routes or None,
+        inp.problem, solution = solve_keeping_unaffected(
+            inp.problem, inp.initial_routes, settings.replan_seconds
         )
-        solution = solve(inp.problem, params)
     return store_plan(
         session, inp, solution, created_by=created_by, base=base, fixed=fixed, affected_carers=affected
     )

@@ -1,0 +1,56 @@
+"""Re-planning keeps unaffected carers' visits where they were unless moving them helps the recipients:
+fewer visits left out or less lateness. Travel savings alone never move them. Plans are checked."""
+
+from __future__ import annotations
+
+from backend.planning.solver_service import solve_keeping_unaffected
+from routing import Problem, check
+from tests.routing.builders import carer, line_matrix, visit
+
+
+def _carer_of(plan: object, visit_id: str) -> str:
+    return next(r.carer_id for r in plan.routes for s in r.stops if s.visit_id == visit_id)  # type: ignore[attr-defined]
+
+
+def test_travel_savings_alone_never_move_an_unaffected_visit() -> None:
+    """Kari zig-zags between houses 1 and 9, Per between 2 and 8; swapping would save driving but nobody
+    is late either way, so both keep their visits and only the absent carer's visit finds a new place."""
+    problem = Problem(
+        {"car": line_matrix(10)},
+        (
+            visit("k1", 1, 8, 14, pinned_carer="kari"),
+            visit("k9", 9, 8, 14, pinned_carer="kari"),
+            visit("p2", 2, 8, 14, pinned_carer="per"),
+            visit("p8", 8, 8, 14, pinned_carer="per"),
+            visit("orphan", 5, 10, 14),
+        ),
+        (carer("kari"), carer("per")),
+    )
+    solved_problem, plan = solve_keeping_unaffected(problem, None, 2.0)
+    assert check(solved_problem, plan).violations == ()
+    assert {v: _carer_of(plan, v) for v in ("k1", "k9", "p2", "p8")} == {
+        "k1": "kari",
+        "k9": "kari",
+        "p2": "per",
+        "p8": "per",
+    }
+    assert "orphan" in plan.assigned_visit_ids()
+    assert any("unaffected routes kept" in n for n in plan.notes)
+
+
+def test_an_unaffected_visit_moves_when_that_cuts_lateness() -> None:
+    """The absent carer's medication round needs Kari, the only nurse, at 08-09 where Kari already has a
+    morning visit; handing that visit to Per puts both on time, so the move is kept."""
+    problem = Problem(
+        {"car": line_matrix(4)},
+        (
+            visit("stell", 1, 8, 9, 60, pinned_carer="kari"),
+            visit("medisin", 2, 8, 9, 60, competences=frozenset({"sykepleier"})),
+        ),
+        (carer("kari", comp={"sykepleier", "helsefagarbeider"}), carer("per")),
+    )
+    solved_problem, plan = solve_keeping_unaffected(problem, None, 2.0)
+    assert check(solved_problem, plan).violations == ()
+    assert _carer_of(plan, "medisin") == "kari" and _carer_of(plan, "stell") == "per"
+    assert plan.objective.lateness_total == 0
+    assert any("moved to cut lateness" in n for n in plan.notes)
