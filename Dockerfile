@@ -6,6 +6,7 @@ COPY pyproject.toml README.md ./
 COPY backend ./backend
 COPY routing ./routing
 COPY maps ./maps
+COPY mobile_pwa ./mobile_pwa
 RUN pip install .
 RUN useradd --system --uid 10001 hjemmerute && mkdir -p /app/data && chown hjemmerute /app/data
 USER hjemmerute

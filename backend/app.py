@@ -23,8 +23,10 @@ from backend.rota.router import router as rota_router
 from backend.settings import Settings, activate, get_settings
 from backend.stats.router import router as stats_router
 from backend.teams.router import router as teams_router
+from backend.visits.router import router as visits_router
 from backend.web.console import router as console_router
 from backend.web.console import static_files as console_static
+from backend.web.pwa import pwa_files
 from backend.web.router import router as web_router
 from maps.render import STATIC_URL_PREFIX, static_asset_dirs
 
@@ -45,6 +47,7 @@ def api_router() -> APIRouter:
         jobs_router,
         stats_router,
         addresses_router,
+        visits_router,
     ):
         router.include_router(sub)
     return router
@@ -76,6 +79,7 @@ def create_app(settings: Settings | None = None, *, job_runner: JobRunner | None
     app.include_router(web_router)
     app.include_router(console_router)
     app.mount("/static/konsoll", console_static(), name="konsoll")
+    app.mount("/app", pwa_files(), name="app")
     for folder, directory in static_asset_dirs().items():
         app.mount(f"{STATIC_URL_PREFIX}/{folder}", StaticFiles(directory=directory), name=folder)
 

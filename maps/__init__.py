@@ -5,6 +5,7 @@ from maps.matrix import Point, distance_matrix, route_geometry, snap, travel_tim
 from maps.modes import MODES, TravelMode, travel_mode
 from maps.network import RoadNetwork, load_network, load_network_by_place, save_network
 from maps.osm_extract import AddressPoint, addressed_buildings, bundled_extract_path
+from maps.render import network_lines
 
 __all__ = [
     "MODES",
@@ -22,6 +23,7 @@ __all__ = [
     "distance_matrix",
     "load_network",
     "load_network_by_place",
+    "network_lines",
     "route_geometry",
     "save_network",
     "snap",

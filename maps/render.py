@@ -73,19 +73,34 @@ class MapOptions:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _network_layer(network: RoadNetwork) -> folium.GeoJson:
-    lines = [
-        [[float(network.lon[a]), float(network.lat[a])], [float(network.lon[b]), float(network.lat[b])]]
-        for a, b in zip(*network.travel_time.nonzero(), strict=True)
-        if a < b or network.travel_time[b, a] == 0
-    ]
-    feature = {
+def network_lines(
+    network: RoadNetwork, bounds: tuple[float, float, float, float] | None = None
+) -> dict[str, Any]:
+    """The road network as one GeoJSON MultiLineString (each road once), optionally only the roads touching
+    (south, west, north, east): the offline base layer of every map, so no tile server is needed."""
+    lines = []
+    for a, b in zip(*network.travel_time.nonzero(), strict=True):
+        if not (a < b or network.travel_time[b, a] == 0):
+            continue
+        if bounds is not None:
+            south, west, north, east = bounds
+            if not any(south <= network.lat[n] <= north and west <= network.lon[n] <= east for n in (a, b)):
+                continue
+        lines.append(
+            [[float(network.lon[a]), float(network.lat[a])], [float(network.lon[b]), float(network.lat[b])]]
+        )
+    return {
         "type": "Feature",
-        "properties": {},
+        "properties": {"attribution": ATTRIBUTION},
         "geometry": {"type": "MultiLineString", "coordinates": lines},
     }
+
+
+def _network_layer(network: RoadNetwork) -> folium.GeoJson:
     return folium.GeoJson(
-        feature, name="Veinett", style_function=lambda _: {"color": "#9aa0a6", "weight": 1.5, "opacity": 0.8}
+        network_lines(network),
+        name="Veinett",
+        style_function=lambda _: {"color": "#9aa0a6", "weight": 1.5, "opacity": 0.8},
     )
 
 

@@ -273,13 +273,3 @@ def _carer_stop(session: Session, stop: Stop, status: str) -> CarerStopView:
         double_staffed=visit.double_staffed if visit else False,
         status=status,
     )
-
-
-def stop_on_own_published_route(session: Session, *, principal: Principal, stop_id: int) -> Stop:
-    """A carer may only report on stops of their own published routes."""
-    stop = get_or_404(session, Stop, stop_id, "Besøk")
-    route = get_or_404(session, Route, stop.route_id, "Kjøreliste")
-    plan = get_or_404(session, Plan, route.plan_id, "Plan")
-    if route.carer_id != principal.carer_id or plan.status != PlanStatus.published:
-        raise Forbidden("Besøket står ikke på din publiserte kjøreliste.")
-    return stop

@@ -24,6 +24,10 @@ class VisitEvent(SQLModel, table=True):
     device_time: dt.datetime = Field(sa_type=UTCDateTime)
     server_time: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     note: str = Field(default="", max_length=2000)
+    reported_stop_id: int | None = Field(
+        default=None, foreign_key="stop.id", description="the stop the tablet named, when re-planned since"
+    )
+    conflict: str = Field(default="", max_length=500, description="why the coordinator's plan disagrees")
 
 
 class VisitEventCreate(BaseModel):
@@ -42,4 +46,6 @@ class VisitEventPublic(BaseModel):
     kind: VisitEventKind
     device_time: dt.datetime
     server_time: dt.datetime
+    reported_stop_id: int | None = None
+    conflict: str = ""
     duplicate: bool = False

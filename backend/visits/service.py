@@ -1,4 +1,4 @@
-"""Recording visit events, exactly once per tablet-made UUID."""
+"""Recording visit events, exactly once per tablet-made UUID, also when the plan changed meanwhile."""
 
 from __future__ import annotations
 
@@ -6,28 +6,79 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from backend.auth.service import Principal
-from backend.errors import Conflict
-from backend.planning.service import stop_on_own_published_route
+from backend.common.crud import get_or_404
+from backend.common.enums import PlanStatus
+from backend.errors import Conflict, Forbidden
+from backend.planning.models import Plan, Route, Stop
 from backend.visits.models import VisitEvent, VisitEventCreate, VisitEventPublic
+
+MOVED_AWAY = (
+    "Koordinator har flyttet besøket fra din kjøreliste mens nettbrettet var frakoblet. "
+    "Hendelsen er lagret, men kontakt koordinator."
+)
 
 
 def _public(event: VisitEvent, duplicate: bool) -> VisitEventPublic:
     return VisitEventPublic.model_validate({**event.model_dump(), "duplicate": duplicate})
 
 
+def current_stop_of(session: Session, *, stop: Stop, plan: Plan, carer_id: int) -> Stop | None:
+    """The same visit on the carer's route in the plan now published for that day and shift, if any."""
+    current = session.exec(
+        select(Plan).where(
+            Plan.date == plan.date,
+            Plan.team_id == plan.team_id,
+            Plan.shift_kind == plan.shift_kind,
+            Plan.status == PlanStatus.published,
+        )
+    ).first()
+    if current is None:
+        return None
+    route = session.exec(select(Route).where(Route.plan_id == current.id, Route.carer_id == carer_id)).first()
+    if route is None:
+        return None
+    for candidate in session.exec(select(Stop).where(Stop.route_id == route.id)):
+        same_visit = candidate.decision_visit_id is not None and (
+            candidate.decision_visit_id == stop.decision_visit_id
+            and (candidate.visit_key == stop.visit_key or not stop.visit_key or not candidate.visit_key)
+        )
+        if same_visit or (candidate.origin_stop_id in (stop.id, stop.origin_stop_id) and stop.id):
+            return candidate
+    return None
+
+
+def _target(session: Session, principal: Principal, stop_id: int) -> tuple[int, int | None, str]:
+    """Where an event lands: (stop id, stop id the tablet named if different, conflict text)."""
+    stop = get_or_404(session, Stop, stop_id, "Besøk")
+    route = get_or_404(session, Route, stop.route_id, "Kjøreliste")
+    plan = get_or_404(session, Plan, route.plan_id, "Plan")
+    if route.carer_id != principal.carer_id or plan.status == PlanStatus.draft:
+        raise Forbidden("Besøket står ikke på din publiserte kjøreliste.")
+    if plan.status == PlanStatus.published:
+        return stop_id, None, ""
+    current = current_stop_of(session, stop=stop, plan=plan, carer_id=route.carer_id)
+    if current is not None and current.id is not None:
+        return current.id, stop_id, ""
+    return stop_id, None, MOVED_AWAY
+
+
 def record_event(session: Session, *, principal: Principal, data: VisitEventCreate) -> VisitEventPublic:
-    """Store an event; a resend of the same UUID answers with the original (idempotent)."""
+    """Store an event; a resend of the same UUID answers with the original (idempotent). An event for a
+    visit the coordinator moved away while the tablet was offline is kept and marked as a conflict."""
     key = str(data.event_uuid)
     existing = session.exec(select(VisitEvent).where(VisitEvent.event_uuid == key)).first()
     if existing is not None:
-        if existing.carer_id != principal.carer_id or existing.stop_id != data.stop_id:
+        named = existing.reported_stop_id or existing.stop_id
+        if existing.carer_id != principal.carer_id or named != data.stop_id:
             raise Conflict("Hendelses-ID-en er allerede brukt for et annet besøk.")
         return _public(existing, duplicate=True)
-    stop_on_own_published_route(session, principal=principal, stop_id=data.stop_id)
+    stop_id, reported, conflict = _target(session, principal, data.stop_id)
     assert principal.carer_id is not None
     event = VisitEvent(
         event_uuid=key,
-        stop_id=data.stop_id,
+        stop_id=stop_id,
+        reported_stop_id=reported,
+        conflict=conflict,
         carer_id=principal.carer_id,
         kind=data.kind,
         device_time=data.device_time,

@@ -279,6 +279,26 @@ CALLS: list[Call] = [
         lambda w: {"path": {"team_id": w.team_a}, "params": {"date": DAY.isoformat()}},
     ),
     c("GET", "/api/v1/my/routes", {"carer"}, lambda w: {"params": {"date": DAY.isoformat()}}),
+    c("GET", "/api/v1/my/day", {"carer"}, lambda w: {"params": {"date": DAY.isoformat()}}),
+    c("GET", "/api/v1/my/day/revision", {"carer"}, lambda w: {"params": {"date": DAY.isoformat()}}),
+    c(
+        "GET",
+        "/api/v1/my/routes/{route_id}/map",
+        {"carer"},
+        lambda w: {"path": {"route_id": w.published_route}},
+    ),
+    c(
+        "POST",
+        "/api/v1/my/delay-notices",
+        {"carer"},
+        lambda w: {
+            "json": {
+                "request_uuid": str(uuid.uuid4()),
+                "route_id": w.published_route,
+                "device_time": "2026-11-23T09:30:00+01:00",
+            }
+        },
+    ),
     c(
         "POST",
         "/api/v1/visit-events",

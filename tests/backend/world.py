@@ -43,6 +43,7 @@ class World:
     visit_a: int
     published_plan: int
     published_stop: int
+    published_route: int
     other_carer_stop: int
     draft_plan: int
     draft_plan_a: int
@@ -293,6 +294,7 @@ def build_world(session: Session, client: TestClient) -> World:
         visits_a[0].id,
         published_id,
         own_stop.id or 0,
+        own_stop.route_id,
         other_stop.id or 0,
         draft_id,
         drafts_a[0],

@@ -1,0 +1,74 @@
+"""Notices to recipients (the SMS outbox) and the carers' "Forsinket" requests that create them.
+
+A notice row is written in the same transaction as what caused it, under a unique key per visit, kind and
+revision, so the same notice can never exist twice. Sending it (gateways, delivery reports) is the notice
+worker's job; a row starts as pending.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from pydantic import BaseModel
+from pydantic import Field as PydanticField
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+from backend.common.types import Instant, UTCDateTime, utcnow
+
+
+class Notice(SQLModel, table=True):
+    __tablename__ = "notice"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=120, unique=True, index=True, description="visit:kind:revision")
+    stop_id: int = Field(foreign_key="stop.id", index=True)
+    recipient_id: int = Field(foreign_key="recipient.id", index=True)
+    kind: str = Field(max_length=20, description="delay | moved | cancelled")
+    revision: int = Field(default=1, ge=1)
+    expected_start: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    lateness_minutes: int = Field(default=0, ge=0)
+    source: str = Field(max_length=20, description="carer | eta | replan")
+    status: str = Field(default="pending", max_length=20, index=True)
+    status_reason: str = Field(default="", max_length=500)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    delay_report_id: int | None = Field(default=None, foreign_key="delay_report.id")
+
+
+class DelayReport(SQLModel, table=True):
+    """One tap on "Forsinket"; the tablet makes its UUID so a resend is recognised and answered the same."""
+
+    __tablename__ = "delay_report"
+    id: int | None = Field(default=None, primary_key=True)
+    request_uuid: str = Field(max_length=36, unique=True, index=True)
+    carer_id: int = Field(foreign_key="carer.id", index=True)
+    route_id: int = Field(foreign_key="route.id", index=True)
+    device_time: dt.datetime = Field(sa_type=UTCDateTime)
+    server_time: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    outcome: list[dict[str, object]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class DelayReportCreate(BaseModel):
+    request_uuid: uuid.UUID
+    route_id: int = PydanticField(gt=0)
+    device_time: Instant
+
+
+class DelayOutcome(BaseModel):
+    """Per visit left on the route: the server's estimate and whether a notice was created (and why not)."""
+
+    stop_id: int
+    expected_start: dt.datetime | None
+    lateness_minutes: int
+    notice: str  # created | already | not_late | no_consent | done
+    notice_id: int | None = None
+
+
+class DelayReportPublic(BaseModel):
+    id: int
+    request_uuid: str
+    route_id: int
+    device_time: dt.datetime
+    server_time: dt.datetime
+    outcome: list[DelayOutcome]
+    duplicate: bool = False

@@ -1,0 +1,35 @@
+"""When a recipient gets a notice. The rules live here, on the server, whoever asks (tablet, ETA, re-plan).
+
+Defaults: notify when the expected start lies at least `notice_threshold_minutes` (15) after the agreed
+window's end; a new notice for the same visit only when the estimate has moved at least that much further;
+only recipients who consented themselves or through a next-of-kin contact.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from backend.recipients.models import NextOfKin, Recipient
+
+
+def has_consent(session: Session, recipient: Recipient) -> bool:
+    """The recipient or at least one next of kin agreed to SMS notices."""
+    if recipient.notice_consent:
+        return True
+    kin = session.exec(
+        select(NextOfKin).where(NextOfKin.recipient_id == recipient.id, NextOfKin.notice_consent == True)  # noqa: E712
+    ).first()
+    return kin is not None
+
+
+def delay_decision(
+    *, lateness_minutes: int, threshold_minutes: int, consented: bool, last_notified_lateness: int | None
+) -> str:
+    """created | already | not_late | no_consent — the reason shown to the carer for each visit."""
+    if lateness_minutes < threshold_minutes:
+        return "not_late"
+    if not consented:
+        return "no_consent"
+    if last_notified_lateness is not None and lateness_minutes < last_notified_lateness + threshold_minutes:
+        return "already"
+    return "created"

@@ -1,0 +1,418 @@
+// hjemmerute carer app: today's kjøreliste, check-in/out and "Forsinket", working offline.
+// Events get a UUID and the device time here and wait in IndexedDB until the server has them.
+(function () {
+  const { t } = window.HRi18n;
+  const Store = window.HRStore;
+  const API = "/api/v1";
+  const POLL_MS = 20000;
+  const $ = (id) => document.getElementById(id);
+  const state = { day: null, sending: false, map: null, mapRoute: null, changed: new Set(), seq: 0, lastOutcome: null };
+
+  const token = () => localStorage.getItem("hjemmerute.token");
+  const uuid = () =>
+    crypto.randomUUID ? crypto.randomUUID() : "10000000-1000-4000-8000-100000000000".replace(/[018]/g, (c) =>
+      (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16));
+  const clock = (value) =>
+    value == null ? "–" : new Date(value).toLocaleTimeString("nb-NO", { hour: "2-digit", minute: "2-digit", timeZone: "Europe/Oslo" });
+
+  class Offline extends Error {}
+
+  async function api(path, options = {}) {
+    const headers = { ...(options.headers || {}) };
+    if (token()) headers.Authorization = `Bearer ${token()}`;
+    let response;
+    try {
+      response = await fetch(API + path, { ...options, headers });
+    } catch (error) {
+      throw new Offline(String(error));
+    }
+    return response;
+  }
+
+  function message(text, kind = "info") {
+    const box = document.createElement("div");
+    box.className = `msg ${kind}`;
+    box.textContent = text;
+    $("messages").prepend(box);
+    while ($("messages").children.length > 4) $("messages").lastChild.remove();
+  }
+
+  function applyLanguage() {
+    document.querySelectorAll("[data-t]").forEach((el) => (el.textContent = t(el.dataset.t)));
+    $("title").textContent = t("title");
+    $("lang-label").textContent = t("language");
+    $("logout").textContent = t("logout");
+    $("delay").textContent = t("delayed");
+    $("toggle-map").textContent = $("map").hidden ? t("map") : t("list");
+    $("delay-title").textContent = t("delayTitle");
+    $("delay-help").textContent = t("delayHelp");
+    $("delay-send").textContent = t("sendNotice");
+    $("delay-cancel").textContent = t("cancel");
+    showNet();
+    if (state.day) render();
+  }
+
+  function showNet() {
+    const net = $("net");
+    net.textContent = navigator.onLine ? t("online") : t("offline");
+    net.classList.toggle("offline", !navigator.onLine);
+  }
+
+  // ---- the day -------------------------------------------------------------------------------------
+
+  async function loadDay() {
+    try {
+      const response = await api("/my/day");
+      if (response.status === 401) return showLogin();
+      if (!response.ok) throw new Error((await response.json()).detail || response.statusText);
+      const day = await response.json();
+      markChanges(state.day, day);
+      state.day = day;
+      await Store.set("day", day);
+    } catch (error) {
+      if (!(error instanceof Offline)) message(String(error.message || error), "error");
+      state.day = state.day || (await Store.get("day")) || null;
+    }
+    render();
+  }
+
+  function markChanges(before, after) {
+    if (!before || !after || before.revision === after.revision) return;
+    const old = new Map();
+    before.routes.forEach((r) => r.stops.forEach((s) => old.set(s.visit_ref, s)));
+    state.changed = new Set();
+    after.routes.forEach((r) =>
+      r.stops.forEach((s) => {
+        const was = old.get(s.visit_ref);
+        if (!was || was.planned_start !== s.planned_start || was.seq !== s.seq) state.changed.add(s.visit_ref);
+      })
+    );
+  }
+
+  async function localEvents() {
+    const byStop = new Map();
+    for (const item of await Store.all()) {
+      if (item.type !== "event") continue;
+      const entry = byStop.get(item.body.stop_id) || {};
+      entry[item.body.kind] = item.body.device_time;
+      byStop.set(item.body.stop_id, entry);
+    }
+    return byStop;
+  }
+
+  function etaInput(route, pending) {
+    return route.stops.map((s) => {
+      const local = pending.get(s.id) || {};
+      return {
+        stop_id: s.id,
+        window_end: s.window_end,
+        planned_start: s.planned_start,
+        minutes: s.minutes,
+        travel_seconds: s.travel_seconds,
+        checked_in: s.checked_in_at || local.check_in || null,
+        checked_out: s.checked_out_at || local.check_out || null,
+        cancelled: s.status === "cancelled",
+      };
+    });
+  }
+
+  async function render() {
+    const day = state.day;
+    $("routes").innerHTML = "";
+    if (!day) return;
+    $("who").textContent = `${day.carer_name} · ${new Date(day.date + "T12:00:00").toLocaleDateString("nb-NO", { weekday: "long", day: "numeric", month: "long" })}`;
+    $("updated").textContent = `${t("lastUpdated")} ${clock(day.computed_at)}`;
+    if (!day.routes.length) {
+      $("routes").innerHTML = `<p class="card">${t("noRoute")}</p>`;
+      return;
+    }
+    const pending = await localEvents();
+    for (const route of day.routes) {
+      const section = document.createElement("section");
+      section.className = "route";
+      section.innerHTML = `<h2>${t("shift")[route.shift_kind] || route.shift_kind} ${clock(route.shift_start)}–${clock(route.shift_end)}</h2>`;
+      const etas = window.HREta.expectedStarts(etaInput(route, pending), Date.now(), route.break_start, route.break_minutes);
+      route.stops.forEach((stop, index) => section.append(stopCard(stop, etas[index], pending.get(stop.id) || {})));
+      $("routes").append(section);
+    }
+  }
+
+  function stopCard(stop, eta, local) {
+    const card = document.createElement("article");
+    const state_ = eta.state;
+    card.className = `card stop ${state_}`;
+    card.dataset.stopId = stop.id;
+    card.dataset.state = state_;
+    if (state.changed.has(stop.visit_ref)) card.classList.add("changed");
+    if (stop.conflict) card.classList.add("conflict");
+    const statusText = { planned: t("statusPlanned"), in_progress: t("statusInProgress"), done: t("statusDone"), cancelled: t("statusCancelled") }[state_];
+    const waiting = (local.check_in && !stop.checked_in_at) || (local.check_out && !stop.checked_out_at);
+    const late = eta.lateness_minutes > 0 && state_ !== "done";
+    card.innerHTML = `
+      <div class="seq">${stop.seq + 1}</div>
+      <div>
+        <div class="name"></div>
+        <div class="address muted"></div>
+        <div class="times">
+          <span>${t("window")} <b>${clock(stop.window_start)}–${clock(stop.window_end)}</b></span>
+          <span>${t("planned")} ${clock(stop.planned_start)}</span>
+          <span class="expected">${t("expected")} <b>${clock(eta.expected_start)}</b></span>
+          <span>${stop.minutes} ${t("minutes")}</span>
+        </div>
+        <div class="brief"></div>
+        <div class="badges">
+          <span class="badge status">${statusText}</span>
+          ${late ? `<span class="badge late">${eta.lateness_minutes} ${t("late")}</span>` : ""}
+          ${waiting ? `<span class="badge pending">${t("pending")}</span>` : ""}
+          ${stop.notified ? `<span class="badge ok">${t("notified")}</span>` : ""}
+          ${state.changed.has(stop.visit_ref) ? `<span class="badge pending">${t("changed")}</span>` : ""}
+          ${stop.conflict ? `<span class="badge conflict" title="">${t("conflict")}</span>` : ""}
+        </div>
+      </div>
+      <div class="buttons"></div>`;
+    card.querySelector(".name").textContent = stop.recipient_name;
+    card.querySelector(".address").textContent = stop.address;
+    const brief = card.querySelector(".brief");
+    const lines = [];
+    if (stop.tasks.length) lines.push(`${t("tasks")}: ${stop.tasks.join(", ")}`);
+    if (stop.access_notes) lines.push(`${t("access")}: ${stop.access_notes}`);
+    if (stop.partner_name) lines.push(`${t("partner")}: ${stop.partner_name}`);
+    if (stop.conflict) lines.push(stop.conflict);
+    brief.textContent = lines.join(" · ");
+    const buttons = card.querySelector(".buttons");
+    if (state_ === "planned") buttons.append(button(t("start"), "primary", () => record(stop, "check_in")));
+    if (state_ === "in_progress") buttons.append(button(t("done"), "primary", () => record(stop, "check_out")));
+    return card;
+  }
+
+  function button(text, kind, action) {
+    const el = document.createElement("button");
+    el.textContent = text;
+    el.className = kind;
+    el.addEventListener("click", async () => {
+      el.disabled = true;
+      await action();
+    });
+    return el;
+  }
+
+  // ---- events and notices, offline first ----------------------------------------------------------
+
+  async function enqueue(type, body) {
+    state.seq += 1;
+    await Store.put({ id: type === "event" ? body.event_uuid : body.request_uuid, type, body, device_time: body.device_time, seq: state.seq });
+  }
+
+  async function record(stop, kind) {
+    await enqueue("event", { event_uuid: uuid(), stop_id: stop.id, kind, device_time: new Date().toISOString() });
+    await render();
+    flush();
+  }
+
+  async function flush() {
+    if (state.sending || !token()) return;
+    state.sending = true;
+    let sent = 0;
+    try {
+      for (const item of await Store.all()) {
+        const path = item.type === "event" ? "/visit-events" : "/my/delay-notices";
+        const response = await api(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(item.body) });
+        if (response.status === 401) return showLogin();
+        const answer = await response.json().catch(() => ({}));
+        if (response.ok) {
+          if (answer.conflict) message(answer.conflict, "error");
+          if (item.type === "delay") showOutcome(answer);
+        } else {
+          // refused (403 not your visit, 409, 422): keep nothing back silently; tell the carer why
+          message(`${t("conflict")}: ${typeof answer.detail === "string" ? answer.detail : response.statusText}`, "error");
+        }
+        await Store.remove(item.id);
+        sent += 1;
+      }
+    } catch (error) {
+      if (!(error instanceof Offline)) message(String(error), "error");
+    } finally {
+      state.sending = false;
+    }
+    if (sent) await loadDay();
+  }
+
+  function showOutcome(answer) {
+    state.lastOutcome = answer;
+    const created = (answer.outcome || []).filter((o) => o.notice === "created").length;
+    message(created ? `${t("noticeSent")} ${created}` : t("noticeNone"));
+  }
+
+  async function openDelay() {
+    const day = state.day;
+    if (!day || !day.routes.length) return;
+    const pending = await localEvents();
+    const now = Date.now();
+    const route = day.routes.find((r) => r.stops.some((s) => !s.checked_out_at && !(pending.get(s.id) || {}).check_out)) || day.routes[0];
+    const etas = window.HREta.expectedStarts(etaInput(route, pending), now, route.break_start, route.break_minutes);
+    const body = $("delay-table").querySelector("tbody");
+    body.innerHTML = "";
+    route.stops.forEach((stop, i) => {
+      const eta = etas[i];
+      if (eta.state !== "planned") return;
+      const row = document.createElement("tr");
+      row.dataset.stopId = stop.id;
+      row.innerHTML = `<td></td><td>${clock(stop.window_start)}–${clock(stop.window_end)}</td><td><b>${clock(eta.expected_start)}</b></td><td>${eta.lateness_minutes ? `<span class="badge late">${eta.lateness_minutes} ${t("late")}</span>` : ""}</td>`;
+      row.firstChild.textContent = stop.recipient_name;
+      body.append(row);
+    });
+    $("delay-dialog").dataset.routeId = route.route_id;
+    $("delay-dialog").showModal();
+  }
+
+  async function sendDelay() {
+    const routeId = Number($("delay-dialog").dataset.routeId);
+    $("delay-dialog").close();
+    await enqueue("delay", { request_uuid: uuid(), route_id: routeId, device_time: new Date().toISOString() });
+    if (!navigator.onLine) message(t("noticeQueued"));
+    flush();
+  }
+
+  // ---- republished plans ----------------------------------------------------------------------------
+
+  async function poll() {
+    if (!token() || !state.day || !navigator.onLine) return;
+    try {
+      const response = await api("/my/day/revision");
+      if (!response.ok) return;
+      const { revision } = await response.json();
+      if (revision !== state.day.revision) {
+        $("banner-text").textContent = t("republished");
+        $("banner-action").textContent = t("showChanges");
+        $("banner").hidden = false;
+      }
+    } catch (error) {
+      /* offline: try again later */
+    }
+  }
+
+  // ---- map ------------------------------------------------------------------------------------------
+
+  async function toggleMap() {
+    const map = $("map");
+    map.hidden = !map.hidden;
+    $("toggle-map").textContent = map.hidden ? t("map") : t("list");
+    if (map.hidden || !state.day || !state.day.routes.length) return;
+    const route = state.day.routes[0];
+    if (!state.map) {
+      state.map = L.map("map", { attributionControl: true });
+      state.map.attributionControl.addAttribution("&copy; OpenStreetMap contributors");
+    }
+    setTimeout(() => state.map.invalidateSize(), 50);
+    if (state.mapRoute === route.route_id) return;
+    state.mapRoute = route.route_id;
+    const points = route.stops.map((s) => [s.lat, s.lon]);
+    route.stops.forEach((s) =>
+      L.marker([s.lat, s.lon], { title: `${s.seq + 1}` }).bindTooltip(`${s.seq + 1}`, { permanent: true, direction: "top" }).addTo(state.map)
+    );
+    if (points.length) state.map.fitBounds(points, { padding: [30, 30] });
+    try {
+      const response = await api(`/my/routes/${route.route_id}/map`);
+      if (response.ok) {
+        const data = await response.json();
+        if (data.base_layer) L.geoJSON(data.base_layer, { style: { color: "#9aa0a6", weight: 1.5 } }).addTo(state.map);
+        if (data.geometry) L.geoJSON(data.geometry, { style: { color: "#0b5c6b", weight: 5 } }).addTo(state.map);
+      }
+    } catch (error) {
+      /* offline and not cached: markers only */
+    }
+    if (navigator.geolocation) {
+      let me = null;
+      navigator.geolocation.watchPosition(
+        (pos) => {
+          const at = [pos.coords.latitude, pos.coords.longitude];
+          if (!me) me = L.circleMarker(at, { radius: 9, color: "#b3261e", fillOpacity: 0.9 }).bindTooltip(t("myPosition")).addTo(state.map);
+          else me.setLatLng(at);
+        },
+        () => {},
+        { enableHighAccuracy: true, maximumAge: 30000 }
+      );
+    }
+  }
+
+  // ---- login / logout -------------------------------------------------------------------------------
+
+  function showLogin() {
+    $("login-view").hidden = false;
+    $("day-view").hidden = true;
+    $("logout").hidden = true;
+  }
+
+  function showDay() {
+    $("login-view").hidden = true;
+    $("day-view").hidden = false;
+    $("logout").hidden = false;
+  }
+
+  async function login(event) {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    $("login-error").hidden = true;
+    try {
+      const response = await api("/auth/token", { method: "POST", body: new URLSearchParams(form) });
+      if (!response.ok) throw new Error(t("loginFailed"));
+      localStorage.setItem("hjemmerute.token", (await response.json()).access_token);
+      event.target.reset();
+      showDay();
+      await loadDay();
+      flush();
+    } catch (error) {
+      $("login-error").textContent = error instanceof Offline ? t("offline") : error.message;
+      $("login-error").hidden = false;
+    }
+  }
+
+  async function logout() {
+    try {
+      await api("/auth/logout", { method: "POST" });
+    } catch (error) {
+      /* offline: the token is forgotten here all the same */
+    }
+    localStorage.removeItem("hjemmerute.token");
+    state.day = null;
+    await Store.wipe();
+    if (window.caches) for (const key of await caches.keys()) await caches.delete(key);
+    $("routes").innerHTML = "";
+    showLogin();
+  }
+
+  // ---- start ----------------------------------------------------------------------------------------
+
+  async function start() {
+    window.HRi18n.setLang(window.HRi18n.lang());
+    $("lang").value = window.HRi18n.lang();
+    $("lang").addEventListener("change", (e) => {
+      window.HRi18n.setLang(e.target.value);
+      applyLanguage();
+    });
+    $("login-form").addEventListener("submit", login);
+    $("logout").addEventListener("click", logout);
+    $("delay").addEventListener("click", openDelay);
+    $("delay-send").addEventListener("click", sendDelay);
+    $("delay-cancel").addEventListener("click", () => $("delay-dialog").close());
+    $("toggle-map").addEventListener("click", toggleMap);
+    $("banner-action").addEventListener("click", async () => {
+      $("banner").hidden = true;
+      await loadDay();
+    });
+    window.addEventListener("online", () => { showNet(); flush(); });
+    window.addEventListener("offline", showNet);
+    window.addEventListener("focus", flush);
+    setInterval(() => { poll(); flush(); }, POLL_MS);
+    setInterval(render, 60000); // expected times move with the clock
+    applyLanguage();
+    if ("serviceWorker" in navigator) navigator.serviceWorker.register("/app/sw.js", { scope: "/app/" });
+    if (!token()) return showLogin();
+    showDay();
+    await loadDay();
+    flush();
+  }
+
+  window.HRApp = { state, flush, poll, loadDay };
+  start();
+})();

@@ -1,0 +1,263 @@
+"""The carer tablet's API on SQLite and PostgreSQL: the day with brief, progress and expected times;
+events exactly once whatever order or how often they arrive; a visit moved by the coordinator while the
+tablet was offline becomes a conflict, not a lost event; "Forsinket" notifies by the server's rules, once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from backend.audit.models import AccessLog
+from backend.auth.service import Principal
+from backend.common.enums import Role
+from backend.common.localtime import local_instant
+from backend.notices.models import DelayReportCreate, Notice
+from backend.notices.service import request_delay_notices
+from backend.recipients.models import NextOfKin, Recipient
+from backend.visits.models import VisitEvent
+from tests.backend.world import DAY, World, auth
+
+DAY_Q = {"date": DAY.isoformat()}
+
+
+def _event(stop_id: int, kind: str, at: str, event_id: str | None = None) -> dict[str, Any]:
+    return {
+        "event_uuid": event_id or str(uuid.uuid4()),
+        "stop_id": stop_id,
+        "kind": kind,
+        "device_time": f"{DAY.isoformat()}T{at}:00+01:00",
+    }
+
+
+def _stop(day: dict[str, Any]) -> dict[str, Any]:
+    return dict(day["routes"][0]["stops"][0])
+
+
+def test_day_shows_own_route_with_brief_and_logs_the_read(
+    client: TestClient, world: World, session: Session
+) -> None:
+    response = client.get("/api/v1/my/day", params=DAY_Q, headers=auth(world, "carer"))
+    assert response.status_code == 200, response.text
+    day = response.json()
+    assert day["carer_id"] == world.carer_a and len(day["routes"]) == 1
+    stop = _stop(day)
+    assert stop["id"] == world.published_stop and stop["recipient_name"] == "Astrid Hansen"
+    assert stop["tasks"] and stop["minutes"] > 0 and stop["visit_ref"].startswith(DAY.isoformat())
+    assert stop["expected_start"] is not None and stop["status"] == "planned"
+    assert "phone" not in stop and "external_id" not in stop  # the brief: tasks and access, no more
+    logged = session.exec(select(AccessLog).where(AccessLog.action == "read day")).all()
+    assert [row.recipient_id for row in logged] == [world.recipient_a]
+    revision = client.get("/api/v1/my/day/revision", params=DAY_Q, headers=auth(world, "carer")).json()
+    assert revision["revision"] == day["revision"]
+
+
+def test_events_arrive_out_of_order_and_twice_and_count_once(
+    client: TestClient, world: World, session: Session
+) -> None:
+    carer = auth(world, "carer")
+    check_out = _event(world.published_stop, "check_out", "08:40")
+    check_in = _event(world.published_stop, "check_in", "08:12")
+    first = client.post("/api/v1/visit-events", json=check_out, headers=carer)
+    assert first.status_code == 201, first.text
+    assert client.post("/api/v1/visit-events", json=check_in, headers=carer).status_code == 201
+    again = client.post("/api/v1/visit-events", json=check_out, headers=carer)
+    assert again.status_code == 200 and again.json()["duplicate"] is True
+    assert (
+        again.json()["id"] == first.json()["id"]
+        and again.json()["server_time"] == first.json()["server_time"]
+    )
+    stored = session.exec(select(VisitEvent).where(VisitEvent.stop_id == world.published_stop)).all()
+    assert sorted(e.kind.value for e in stored) == ["check_in", "check_out"]
+    stop = _stop(client.get("/api/v1/my/day", params=DAY_Q, headers=carer).json())
+    assert stop["status"] == "done"
+    assert dt.datetime.fromisoformat(stop["checked_in_at"]) == dt.datetime.fromisoformat(
+        check_in["device_time"]
+    )
+    assert dt.datetime.fromisoformat(stop["expected_start"]) == dt.datetime.fromisoformat(
+        check_in["device_time"]
+    )
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"event_uuid": "not-a-uuid", "kind": "check_in", "device_time": "2026-11-23T08:00:00+01:00"},
+        {"event_uuid": str(uuid.uuid4()), "kind": "arrived", "device_time": "2026-11-23T08:00:00+01:00"},
+        {"event_uuid": str(uuid.uuid4()), "kind": "check_in"},
+        {"event_uuid": str(uuid.uuid4()), "kind": "check_in", "device_time": "2026-11-23T08:00:00"},
+    ],
+    ids=["bad uuid", "unknown kind", "no device time", "device time without zone"],
+)
+def test_malformed_events_are_422_and_store_nothing(
+    client: TestClient, world: World, session: Session, payload: dict[str, Any]
+) -> None:
+    response = client.post(
+        "/api/v1/visit-events",
+        json={**payload, "stop_id": world.published_stop},
+        headers=auth(world, "carer"),
+    )
+    assert response.status_code == 422
+    assert session.exec(select(VisitEvent)).all() == []
+
+
+def test_event_for_a_visit_on_someone_elses_route_is_403(
+    client: TestClient, world: World, session: Session
+) -> None:
+    response = client.post(
+        "/api/v1/visit-events",
+        json=_event(world.other_carer_stop, "check_in", "12:15"),
+        headers=auth(world, "carer"),
+    )
+    assert response.status_code == 403 and "kjøreliste" in response.json()["detail"]
+    assert session.exec(select(VisitEvent)).all() == []
+
+
+def _republish(client: TestClient, world: World, routes: list[dict[str, Any]]) -> int:
+    coordinator = auth(world, "coordinator")
+    body = {"date": DAY.isoformat(), "team_id": world.team_a, "shift_kind": "day", "routes": routes}
+    created = client.post("/api/v1/plans", json=body, headers=coordinator)
+    assert created.status_code == 201, created.text
+    plan_id = int(created.json()["id"])
+    assert client.post(f"/api/v1/plans/{plan_id}/publish", headers=coordinator).status_code == 200
+    return plan_id
+
+
+def _visit_ids(client: TestClient, world: World) -> list[int]:
+    plan = client.get(f"/api/v1/plans/{world.published_plan}", headers=auth(world, "coordinator")).json()
+    return [int(s["decision_visit_id"]) for r in plan["routes"] for s in r["stops"]]
+
+
+def test_offline_event_lands_on_the_republished_visit_or_becomes_a_conflict(
+    client: TestClient, world: World, session: Session
+) -> None:
+    carer = auth(world, "carer")
+    before = client.get("/api/v1/my/day/revision", params=DAY_Q, headers=carer).json()["revision"]
+    mine, other = _visit_ids(client, world)
+    # the coordinator re-times Kari's visit while her tablet is offline: her check-in still counts
+    _republish(
+        client,
+        world,
+        [
+            {"carer_id": world.carer_a, "stops": [{"decision_visit_id": mine, "planned_start": "08:30"}]},
+            {"carer_id": world.carer_a2, "stops": [{"decision_visit_id": other, "planned_start": "12:15"}]},
+        ],
+    )
+    assert client.get("/api/v1/my/day/revision", params=DAY_Q, headers=carer).json()["revision"] != before
+    kept = client.post(
+        "/api/v1/visit-events", json=_event(world.published_stop, "check_in", "08:25"), headers=carer
+    )
+    assert kept.status_code == 201 and kept.json()["conflict"] == ""
+    assert kept.json()["reported_stop_id"] == world.published_stop != kept.json()["stop_id"]
+    day = client.get("/api/v1/my/day", params=DAY_Q, headers=carer).json()
+    assert _stop(day)["status"] == "in_progress" and _stop(day)["id"] == kept.json()["stop_id"]
+    # then moves it to Per: Kari's check-out from the old list is kept, marked as a conflict
+    _republish(
+        client,
+        world,
+        [
+            {"carer_id": world.carer_a, "stops": []},
+            {
+                "carer_id": world.carer_a2,
+                "stops": [
+                    {"decision_visit_id": mine, "planned_start": "08:30"},
+                    {"decision_visit_id": other, "planned_start": "12:15"},
+                ],
+            },
+        ],
+    )
+    moved = client.post(
+        "/api/v1/visit-events", json=_event(world.published_stop, "check_out", "08:55"), headers=carer
+    )
+    assert moved.status_code == 201 and "flyttet" in moved.json()["conflict"]
+    assert len(session.exec(select(VisitEvent)).all()) == 2
+
+
+def test_delay_request_is_answered_once_and_follows_the_rules(
+    client: TestClient, world: World, session: Session
+) -> None:
+    carer = auth(world, "carer")
+    body = {
+        "request_uuid": str(uuid.uuid4()),
+        "route_id": _route_id(client, world),
+        "device_time": "2026-11-23T09:30:00+01:00",
+    }
+    first = client.post("/api/v1/my/delay-notices", json=body, headers=carer)
+    assert first.status_code == 201, first.text
+    again = client.post("/api/v1/my/delay-notices", json=body, headers=carer)
+    assert (
+        again.status_code == 200
+        and again.json()["duplicate"] is True
+        and again.json()["id"] == first.json()["id"]
+    )
+    assert again.json()["outcome"] == first.json()["outcome"]
+    notices = session.exec(select(Notice)).all()
+    assert len(notices) == sum(1 for o in first.json()["outcome"] if o["notice"] == "created") <= 1
+    assert (
+        client.post("/api/v1/my/delay-notices", json={**body, "route_id": "x"}, headers=carer).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            "/api/v1/my/delay-notices",
+            json={**body, "request_uuid": str(uuid.uuid4()), "route_id": 999999},
+            headers=carer,
+        ).status_code
+        == 404
+    )
+    assert len(session.exec(select(Notice)).all()) == len(notices)
+
+
+def _route_id(client: TestClient, world: World) -> int:
+    day = client.get("/api/v1/my/day", params=DAY_Q, headers=auth(world, "carer")).json()
+    return int(day["routes"][0]["route_id"])
+
+
+def test_delay_policy_threshold_update_step_and_consent(
+    client: TestClient, world: World, session: Session
+) -> None:
+    """Kari's visit (planned 08:10) is not started: at 09:00 local it is late by more than 15 min → a notice;
+    asking again 5 min later → already noticed; 20 min later → an update (revision 2); without consent
+    from the recipient or any next of kin → none."""
+    route_id = _route_id(client, world)
+    kari = Principal(
+        user_id=0, username="pleier", role=Role.carer, team_ids=frozenset(), carer_id=world.carer_a
+    )
+
+    def ask(at: dt.time) -> str:
+        data = DelayReportCreate(
+            request_uuid=uuid.uuid4(), route_id=route_id, device_time=local_instant(DAY, at)
+        )
+        report = request_delay_notices(session, principal=kari, data=data, now=local_instant(DAY, at))
+        return report.outcome[0].notice
+
+    assert ask(dt.time(7, 0)) == "not_late"
+    assert ask(dt.time(11, 0)) == "created"
+    assert ask(dt.time(11, 5)) == "already"
+    assert ask(dt.time(11, 30)) == "created"
+    keys = sorted(n.key for n in session.exec(select(Notice)).all())
+    assert [k.rsplit(":", 2)[1:] for k in keys] == [["delay", "1"], ["delay", "2"]]
+    recipient = session.get(Recipient, world.recipient_a)
+    assert recipient is not None
+    recipient.notice_consent = False
+    for kin in session.exec(select(NextOfKin).where(NextOfKin.recipient_id == world.recipient_a)):
+        kin.notice_consent = False
+        session.add(kin)
+    session.add(recipient)
+    session.commit()
+    assert ask(dt.time(13, 0)) == "no_consent"
+    day = client.get("/api/v1/my/day", params=DAY_Q, headers=auth(world, "carer")).json()
+    assert _stop(day)["notified"] is True
+
+
+def test_route_map_is_own_only(client: TestClient, world: World) -> None:
+    route_id = _route_id(client, world)
+    own = client.get(f"/api/v1/my/routes/{route_id}/map", headers=auth(world, "carer"))
+    assert own.status_code == 200 and own.json()["route_id"] == route_id
+    plan = client.get(f"/api/v1/plans/{world.published_plan}", headers=auth(world, "coordinator")).json()
+    other = next(r["id"] for r in plan["routes"] if r["carer_id"] == world.carer_a2)
+    assert client.get(f"/api/v1/my/routes/{other}/map", headers=auth(world, "carer")).status_code == 403
