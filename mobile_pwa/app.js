@@ -66,8 +66,12 @@
       if (response.status === 401) return showLogin();
       if (!response.ok) throw new Error((await response.json()).detail || response.statusText);
       const day = await response.json();
+      // offline, the service worker answers with its cached copy: never step back to an older day
+      if (state.day && state.day.date === day.date && day.computed_at < state.day.computed_at) return render();
       markChanges(state.day, day);
       state.day = day;
+      const confirmed = (await Store.get("confirmed")) || [];
+      await Store.set("confirmed", confirmed.filter((item) => item.device_time.slice(0, 10) >= day.date));
       await Store.set("day", day);
     } catch (error) {
       if (!(error instanceof Offline)) message(String(error.message || error), "error");
@@ -90,8 +94,10 @@
   }
 
   async function localEvents() {
+    // events still in the outbox, and those the server confirmed since the day was last fetched
     const byStop = new Map();
-    for (const item of await Store.all()) {
+    const confirmed = (await Store.get("confirmed")) || [];
+    for (const item of [...confirmed, ...(await Store.all())]) {
       if (item.type !== "event") continue;
       const entry = byStop.get(item.body.stop_id) || {};
       entry[item.body.kind] = item.body.device_time;
@@ -117,6 +123,8 @@
   }
 
   async function render() {
+    // read the outbox first, then replace the list in one synchronous step: renders may overlap
+    const pending = await localEvents();
     const day = state.day;
     $("routes").innerHTML = "";
     if (!day) return;
@@ -126,7 +134,6 @@
       $("routes").innerHTML = `<p class="card">${t("noRoute")}</p>`;
       return;
     }
-    const pending = await localEvents();
     for (const route of day.routes) {
       const section = document.createElement("section");
       section.className = "route";
@@ -156,7 +163,7 @@
         <div class="times">
           <span>${t("window")} <b>${clock(stop.window_start)}–${clock(stop.window_end)}</b></span>
           <span>${t("planned")} ${clock(stop.planned_start)}</span>
-          <span class="expected">${t("expected")} <b>${clock(eta.expected_start)}</b></span>
+          <span class="expected">${state_ === "planned" ? t("expected") : t("started")} <b>${clock(eta.expected_start)}</b></span>
           <span>${stop.minutes} ${t("minutes")}</span>
         </div>
         <div class="brief"></div>
@@ -219,8 +226,10 @@
         const response = await api(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(item.body) });
         if (response.status === 401) return showLogin();
         const answer = await response.json().catch(() => ({}));
+        if (response.status >= 500) break; // the server's trouble, not the event's: keep it, retry later
         if (response.ok) {
           if (answer.conflict) message(answer.conflict, "error");
+          if (item.type === "event") await Store.set("confirmed", [...((await Store.get("confirmed")) || []), item]);
           if (item.type === "delay") showOutcome(answer);
         } else {
           // refused (403 not your visit, 409, 422): keep nothing back silently; tell the carer why

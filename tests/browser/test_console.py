@@ -4,87 +4,26 @@ Screenshots of each step are kept under test-artifacts/ (HJEMMERUTE_ARTIFACTS)."
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Page, expect, sync_playwright
-from sqlmodel import Session, SQLModel
 
-from backend.app import create_app
-from backend.common.localtime import local_date_of
-from backend.common.types import utcnow
-from backend.db import make_engine
-from backend.demo import DEMO_PASSWORD, load_demo
-from backend.planning.networks import import_demo_networks
-from backend.settings import Settings
-
-CHROMIUM = Path(os.environ.get("HJEMMERUTE_CHROMIUM", "/usr/bin/chromium"))
-ARTIFACTS = Path(
-    os.environ.get("HJEMMERUTE_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts")
-)
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from backend.demo import DEMO_PASSWORD
+from tests.browser.support import demo_server, launch, screenshot
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not CHROMIUM.exists():
-        if IN_CI:
-            pytest.fail(f"{CHROMIUM} is missing (CI installs Debian's chromium)")
-        pytest.skip(f"{CHROMIUM} is not installed")
-    base = tmp_path_factory.mktemp("browser")
-    networks = base / "networks"
-    import_demo_networks(networks)
-    settings = Settings(
-        database_url=f"sqlite:///{base / 'console.db'}",
-        job_backend="inprocess",
-        network_dir=networks,
-        plan_seconds_per_team=2,
-        replan_seconds=1.5,
-        plan_workers=1,
-    )
-    engine = make_engine(settings)
-    SQLModel.metadata.create_all(engine)
-    with Session(engine) as session:
-        load_demo(session, today=local_date_of(utcnow()))
-    port = _free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if uv.started:
-            break
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with demo_server(tmp_path_factory.mktemp("browser"), planned=False) as (url, _, _):
+        yield url
 
 
 @pytest.fixture
 def page() -> Iterator[Page]:
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-background-networking",
-            ],
-        )
+        browser = launch(p)
         context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="nb-NO")
         yield context.new_page()
         context.close()
@@ -92,8 +31,7 @@ def page() -> Iterator[Page]:
 
 
 def _shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"console-{name}.png"), full_page=True)
+    screenshot(page, f"console-{name}")
 
 
 def test_coordinator_plans_replans_and_publishes(server: str, page: Page) -> None:
@@ -151,4 +89,4 @@ def test_coordinator_plans_replans_and_publishes(server: str, page: Page) -> Non
     assert sheet.locator("tbody tr").count() >= 1
     sheet.emulate_media(media="print")
     expect(sheet.locator("button.noprint")).to_be_hidden()
-    sheet.screenshot(path=str(ARTIFACTS / "console-5-print.png"), full_page=True)
+    screenshot(sheet, "console-5-print")

@@ -1,0 +1,96 @@
+"""Shared by the browser tests: the app on a real uvicorn server with the demo municipality, and Debian's
+chromium driven by Playwright (never a downloaded browser). Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, Playwright
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel
+
+from backend.app import create_app
+from backend.common.localtime import local_date_of
+from backend.common.types import utcnow
+from backend.db import make_engine
+from backend.demo import load_demo, plan_demo_day
+from backend.planning.networks import import_demo_networks
+from backend.settings import Settings
+
+CHROMIUM = Path(os.environ.get("HJEMMERUTE_CHROMIUM", "/usr/bin/chromium"))
+ARTIFACTS = Path(
+    os.environ.get("HJEMMERUTE_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts")
+)
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require_chromium() -> None:
+    if not CHROMIUM.exists():
+        if IN_CI:
+            pytest.fail(f"{CHROMIUM} is missing (CI installs Debian's chromium)")
+        pytest.skip(f"{CHROMIUM} is not installed")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def demo_server(base: Path, *, planned: bool) -> Iterator[tuple[str, Engine, Settings]]:
+    """The demo municipality on SQLite behind uvicorn; with `planned`, today's lists are made and published
+    as `make demo` does."""
+    require_chromium()
+    networks = base / "networks"
+    import_demo_networks(networks)
+    settings = Settings(
+        database_url=f"sqlite:///{base / 'browser.db'}",
+        job_backend="inprocess",
+        network_dir=networks,
+        plan_seconds_per_team=2,
+        replan_seconds=1.5,
+        plan_workers=1,
+    )
+    engine = make_engine(settings)
+    SQLModel.metadata.create_all(engine)
+    today = local_date_of(utcnow())
+    with Session(engine) as session:
+        load_demo(session, today=today)
+    app = create_app(settings)  # activates the settings the planning code reads
+    if planned:
+        with Session(engine) as session:
+            plan_demo_day(session, settings=settings, today=today)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.1)
+    try:
+        yield f"http://127.0.0.1:{port}", engine, settings
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def launch(playwright: Playwright) -> Browser:
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM),
+        args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"],
+    )
+
+
+def screenshot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
