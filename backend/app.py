@@ -17,6 +17,8 @@ from backend.errors import install_error_handlers
 from backend.imports.router import router as imports_router
 from backend.jobs.router import router as jobs_router
 from backend.jobs.runner import JobRunner, make_runner
+from backend.notices.dispatch import make_notice_sender
+from backend.notices.router import router as notices_router
 from backend.planning.router import router as planning_router
 from backend.recipients.router import router as recipients_router
 from backend.rota.router import router as rota_router
@@ -48,6 +50,7 @@ def api_router() -> APIRouter:
         stats_router,
         addresses_router,
         visits_router,
+        notices_router,
     ):
         router.include_router(sub)
     return router
@@ -61,6 +64,7 @@ def create_app(settings: Settings | None = None, *, job_runner: JobRunner | None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        app.state.notice_sender.close()
         app.state.job_runner.close()
         engine.dispose()
 
@@ -74,6 +78,7 @@ def create_app(settings: Settings | None = None, *, job_runner: JobRunner | None
     activate(settings)
     app.state.engine = engine
     app.state.job_runner = job_runner or make_runner(settings, engine)
+    app.state.notice_sender = make_notice_sender(settings, engine, app.state.job_runner)
     install_error_handlers(app)
     app.include_router(api_router())
     app.include_router(web_router)

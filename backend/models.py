@@ -7,7 +7,7 @@ from backend.carers.models import Carer
 from backend.decisions.models import DecisionLink, DecisionVisit, ServiceDecision
 from backend.jobs.models import JobRecord
 from backend.municipality.models import MunicipalitySettings
-from backend.notices.models import DelayReport, Notice
+from backend.notices.models import DelayReport, Notice, NoticeMessage
 from backend.planning.models import Plan, Route, Stop
 from backend.recipients.models import NextOfKin, Recipient
 from backend.rota.models import Absence, RotaEntry
@@ -28,6 +28,7 @@ __all__ = [
     "MunicipalitySettings",
     "NextOfKin",
     "Notice",
+    "NoticeMessage",
     "Plan",
     "Recipient",
     "RotaEntry",

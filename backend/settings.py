@@ -32,6 +32,22 @@ class Settings(BaseSettings):
     plan_seconds_per_team: float = Field(default=8.0, gt=0, le=600)
     replan_seconds: float = Field(default=5.0, gt=0, le=120)
     plan_workers: int = Field(default=2, ge=1, le=64, description="teams solved in parallel")
+    sms_gateway: Literal["console", "link", "sveve"] = Field(
+        default="console", description="console writes what would be sent to sms_outbox_file"
+    )
+    sms_gateway_url: str = Field(default="", description="LINK: https://…/sms/send; Sveve: …/SMS/SendMessage")
+    sms_user: str = ""
+    sms_password: str = ""
+    sms_sender: str = Field(default="Hjemmetj", max_length=11, description="alphanumeric sender id")
+    link_platform_id: str = "COMMON_API"
+    link_platform_partner_id: str = ""
+    link_gate_id: str = ""
+    sms_dlr_secret: str = Field(default="", description="shared secret the delivery-report callbacks carry")
+    sms_rate_per_second: float = Field(default=10.0, gt=0, le=1000, description="per gateway account")
+    sms_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    sms_outbox_file: Path = DEFAULT_DATA_DIR / "sms-outbox.jsonl"
+    notice_validity_minutes: int = Field(default=60, ge=5, le=24 * 60)
+    notice_tick_seconds: float = Field(default=30.0, gt=0, le=3600, description="ETA check and retries")
 
     @property
     def is_postgres(self) -> bool:

@@ -62,7 +62,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def settings(db_url: str, tmp_path: Path) -> Settings:
     """No road network is imported unless a test imports one (planning jobs then fail with that message)."""
     return Settings(
-        database_url=db_url, job_backend="inprocess", token_ttl_hours=2, network_dir=tmp_path / "networks"
+        database_url=db_url,
+        job_backend="inprocess",
+        token_ttl_hours=2,
+        network_dir=tmp_path / "networks",
+        sms_outbox_file=tmp_path / "sms-outbox.jsonl",
+        sms_dlr_secret="test-secret",
     )
 
 

@@ -27,6 +27,7 @@ from backend.settings import Settings
 
 log = logging.getLogger(__name__)
 QUEUE = "hjemmerute"
+NOTICE_QUEUE = "hjemmerute-notices"
 TASK_NAME = "hjemmerute.run_job_record"
 
 
@@ -127,6 +128,17 @@ def make_procrastinate_app(settings: Settings, engine: Engine) -> procrastinate.
     def run_job_record(record_id: int) -> None:
         execute_job(engine, record_id)
 
+    from backend.notices.dispatch import SEND_TASK, gateway_for, run_once
+
+    @app.task(name=SEND_TASK, queue=NOTICE_QUEUE, retry=False, pass_context=False)
+    def send_notices() -> None:
+        run_once(engine, gateway_for(settings))
+
+    @app.periodic(cron="* * * * *", periodic_id="notice_tick")
+    @app.task(name="hjemmerute.notice_tick", queue=NOTICE_QUEUE, retry=False, pass_context=False)
+    def notice_tick(timestamp: int) -> None:
+        run_once(engine, gateway_for(settings), tick=True)
+
     return app
 
 
@@ -156,10 +168,10 @@ class ProcrastinateRunner:
 
     def run_until_idle(self) -> None:
         """Work through the queue and return (tests and one-shot CLI use)."""
-        self.app.run_worker(queues=[QUEUE], wait=False, install_signal_handlers=False)
+        self.app.run_worker(queues=[QUEUE, NOTICE_QUEUE], wait=False, install_signal_handlers=False)
 
     def run_forever(self, concurrency: int = 1) -> None:
-        self.app.run_worker(queues=[QUEUE], wait=True, concurrency=concurrency)
+        self.app.run_worker(queues=[QUEUE, NOTICE_QUEUE], wait=True, concurrency=concurrency)
 
     def close(self) -> None:
         return None

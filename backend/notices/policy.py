@@ -2,13 +2,17 @@
 
 Defaults: notify when the expected start lies at least `notice_threshold_minutes` (15) after the agreed
 window's end; a new notice for the same visit only when the estimate has moved at least that much further;
-only recipients who consented themselves or through a next-of-kin contact.
+only recipients who consented themselves or through a next-of-kin contact; none 21:00-07:00 unless the visit
+itself is then. A visit moved outside its window by re-planning, or cancelled, gets its own kind.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlmodel import Session, select
 
+from backend.common.localtime import OSLO
 from backend.recipients.models import NextOfKin, Recipient
 
 
@@ -33,3 +37,17 @@ def delay_decision(
     if last_notified_lateness is not None and lateness_minutes < last_notified_lateness + threshold_minutes:
         return "already"
     return "created"
+
+
+QUIET_START = dt.time(21, 0)
+QUIET_END = dt.time(7, 0)
+
+
+def in_quiet_hours(instant: dt.datetime) -> bool:
+    clock = instant.astimezone(OSLO).time()
+    return clock >= QUIET_START or clock < QUIET_END
+
+
+def quiet_now(now: dt.datetime, window_start: dt.datetime) -> bool:
+    """No notices 21:00-07:00 unless the visit itself is then (an evening or night visit)."""
+    return in_quiet_hours(now) and not in_quiet_hours(window_start)

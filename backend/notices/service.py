@@ -5,19 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from backend.auth.service import Principal
 from backend.common.crud import get_or_404
 from backend.common.enums import PlanStatus
 from backend.common.types import utcnow
 from backend.errors import Conflict, Forbidden
-from backend.municipality.models import MunicipalitySettings
-from backend.notices.models import DelayOutcome, DelayReport, DelayReportCreate, DelayReportPublic, Notice
-from backend.notices.policy import delay_decision, has_consent
-from backend.planning.models import Plan, Route, Stop
-from backend.recipients.models import Recipient
-from backend.visits.day import route_etas, visit_ref
+from backend.notices.detect import evaluate_route
+from backend.notices.models import DelayReport, DelayReportCreate, DelayReportPublic
+from backend.planning.models import Plan, Route
 
 
 def _public(report: DelayReport, duplicate: bool) -> DelayReportPublic:
@@ -48,16 +45,6 @@ def _current_route(session: Session, principal: Principal, route_id: int) -> tup
     return current
 
 
-def _last_notified(session: Session, ref: str) -> tuple[int, int | None]:
-    """(last revision, its lateness) of the visit's delay notices."""
-    rows = session.exec(
-        select(Notice)
-        .where(col(Notice.key).startswith(f"{ref}:delay:"))
-        .order_by(col(Notice.revision).desc())
-    ).first()
-    return (rows.revision, rows.lateness_minutes) if rows else (0, None)
-
-
 def request_delay_notices(
     session: Session, *, principal: Principal, data: DelayReportCreate, now: dt.datetime | None = None
 ) -> DelayReportPublic:
@@ -69,59 +56,14 @@ def request_delay_notices(
             raise Conflict("Forespørsels-ID-en er allerede brukt.")
         return _public(existing, duplicate=True)
     route, plan = _current_route(session, principal, data.route_id)
-    municipality = session.get(MunicipalitySettings, 1) or MunicipalitySettings(id=1, name="")
-    stops = list(session.exec(select(Stop).where(Stop.route_id == route.id).order_by(col(Stop.seq))))
     report = DelayReport(
         request_uuid=key, carer_id=route.carer_id, route_id=route.id or 0, device_time=data.device_time
     )
     session.add(report)
     session.flush()
-    outcome: list[DelayOutcome] = []
-    for stop, eta in route_etas(session, route, stops, now or utcnow()):
-        if eta.state != "planned":
-            outcome.append(
-                DelayOutcome(
-                    stop_id=stop.id or 0,
-                    expected_start=eta.expected_start,
-                    lateness_minutes=eta.lateness_minutes,
-                    notice="done",
-                )
-            )
-            continue
-        ref = visit_ref(stop, plan.date)
-        revision, last = _last_notified(session, ref)
-        recipient = get_or_404(session, Recipient, stop.recipient_id, "Bruker")
-        decision = delay_decision(
-            lateness_minutes=eta.lateness_minutes,
-            threshold_minutes=municipality.notice_threshold_minutes,
-            consented=has_consent(session, recipient),
-            last_notified_lateness=last,
-        )
-        notice_id = None
-        if decision == "created":
-            notice = Notice(
-                key=f"{ref}:delay:{revision + 1}",
-                stop_id=stop.id or 0,
-                recipient_id=stop.recipient_id,
-                kind="delay",
-                revision=revision + 1,
-                expected_start=eta.expected_start,
-                lateness_minutes=eta.lateness_minutes,
-                source="carer",
-                delay_report_id=report.id,
-            )
-            session.add(notice)
-            session.flush()
-            notice_id = notice.id
-        outcome.append(
-            DelayOutcome(
-                stop_id=stop.id or 0,
-                expected_start=eta.expected_start,
-                lateness_minutes=eta.lateness_minutes,
-                notice=decision,
-                notice_id=notice_id,
-            )
-        )
+    outcome = evaluate_route(
+        session, route=route, plan=plan, now=now or utcnow(), source="carer", delay_report_id=report.id
+    )
     report.outcome = [o.model_dump(mode="json") for o in outcome]
     session.add(report)
     try:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlmodel import Session
 
 from backend.audit.service import log_recipient_reads
 from backend.auth.deps import CarerDep, CoordinatorDep
@@ -14,6 +15,7 @@ from backend.db import SessionDep
 from backend.errors import Conflict, InvalidInput
 from backend.jobs.models import JobPublic
 from backend.jobs.runner import enqueue
+from backend.notices.detect import notify_replan
 from backend.planning import commands, service
 from backend.planning.continuity import weekly_continuity
 from backend.planning.load import peak_load
@@ -22,6 +24,7 @@ from backend.planning.models import (
     ContinuityRow,
     LoadSlotPublic,
     ManualPlanCreate,
+    Plan,
     PlanningRunCreate,
     PlanPublic,
     ReplanCreate,
@@ -72,8 +75,17 @@ def create_plan(data: ManualPlanCreate, session: SessionDep, principal: Coordina
 
 
 @router.post("/plans/{plan_id}/publish", response_model=PlanPublic, summary="Publish a draft to the carers")
-def publish_plan(plan_id: IdPath, session: SessionDep, principal: CoordinatorDep) -> PlanPublic:
-    return service.to_public(session, service.publish_plan(session, principal=principal, plan_id=plan_id))
+def publish_plan(
+    plan_id: IdPath, request: Request, session: SessionDep, principal: CoordinatorDep
+) -> PlanPublic:
+    plan = service.publish_plan(session, principal=principal, plan_id=plan_id, on_publish=_notify_replan)
+    request.app.state.notice_sender.kick()
+    return service.to_public(session, plan)
+
+
+def _notify_replan(session: Session, plan: Plan) -> None:
+    if plan.base_plan_id is not None:
+        notify_replan(session, plan=plan, now=utcnow())
 
 
 @router.delete("/plans/{plan_id}", status_code=204, summary="Delete a draft")
@@ -100,10 +112,11 @@ def my_routes(
     "/visit-events", response_model=VisitEventPublic, summary="Check in, check out or cancel a visit"
 )
 def post_event(
-    data: VisitEventCreate, response: Response, session: SessionDep, principal: CarerDep
+    data: VisitEventCreate, request: Request, response: Response, session: SessionDep, principal: CarerDep
 ) -> VisitEventPublic:
     result = record_event(session, principal=principal, data=data)
     response.status_code = 200 if result.duplicate else 201
+    request.app.state.notice_sender.kick()
     return result
 
 

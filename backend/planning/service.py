@@ -7,6 +7,7 @@ a coordinator lay a kjøreliste by hand (as is done today), validated against ve
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from sqlmodel import Session, col, select
 
@@ -147,8 +148,15 @@ def create_manual_plan(session: Session, *, principal: Principal, data: ManualPl
     return plan
 
 
-def publish_plan(session: Session, *, principal: Principal, plan_id: int) -> Plan:
-    """Publish a draft; the plan it replaces (same team, date, shift) becomes superseded."""
+def publish_plan(
+    session: Session,
+    *,
+    principal: Principal,
+    plan_id: int,
+    on_publish: Callable[[Session, Plan], object] | None = None,
+) -> Plan:
+    """Publish a draft; the plan it replaces (same team, date, shift) becomes superseded. `on_publish`
+    runs in the same transaction (the notices a re-plan causes are written with the publication)."""
     plan = plan_in_scope(session, principal=principal, plan_id=plan_id)
     if plan.status != PlanStatus.draft:
         raise Conflict("Bare utkast kan publiseres.")
@@ -165,6 +173,8 @@ def publish_plan(session: Session, *, principal: Principal, plan_id: int) -> Pla
     plan.status = PlanStatus.published
     plan.published_at = utcnow()
     session.add(plan)
+    if on_publish is not None:
+        on_publish(session, plan)
     session.commit()
     session.refresh(plan)
     return plan

@@ -63,8 +63,9 @@ def my_route_map(route_id: IdPath, request: Request, session: SessionDep, princi
 
 @router.post("/my/delay-notices", response_model=DelayReportPublic, summary="Forsinket: notify who may be")
 def post_delay(
-    data: DelayReportCreate, response: Response, session: SessionDep, principal: CarerDep
+    data: DelayReportCreate, request: Request, response: Response, session: SessionDep, principal: CarerDep
 ) -> DelayReportPublic:
     result = request_delay_notices(session, principal=principal, data=data)
     response.status_code = 200 if result.duplicate else 201
+    request.app.state.notice_sender.kick()
     return result

@@ -9,6 +9,7 @@ from backend.auth.service import Principal
 from backend.common.crud import get_or_404
 from backend.common.enums import PlanStatus
 from backend.errors import Conflict, Forbidden
+from backend.notices.detect import notices_after_event
 from backend.planning.models import Plan, Route, Stop
 from backend.visits.models import VisitEvent, VisitEventCreate, VisitEventPublic
 
@@ -86,6 +87,9 @@ def record_event(session: Session, *, principal: Principal, data: VisitEventCrea
     )
     session.add(event)
     try:
+        session.flush()
+        if not conflict:
+            notices_after_event(session, stop_id=stop_id, kind=data.kind)
         session.commit()
     except IntegrityError:
         # Two copies of the same event raced; the other one won, answer with it.

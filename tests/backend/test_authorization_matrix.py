@@ -280,6 +280,28 @@ CALLS: list[Call] = [
     ),
     c("GET", "/api/v1/my/routes", {"carer"}, lambda w: {"params": {"date": DAY.isoformat()}}),
     c("GET", "/api/v1/my/day", {"carer"}, lambda w: {"params": {"date": DAY.isoformat()}}),
+    c("GET", "/api/v1/notices", {"coordinator"}, lambda w: {"params": {"date": DAY.isoformat()}}),
+    c(
+        "POST",
+        "/api/v1/notices/delivery-reports/link",
+        ALL | {"anonymous"},
+        lambda w: {"params": {"secret": "test-secret"}, "json": {"refId": "hr-unknown", "resultCode": 1001}},
+        public=True,
+    ),
+    c(
+        "GET",
+        "/api/v1/notices/delivery-reports/sveve",
+        ALL | {"anonymous"},
+        lambda w: {"params": {"secret": "test-secret", "ref": "hr-unknown", "status": "true"}},
+        public=True,
+    ),
+    c(
+        "POST",
+        "/api/v1/notices/delivery-reports/sveve",
+        ALL | {"anonymous"},
+        lambda w: {"params": {"secret": "test-secret", "ref": "hr-unknown", "status": "false"}},
+        public=True,
+    ),
     c("GET", "/api/v1/my/day/revision", {"carer"}, lambda w: {"params": {"date": DAY.isoformat()}}),
     c(
         "GET",

@@ -44,6 +44,7 @@ def settings(db_url: str, demo_networks: Path) -> Settings:
         plan_seconds_per_team=2,
         replan_seconds=1.5,
         plan_workers=2,
+        sms_outbox_file=demo_networks.parent / "sms-outbox.jsonl",
     )
 
 

@@ -59,6 +59,7 @@ def demo_server(base: Path, *, planned: bool) -> Iterator[tuple[str, Engine, Set
         plan_seconds_per_team=2,
         replan_seconds=1.5,
         plan_workers=1,
+        sms_outbox_file=base / "sms-outbox.jsonl",
     )
     engine = make_engine(settings)
     SQLModel.metadata.create_all(engine)

@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-24 08:49:26.102116
+Create Date: 2026-11-24 09:17:32.650808
 """
 from collections.abc import Sequence
 
@@ -63,6 +63,38 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_notice_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_notice_stop_id'), ['stop_id'], unique=False)
 
+    op.create_table('notice_message',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('notice_id', sa.Integer(), nullable=False),
+    sa.Column('reference', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('phone', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('to_next_of_kin', sa.Boolean(), nullable=False),
+    sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
+    sa.Column('text', sqlmodel.sql.sqltypes.AutoString(length=480), nullable=False),
+    sa.Column('encoding', sqlmodel.sql.sqltypes.AutoString(length=5), nullable=False),
+    sa.Column('segments', sa.Integer(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('status_reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('gateway', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('provider_message_id', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', backend.common.types.UTCDateTime(), nullable=False),
+    sa.Column('valid_until', backend.common.types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', backend.common.types.UTCDateTime(), nullable=False),
+    sa.Column('sending_since', backend.common.types.UTCDateTime(), nullable=True),
+    sa.Column('accepted_at', backend.common.types.UTCDateTime(), nullable=True),
+    sa.Column('final_at', backend.common.types.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['notice_id'], ['notice.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('notice_id', 'phone', name='uq_notice_message_phone')
+    )
+    with op.batch_alter_table('notice_message', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notice_message_next_attempt_at'), ['next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notice_message_notice_id'), ['notice_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notice_message_provider_message_id'), ['provider_message_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notice_message_reference'), ['reference'], unique=True)
+        batch_op.create_index(batch_op.f('ix_notice_message_status'), ['status'], unique=False)
+
     with op.batch_alter_table('municipality_settings', schema=None) as batch_op:
         batch_op.add_column(sa.Column('notice_threshold_minutes', sa.Integer(), server_default='15', nullable=False))
 
@@ -84,6 +116,14 @@ def downgrade() -> None:
     with op.batch_alter_table('municipality_settings', schema=None) as batch_op:
         batch_op.drop_column('notice_threshold_minutes')
 
+    with op.batch_alter_table('notice_message', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notice_message_status'))
+        batch_op.drop_index(batch_op.f('ix_notice_message_reference'))
+        batch_op.drop_index(batch_op.f('ix_notice_message_provider_message_id'))
+        batch_op.drop_index(batch_op.f('ix_notice_message_notice_id'))
+        batch_op.drop_index(batch_op.f('ix_notice_message_next_attempt_at'))
+
+    op.drop_table('notice_message')
     with op.batch_alter_table('notice', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notice_stop_id'))
         batch_op.drop_index(batch_op.f('ix_notice_status'))

@@ -1,0 +1,168 @@
+"""Deciding, for every visit left on a route, whether its recipient must be told: on each visit event, the
+carer's «Forsinket», each clock tick and each republished plan. One rule set (policy.py), one outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from backend.common.crud import get_or_404
+from backend.common.enums import VisitEventKind
+from backend.common.types import utcnow
+from backend.notices.models import DelayOutcome, Notice
+from backend.notices.outbox import create_notice, municipality
+from backend.notices.policy import delay_decision, has_consent, quiet_now
+from backend.planning.models import Plan, Route, Stop
+from backend.recipients.models import Recipient
+from backend.visits.day import route_etas, visit_ref
+
+
+def _last_notified(session: Session, ref: str, kind: str) -> tuple[int, int | None]:
+    """(last revision, its lateness) of the visit's notices of a kind."""
+    row = session.exec(
+        select(Notice)
+        .where(col(Notice.key).startswith(f"{ref}:{kind}:"))
+        .order_by(col(Notice.revision).desc())
+    ).first()
+    return (row.revision, row.lateness_minutes) if row else (0, None)
+
+
+def evaluate_route(
+    session: Session,
+    *,
+    route: Route,
+    plan: Plan,
+    now: dt.datetime,
+    source: str,
+    delay_report_id: int | None = None,
+) -> list[DelayOutcome]:
+    """Delay notices for the route's visits not yet started, written in the caller's transaction."""
+    threshold = municipality(session).notice_threshold_minutes
+    stops = list(session.exec(select(Stop).where(Stop.route_id == route.id).order_by(col(Stop.seq))))
+    outcome: list[DelayOutcome] = []
+    for stop, eta in route_etas(session, route, stops, now):
+        if eta.state != "planned" or eta.expected_start is None:
+            outcome.append(
+                DelayOutcome(
+                    stop_id=stop.id or 0,
+                    expected_start=eta.expected_start,
+                    lateness_minutes=eta.lateness_minutes,
+                    notice="done",
+                )
+            )
+            continue
+        ref = visit_ref(stop, plan.date)
+        revision, last = _last_notified(session, ref, "delay")
+        recipient = get_or_404(session, Recipient, stop.recipient_id, "Bruker")
+        decision = delay_decision(
+            lateness_minutes=eta.lateness_minutes,
+            threshold_minutes=threshold,
+            consented=has_consent(session, recipient),
+            last_notified_lateness=last,
+        )
+        if decision == "created" and quiet_now(now, stop.window_start):
+            decision = "quiet_hours"
+        notice_id = None
+        if decision == "created":
+            notice = create_notice(
+                session,
+                key=f"{ref}:delay:{revision + 1}",
+                stop_id=stop.id or 0,
+                recipient=recipient,
+                kind="delay",
+                revision=revision + 1,
+                expected=eta.expected_start,
+                lateness_minutes=eta.lateness_minutes,
+                source=source,
+                now=now,
+                delay_report_id=delay_report_id,
+            )
+            decision = "created" if notice else "already"
+            notice_id = notice.id if notice else None
+        outcome.append(
+            DelayOutcome(
+                stop_id=stop.id or 0,
+                expected_start=eta.expected_start,
+                lateness_minutes=eta.lateness_minutes,
+                notice=decision,
+                notice_id=notice_id,
+            )
+        )
+    return outcome
+
+
+def notify_replan(session: Session, *, plan: Plan, now: dt.datetime) -> int:
+    """On publishing a re-plan: a visit moved outside its window gets a «moved» notice, a visit no longer
+    planned a «cancelled» notice (consent, quiet hours and the key rule apply). Returns notices created."""
+    diff = plan.diff or {}
+    created = 0
+    changes: list[dict[str, Any]] = list(diff.get("changes", []))  # type: ignore[call-overload]
+    for change in changes:
+        kinds = set(change.get("kinds", []))
+        if "now_late" not in kinds:
+            continue
+        kind = "cancelled" if change.get("new_start") is None else "moved"
+        recipient = get_or_404(session, Recipient, int(change["recipient_id"]), "Bruker")
+        window_start = dt.datetime.fromisoformat(str(change["window_start"]))
+        if not has_consent(session, recipient) or quiet_now(now, window_start):
+            continue
+        expected = dt.datetime.fromisoformat(str(change.get("new_start") or change.get("old_start")))
+        window_end = dt.datetime.fromisoformat(str(change["window_end"]))
+        stop = (
+            session.exec(
+                select(Stop)
+                .join(Route, Route.id == Stop.route_id)  # type: ignore[arg-type]
+                .where(Route.plan_id == plan.id, Stop.decision_visit_id == int(change["decision_visit_id"]))
+            ).first()
+            or session.exec(
+                select(Stop)
+                .join(Route, Route.id == Stop.route_id)  # type: ignore[arg-type]
+                .where(
+                    Route.plan_id == plan.base_plan_id,
+                    Stop.decision_visit_id == int(change["decision_visit_id"]),
+                )
+            ).first()
+        )
+        if stop is None:
+            continue
+        notice = create_notice(
+            session,
+            key=f"{visit_ref(stop, plan.date)}:{kind}:{plan.id}",  # once per visit and published plan
+            stop_id=stop.id or 0,
+            recipient=recipient,
+            kind=kind,
+            revision=plan.id or 1,
+            expected=expected,
+            lateness_minutes=max(0, int((expected - window_end).total_seconds() // 60)),
+            source="replan",
+            now=now,
+        )
+        created += notice is not None
+    return created
+
+
+def notices_after_event(session: Session, *, stop_id: int, kind: VisitEventKind) -> None:
+    """In the event's own transaction: a cancelled visit gets its notice; any event re-estimates the rest
+    of the route (a long visit makes the next ones late)."""
+    stop = get_or_404(session, Stop, stop_id, "Besøk")
+    route = get_or_404(session, Route, stop.route_id, "Kjøreliste")
+    plan = get_or_404(session, Plan, route.plan_id, "Plan")
+    now = utcnow()
+    if kind == VisitEventKind.cancel:
+        recipient = get_or_404(session, Recipient, stop.recipient_id, "Bruker")
+        if has_consent(session, recipient) and not quiet_now(now, stop.window_start):
+            create_notice(
+                session,
+                key=f"{visit_ref(stop, plan.date)}:cancelled:1",
+                stop_id=stop_id,
+                recipient=recipient,
+                kind="cancelled",
+                revision=1,
+                expected=stop.planned_start,
+                lateness_minutes=0,
+                source="eta",
+                now=now,
+            )
+    evaluate_route(session, route=route, plan=plan, now=now, source="eta")

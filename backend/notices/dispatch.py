@@ -1,0 +1,132 @@
+"""Runs the sender: in-process (a thread woken by each new notice and by a clock tick) with SQLite, or as
+procrastinate tasks on PostgreSQL (deferred with a queueing lock, so a burst of notices queues one run;
+a periodic task does the tick). Both run `run_once`."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from typing import Protocol
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from backend.common.enums import PlanStatus
+from backend.common.localtime import local_date_of
+from backend.common.types import utcnow
+from backend.notices.detect import evaluate_route
+from backend.notices.gateways import gateway_from_settings
+from backend.notices.gateways.base import Gateway
+from backend.notices.sender import recover, send_due
+from backend.planning.models import Plan, Route, Stop
+from backend.settings import Settings
+from backend.visits.models import VisitEvent
+
+log = logging.getLogger(__name__)
+SEND_TASK = "hjemmerute.send_notices"
+
+
+def tick_routes(session: Session) -> int:
+    """The clock moves on: re-check today's routes that are being followed on a tablet (at least one visit
+    event); a route nobody reports on gives no evidence of lateness and is left alone."""
+    now = utcnow()
+    plans = session.exec(
+        select(Plan).where(Plan.date == local_date_of(now), Plan.status == PlanStatus.published)
+    )
+    checked = 0
+    for plan in plans:
+        for route in session.exec(select(Route).where(Route.plan_id == plan.id)):
+            followed = session.exec(
+                select(VisitEvent.id)
+                .join(Stop, Stop.id == VisitEvent.stop_id)  # type: ignore[arg-type]
+                .join(Route, Route.id == Stop.route_id)  # type: ignore[arg-type]
+                .where(Route.carer_id == route.carer_id, col(VisitEvent.device_time) >= now.replace(hour=0))
+            ).first()
+            if followed is not None:
+                evaluate_route(session, route=route, plan=plan, now=now, source="eta")
+                checked += 1
+    session.commit()
+    return checked
+
+
+def run_once(engine: Engine, gateway: Gateway, *, tick: bool = False) -> int:
+    with Session(engine) as session:
+        recover(session)
+        if tick:
+            tick_routes(session)
+        return send_due(session, gateway)
+
+
+_GATEWAYS: dict[int, Gateway] = {}
+
+
+def gateway_for(settings: Settings) -> Gateway:
+    """One gateway (HTTP client, rate limiter) per process and settings."""
+    if id(settings) not in _GATEWAYS:
+        _GATEWAYS[id(settings)] = gateway_from_settings(settings)
+    return _GATEWAYS[id(settings)]
+
+
+class NoticeSender(Protocol):
+    def kick(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class InProcessNoticeSender:
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.engine, self.settings = engine, settings
+        self.gateway = gateway_for(settings)
+        self.wake = threading.Event()
+        self.stopping = False
+        self.busy = threading.Lock()
+        self.thread = threading.Thread(target=self._loop, name="notice-sender", daemon=True)
+        self.thread.start()
+
+    def _loop(self) -> None:
+        while not self.stopping:
+            woken = self.wake.wait(self.settings.notice_tick_seconds)
+            self.wake.clear()
+            if self.stopping:
+                break
+            try:
+                with self.busy:
+                    run_once(self.engine, self.gateway, tick=not woken)
+            except Exception:  # the sender must survive one bad round; the rows stay for the next
+                log.exception("notice sender round failed")
+
+    def kick(self) -> None:
+        self.wake.set()
+
+    def drain(self) -> None:
+        """Send everything due now, in the caller's thread (tests, CLI)."""
+        with self.busy:
+            run_once(self.engine, self.gateway)
+
+    def close(self) -> None:
+        self.stopping = True
+        self.wake.set()
+        self.thread.join(timeout=5)
+
+
+class ProcrastinateNoticeSender:
+    def __init__(self, app: object) -> None:
+        self.app = app
+
+    def kick(self) -> None:
+        import procrastinate.exceptions
+
+        # a run already waiting (AlreadyEnqueued) will see this notice too
+        with self.app.open(), contextlib.suppress(procrastinate.exceptions.AlreadyEnqueued):  # type: ignore[attr-defined]
+            self.app.tasks[SEND_TASK].configure(queueing_lock="send_notices").defer()  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        return None
+
+
+def make_notice_sender(settings: Settings, engine: Engine, runner: object) -> NoticeSender:
+    """Procrastinate tasks when jobs run on procrastinate (PostgreSQL), else the in-process thread."""
+    app = getattr(runner, "app", None)
+    if app is not None and getattr(runner, "backend_name", "") == "procrastinate":
+        return ProcrastinateNoticeSender(app)
+    return InProcessNoticeSender(engine, settings)

@@ -1,0 +1,131 @@
+"""Notices for coordinators (every notice of the day with status and text) and the gateways'
+delivery-report callbacks (shared secret, idempotent, quick)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
+from sqlmodel import Session, col, select
+
+from backend.audit.service import log_recipient_reads
+from backend.auth.deps import CoordinatorDep
+from backend.common.localtime import local_date_of
+from backend.common.types import Day, utcnow
+from backend.db import SessionDep
+from backend.errors import Forbidden, InvalidInput
+from backend.notices.models import Notice, NoticeMessage, NoticeMessagePublic, NoticePublic
+from backend.notices.sender import apply_delivery_report
+from backend.planning.models import Plan, Route, Stop
+
+router = APIRouter(tags=["varsler"])
+LINK_DELIVERED = 1001
+
+
+class ReportAnswer(BaseModel):
+    known: bool
+    status: str | None = None
+
+
+def _check_secret(request: Request, given: str | None) -> None:
+    expected = request.app.state.settings.sms_dlr_secret
+    if not expected:
+        raise Forbidden("Leveringsrapporter er ikke satt opp (HJEMMERUTE_SMS_DLR_SECRET mangler).")
+    if not given or not hmac.compare_digest(given.encode(), expected.encode()):
+        raise Forbidden("Feil eller manglende hemmelighet for leveringsrapport.")
+
+
+def _answer(message: NoticeMessage | None) -> ReportAnswer:
+    return ReportAnswer(known=message is not None, status=message.status if message else None)
+
+
+@router.get("/notices", response_model=list[NoticePublic], summary="The day's notices with status and text")
+def list_notices(
+    request: Request,
+    session: SessionDep,
+    principal: CoordinatorDep,
+    date: Day | None = Query(None),
+    team_id: int | None = Query(None, ge=1),
+) -> list[NoticePublic]:
+    day: dt.date = date or local_date_of(utcnow())
+    query = (
+        select(Notice, Plan.team_id)
+        .join(Stop, Stop.id == Notice.stop_id)  # type: ignore[arg-type]
+        .join(Route, Route.id == Stop.route_id)  # type: ignore[arg-type]
+        .join(Plan, Plan.id == Route.plan_id)  # type: ignore[arg-type]
+        .where(Plan.date == day, col(Plan.team_id).in_(principal.team_ids))
+        .order_by(col(Notice.created_at))
+    )
+    if team_id is not None:
+        query = query.where(Plan.team_id == team_id)
+    notices = [n for n, _ in session.exec(query).all()]
+    result = [_public(session, n) for n in notices]
+    log_recipient_reads(
+        session,
+        principal=principal,
+        recipient_ids=[n.recipient_id for n in notices],
+        action="read notices",
+        path=request.url.path,
+    )
+    session.commit()
+    return result
+
+
+def _public(session: Session, notice: Notice) -> NoticePublic:
+    messages = session.exec(select(NoticeMessage).where(NoticeMessage.notice_id == notice.id)).all()
+    return NoticePublic(
+        **notice.model_dump(exclude={"delay_report_id"}),
+        messages=[NoticeMessagePublic.model_validate(m, from_attributes=True) for m in messages],
+    )
+
+
+@router.post(
+    "/notices/delivery-reports/link", response_model=ReportAnswer, summary="LINK Mobility delivery report"
+)
+async def link_report(
+    request: Request, session: SessionDep, secret: str | None = Query(None)
+) -> ReportAnswer:
+    _check_secret(request, secret or request.headers.get("x-hjemmerute-secret"))
+    try:
+        body: dict[str, Any] = await request.json()
+        code = int(body["resultCode"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidInput("Leveringsrapporten mangler resultCode (JSON fra LINK).") from exc
+    message = apply_delivery_report(
+        session,
+        reference=str(body.get("refId") or "") or None,
+        provider_message_id=str(body.get("id") or "") or None,
+        delivered=code == LINK_DELIVERED,
+        reason=f"LINK resultCode {code}: {body.get('description', '')}",
+    )
+    return _answer(message)
+
+
+@router.api_route(
+    "/notices/delivery-reports/sveve",
+    methods=["GET", "POST"],
+    response_model=ReportAnswer,
+    summary="Sveve delivery report",
+)
+def sveve_report(
+    request: Request,
+    session: SessionDep,
+    secret: str | None = Query(None),
+    id: str | None = Query(None, max_length=100),
+    ref: str | None = Query(None, max_length=64),
+    status: str = Query(..., pattern="^(true|false)$"),
+    errorCode: str | None = Query(None, max_length=50),
+    errorDesc: str | None = Query(None, max_length=500),
+) -> ReportAnswer:
+    _check_secret(request, secret)
+    message = apply_delivery_report(
+        session,
+        reference=ref,
+        provider_message_id=id,
+        delivered=status == "true",
+        reason=f"Sveve {errorCode or ''}: {errorDesc or 'ikke levert'}",
+    )
+    return _answer(message)

@@ -1,0 +1,66 @@
+"""Notice texts in bokmål and nynorsk: no health information, no task names, no names at all; the
+municipality's phone number to call. SMS length is counted as the network does: GSM-7 (160 characters, 153
+per part; æ, ø, å and Æ, Ø, Å are in the GSM alphabet) or, with any other character, UCS-2 (70, 67 per
+part). A notice must fit in two parts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from backend.common.localtime import local_clock
+
+GSM7_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENDED = set("^{}\\[~]|€\f")
+MAX_SEGMENTS = 2
+
+TEMPLATES: dict[str, dict[str, str]] = {
+    "nb": {
+        "delay": "Hjemmetjenesten: Besøket i dag kommer senere enn avtalt. Ny forventet tid: ca. kl. {time}.",
+        "moved": "Hjemmetjenesten: Besøket i dag er flyttet. Ny forventet tid: ca. kl. {time}.",
+        "cancelled": "Hjemmetjenesten: Besøket i dag kl. {time} blir dessverre ikke som avtalt. Vi tar kontakt.",
+        "contact": " Spørsmål: ring {phone}.",
+    },
+    "nn": {
+        "delay": "Heimetenesta: Besøket i dag kjem seinare enn avtalt. Ny venta tid: ca. kl. {time}.",
+        "moved": "Heimetenesta: Besøket i dag er flytta. Ny venta tid: ca. kl. {time}.",
+        "cancelled": "Heimetenesta: Besøket i dag kl. {time} blir dessverre ikkje som avtalt. Vi tek kontakt.",
+        "contact": " Spørsmål: ring {phone}.",
+    },
+}
+
+
+@dataclass(frozen=True)
+class SmsText:
+    text: str
+    encoding: str  # GSM-7 | UCS-2
+    segments: int
+
+
+def measure(text: str) -> SmsText:
+    """Why: a third part costs money and may arrive out of order; keep every notice to two."""
+    if all(ch in GSM7_BASIC or ch in GSM7_EXTENDED for ch in text):
+        units = sum(2 if ch in GSM7_EXTENDED else 1 for ch in text)
+        single, part, encoding = 160, 153, "GSM-7"
+    else:
+        units = sum(2 if ord(ch) > 0xFFFF else 1 for ch in text)
+        single, part, encoding = 70, 67, "UCS-2"
+    segments = 1 if units <= single else -(-units // part)
+    return SmsText(text, encoding, segments)
+
+
+def render(kind: str, language: str, *, expected: dt.datetime, phone: str | None) -> SmsText:
+    """The notice's text; the contact line is dropped rather than go beyond two parts."""
+    templates = TEMPLATES.get(language, TEMPLATES["nb"])
+    body = templates[kind].format(time=local_clock(expected))
+    if phone:
+        with_contact = measure(body + templates["contact"].format(phone=phone))
+        if with_contact.segments <= MAX_SEGMENTS:
+            return with_contact
+    measured = measure(body)
+    if measured.segments > MAX_SEGMENTS:
+        raise ValueError(f"notice text for {kind}/{language} exceeds {MAX_SEGMENTS} SMS parts")
+    return measured

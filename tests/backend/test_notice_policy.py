@@ -1,0 +1,68 @@
+"""The notice rules as named scenarios: threshold, update step, consent, quiet hours, SMS length in
+GSM-7 and UCS-2, both languages, and no health information in any text."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from backend.common.localtime import local_instant
+from backend.notices.policy import delay_decision, quiet_now
+from backend.notices.texts import TEMPLATES, measure, render
+
+DAY = dt.date(2026, 11, 23)
+
+
+@pytest.mark.parametrize(
+    ("lateness", "consented", "last", "expected"),
+    [
+        (14, True, None, "not_late"),  # below the 15-minute threshold
+        (15, True, None, "created"),  # at the threshold
+        (40, False, None, "no_consent"),  # nobody agreed to SMS
+        (29, True, 15, "already"),  # moved only 14 min further since the last notice
+        (30, True, 15, "created"),  # moved 15 min further: an update
+    ],
+)
+def test_delay_rules(lateness: int, consented: bool, last: int | None, expected: str) -> None:
+    assert (
+        delay_decision(
+            lateness_minutes=lateness, threshold_minutes=15, consented=consented, last_notified_lateness=last
+        )
+        == expected
+    )
+
+
+def test_quiet_hours_unless_the_visit_itself_is_then() -> None:
+    late_evening = local_instant(DAY, dt.time(22, 10))
+    early_morning = local_instant(DAY, dt.time(6, 30))
+    assert quiet_now(late_evening, local_instant(DAY, dt.time(14, 0)))  # a day visit: wait
+    assert not quiet_now(late_evening, local_instant(DAY, dt.time(21, 30)))  # the evening visit itself
+    assert quiet_now(early_morning, local_instant(DAY, dt.time(8, 0)))
+    assert not quiet_now(local_instant(DAY, dt.time(9, 0)), local_instant(DAY, dt.time(8, 0)))
+
+
+def test_segments_are_counted_as_the_network_does() -> None:
+    assert measure("a" * 160) == measure("a" * 160) and measure("a" * 160).segments == 1
+    assert measure("a" * 161).segments == 2 and measure("a" * 306).segments == 2
+    assert measure("æøå ÆØÅ" + "a" * 153).encoding == "GSM-7"  # Norwegian letters are GSM-7
+    assert measure("€" * 80).segments == 1 and measure("€" * 81).segments == 2  # extension chars count 2
+    ucs2 = measure("Besøk ś" + "a" * 63)
+    assert ucs2.encoding == "UCS-2" and ucs2.segments == 1 and measure("ś" + "a" * 70).segments == 2
+
+
+@pytest.mark.parametrize("language", ["nb", "nn"])
+@pytest.mark.parametrize("kind", ["delay", "moved", "cancelled"])
+def test_texts_in_both_languages_fit_and_carry_no_health_information(kind: str, language: str) -> None:
+    text = render(kind, language, expected=local_instant(DAY, dt.time(9, 45)), phone="+4732123456")
+    assert "09:45" in text.text and "+4732123456" in text.text
+    assert text.segments <= 2 and text.encoding == "GSM-7"
+    for word in ("medisin", "stell", "sår", "diagnose", "insulin", "dusj"):
+        assert word not in text.text.lower()
+    assert (
+        text.text
+        != render(
+            kind, "nn" if language == "nb" else "nb", expected=local_instant(DAY, dt.time(9, 45)), phone=None
+        ).text
+    )
+    assert set(TEMPLATES["nb"]) == set(TEMPLATES["nn"])
