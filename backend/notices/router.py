@@ -9,7 +9,6 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
-from sqlmodel import Session, col, select
 
 from backend.audit.service import log_recipient_reads
 from backend.auth.deps import CoordinatorDep
@@ -17,9 +16,9 @@ from backend.common.localtime import local_date_of
 from backend.common.types import Day, utcnow
 from backend.db import SessionDep
 from backend.errors import Forbidden, InvalidInput
-from backend.notices.models import Notice, NoticeMessage, NoticeMessagePublic, NoticePublic
+from backend.notices.models import NoticeMessage, NoticePublic
 from backend.notices.sender import apply_delivery_report
-from backend.planning.models import Plan, Route, Stop
+from backend.notices.service import notices_of_day
 
 router = APIRouter(tags=["varsler"])
 LINK_DELIVERED = 1001
@@ -51,35 +50,16 @@ def list_notices(
     team_id: int | None = Query(None, ge=1),
 ) -> list[NoticePublic]:
     day: dt.date = date or local_date_of(utcnow())
-    query = (
-        select(Notice, Plan.team_id)
-        .join(Stop, Stop.id == Notice.stop_id)  # type: ignore[arg-type]
-        .join(Route, Route.id == Stop.route_id)  # type: ignore[arg-type]
-        .join(Plan, Plan.id == Route.plan_id)  # type: ignore[arg-type]
-        .where(Plan.date == day, col(Plan.team_id).in_(principal.team_ids))
-        .order_by(col(Notice.created_at))
-    )
-    if team_id is not None:
-        query = query.where(Plan.team_id == team_id)
-    notices = [n for n, _ in session.exec(query).all()]
-    result = [_public(session, n) for n in notices]
+    result = notices_of_day(session, principal=principal, day=day, team_id=team_id)
     log_recipient_reads(
         session,
         principal=principal,
-        recipient_ids=[n.recipient_id for n in notices],
+        recipient_ids=[n.recipient_id for n in result],
         action="read notices",
         path=request.url.path,
     )
     session.commit()
     return result
-
-
-def _public(session: Session, notice: Notice) -> NoticePublic:
-    messages = session.exec(select(NoticeMessage).where(NoticeMessage.notice_id == notice.id)).all()
-    return NoticePublic(
-        **notice.model_dump(exclude={"delay_report_id"}),
-        messages=[NoticeMessagePublic.model_validate(m, from_attributes=True) for m in messages],
-    )
 
 
 @router.post(

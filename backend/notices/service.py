@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backend.auth.service import Principal
 from backend.common.crud import get_or_404
@@ -13,8 +13,16 @@ from backend.common.enums import PlanStatus
 from backend.common.types import utcnow
 from backend.errors import Conflict, Forbidden
 from backend.notices.detect import evaluate_route
-from backend.notices.models import DelayReport, DelayReportCreate, DelayReportPublic
-from backend.planning.models import Plan, Route
+from backend.notices.models import (
+    DelayReport,
+    DelayReportCreate,
+    DelayReportPublic,
+    Notice,
+    NoticeMessage,
+    NoticeMessagePublic,
+    NoticePublic,
+)
+from backend.planning.models import Plan, Route, Stop
 
 
 def _public(report: DelayReport, duplicate: bool) -> DelayReportPublic:
@@ -78,3 +86,29 @@ def request_delay_notices(
         ) from exc
     session.refresh(report)
     return _public(report, duplicate=False)
+
+
+def notices_of_day(
+    session: Session, *, principal: Principal, day: dt.date, team_id: int | None = None
+) -> list[NoticePublic]:
+    """Every notice of the coordinator's teams for a day, with each SMS, its text and status."""
+    query = (
+        select(Notice)
+        .join(Stop, Stop.id == Notice.stop_id)  # type: ignore[arg-type]
+        .join(Route, Route.id == Stop.route_id)  # type: ignore[arg-type]
+        .join(Plan, Plan.id == Route.plan_id)  # type: ignore[arg-type]
+        .where(Plan.date == day, col(Plan.team_id).in_(principal.team_ids))
+        .order_by(col(Notice.created_at))
+    )
+    if team_id is not None:
+        query = query.where(Plan.team_id == team_id)
+    result = []
+    for notice in session.exec(query).all():
+        messages = session.exec(select(NoticeMessage).where(NoticeMessage.notice_id == notice.id)).all()
+        result.append(
+            NoticePublic(
+                **notice.model_dump(exclude={"delay_report_id"}),
+                messages=[NoticeMessagePublic.model_validate(m, from_attributes=True) for m in messages],
+            )
+        )
+    return result

@@ -26,6 +26,7 @@ from backend.common.localtime import local_clock, local_date_of
 from backend.common.types import utcnow
 from backend.db import SessionDep
 from backend.errors import Forbidden
+from backend.notices.service import notices_of_day
 from backend.planning import service
 from backend.planning.continuity import weekly_continuity
 from backend.planning.load import LoadSlot, peak_load
@@ -78,6 +79,17 @@ def console_home(
         if p.shift_kind == shift
     ]
     names = {t.id: t.name for t in teams}
+    notices = notices_of_day(session, principal=principal, day=day)
+    recipients = {
+        r.id or 0: r.name
+        for r in session.exec(
+            select(Recipient).where(col(Recipient.id).in_({n.recipient_id for n in notices}))
+        )
+    }
+    log_recipient_reads(
+        session, principal=principal, recipient_ids=recipients, action="read notices", path=request.url.path
+    )
+    session.commit()
     return TEMPLATES.TemplateResponse(
         request,
         "console_home.html",
@@ -90,8 +102,23 @@ def console_home(
             "plans": sorted(plans, key=lambda p: (names.get(p.team_id, ""), -(p.id or 0))),
             "team_names": names,
             "status_labels": NORWEGIAN_LABELS,
+            "notices": notices,
+            "recipient_names": recipients,
+            "notice_status": NOTICE_STATUS,
+            "clock": local_clock,
         },
     )
+
+
+NOTICE_STATUS = {
+    "pending": "venter",
+    "sending": "sendes",
+    "accepted": "sendt",
+    "delivered": "levert",
+    "failed": "feilet",
+    "expired": "utløpt",
+    "uncertain": "uviss (venter på rapport)",
+}
 
 
 @dataclass(frozen=True)

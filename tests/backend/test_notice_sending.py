@@ -23,7 +23,7 @@ from backend.notices.models import DelayReportCreate, Notice, NoticeMessage
 from backend.notices.sender import _claim, recover, send_due
 from backend.notices.service import request_delay_notices
 from backend.recipients.models import NextOfKin, Recipient
-from tests.backend.world import DAY, World, auth
+from tests.backend.world import DAY, PASSWORD, World, auth
 from tests.fake_gateway import FakeGatewayState, running_fake_gateway
 
 AT = local_instant(DAY, dt.time(11, 0))
@@ -264,3 +264,65 @@ def test_forsinket_through_the_api_reaches_the_console_gateway(
     lines = [json.loads(line) for line in outbox.read_text().splitlines()]
     assert sorted(line["to"] for line in lines) == ["+4741234567", "+4791234567"]
     assert _statuses(session) == ["accepted", "accepted"]
+    assert all("Ny forventet tid" in line["text"] for line in lines)
+    client.cookies.clear()
+    client.post("/login", data={"username": "koord", "password": PASSWORD})
+    page = client.get("/konsoll", params={"date": DAY.isoformat()})
+    assert page.status_code == 200 and "Varsler 23.11.2026" in page.text
+    assert "+4741234567 (pårørende)" in page.text and "sendt" in page.text and "Ny forventet tid" in page.text
+
+
+def test_a_republished_replan_notifies_moved_and_cancelled_visits_once(
+    client: TestClient, world: World, session: Session
+) -> None:
+    """The re-plan's diff says Kari's visit now starts after its window (moved) and that another is no
+    longer planned (cancelled): each recipient who consented gets one notice of that kind."""
+    from backend.notices.detect import notify_replan
+    from backend.planning.models import Plan, Stop
+
+    stop = session.get(Stop, world.published_stop)
+    assert stop is not None
+    base = session.get(Plan, world.published_plan)
+    assert base is not None
+    change = {
+        "decision_visit_id": stop.decision_visit_id,
+        "recipient_id": world.recipient_a,
+        "kinds": ["moved", "retimed", "now_late"],
+        "window_start": stop.window_start.isoformat(),
+        "window_end": stop.window_end.isoformat(),
+        "old_start": stop.planned_start.isoformat(),
+        "new_start": (stop.window_end + dt.timedelta(minutes=40)).isoformat(),
+    }
+    replanned = Plan(
+        date=base.date,
+        team_id=base.team_id,
+        shift_kind=base.shift_kind,
+        base_plan_id=base.id,
+        diff={"changes": [change]},
+    )
+    session.add(replanned)
+    session.commit()
+    noon = local_instant(DAY, dt.time(12, 0))
+    assert notify_replan(session, plan=replanned, now=noon) == 1
+    assert notify_replan(session, plan=replanned, now=noon) == 0  # publishing twice notifies once
+    moved = session.exec(select(Notice)).one()
+    assert moved.kind == "moved" and moved.source == "replan" and moved.lateness_minutes == 40
+    assert {m.text.split(":")[1].strip().split(".")[0] for m in session.exec(select(NoticeMessage))} == {
+        "Besøket i dag er flyttet"
+    }
+    replanned.diff = {"changes": [{**change, "new_start": None}]}
+    session.add(replanned)
+    session.commit()
+    assert notify_replan(session, plan=replanned, now=noon) == 1
+    assert {n.kind for n in session.exec(select(Notice))} == {"moved", "cancelled"}
+    late_evening = local_instant(DAY, dt.time(22, 30))  # quiet hours, and the visit was in the morning
+    another = Plan(
+        date=base.date,
+        team_id=base.team_id,
+        shift_kind=base.shift_kind,
+        base_plan_id=base.id,
+        diff={"changes": [change]},
+    )
+    session.add(another)
+    session.commit()
+    assert notify_replan(session, plan=another, now=late_evening) == 0
