@@ -5,7 +5,8 @@ never gets the same message twice, no committed notice is lost, and when the clo
 validity every message has reached a final state.
 
 The sender "dies" in-process: it commits «sending», hands the message to the gateway and then abandons
-its transaction, which leaves the database exactly as a killed worker process would."""
+its transaction, which leaves the database exactly as a killed worker process would (test_notice_sending.py
+kills a real sender process with SIGKILL in that moment and checks the same)."""
 
 from __future__ import annotations
 

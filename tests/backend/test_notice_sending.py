@@ -326,3 +326,49 @@ def test_a_republished_replan_notifies_moved_and_cancelled_visits_once(
     session.add(another)
     session.commit()
     assert notify_replan(session, plan=another, now=late_evening) == 0
+
+
+SENDER_SCRIPT = """
+import sys, datetime as dt
+from sqlmodel import Session
+from backend.db import make_engine
+from backend.settings import Settings
+from backend.notices.gateways.base import RateLimiter
+from backend.notices.gateways.http import LinkGateway
+from backend.notices.sender import send_due
+url, gateway_url, at = sys.argv[1], sys.argv[2], dt.datetime.fromisoformat(sys.argv[3])
+engine = make_engine(Settings(database_url=url))
+gateway = LinkGateway(url=gateway_url, user="u", password="p", sender="Hjemmetj", platform_id="C",
+                      platform_partner_id="1", gate_id="", timeout=60, limiter=RateLimiter(100))
+with Session(engine) as session:
+    send_due(session, gateway, limit=1, clock=lambda: at)
+"""
+
+
+def test_killing_the_sender_process_mid_send_never_doubles_an_sms(
+    client: TestClient, world: World, session: Session, settings: object, fake: tuple[str, FakeGatewayState]
+) -> None:
+    """A real worker process is killed (SIGKILL) after the gateway took the SMS but before it answered."""
+    import subprocess
+    import sys
+    import time
+
+    url, state = fake
+    _late_notice(session, world, _route_id(client, world))
+    state.mode, state.slow_seconds = "accept_then_crash", 10.0
+    process = subprocess.Popen(
+        [sys.executable, "-c", SENDER_SCRIPT, settings.database_url, f"{url}/link/sms/send", AT.isoformat()]  # type: ignore[attr-defined]
+    )
+    deadline = time.time() + 30
+    while not state.received and time.time() < deadline:
+        time.sleep(0.05)
+    process.kill()
+    process.wait(timeout=10)
+    assert len(state.received) == 1
+    state.mode = "ok"
+    session.expire_all()
+    assert _statuses(session) == ["pending", "sending"]
+    recover(session, now=AT + dt.timedelta(minutes=3))
+    assert send_due(session, _gateway("link", url), clock=_clock(AT + dt.timedelta(minutes=3))) == 1
+    assert _statuses(session) == ["accepted", "uncertain"]
+    assert max(state.per_reference().values()) == 1 and len(state.received) == 2
