@@ -17,6 +17,7 @@ from backend.errors import install_error_handlers
 from backend.imports.router import router as imports_router
 from backend.jobs.router import router as jobs_router
 from backend.jobs.runner import JobRunner, make_runner
+from backend.kpis.router import router as kpis_router
 from backend.notices.dispatch import make_notice_sender
 from backend.notices.router import router as notices_router
 from backend.planning.router import router as planning_router
@@ -28,6 +29,7 @@ from backend.teams.router import router as teams_router
 from backend.visits.router import router as visits_router
 from backend.web.console import router as console_router
 from backend.web.console import static_files as console_static
+from backend.web.kpi_pages import router as kpi_pages_router
 from backend.web.pwa import pwa_files
 from backend.web.router import router as web_router
 from maps.render import STATIC_URL_PREFIX, static_asset_dirs
@@ -51,6 +53,7 @@ def api_router() -> APIRouter:
         addresses_router,
         visits_router,
         notices_router,
+        kpis_router,
     ):
         router.include_router(sub)
     return router
@@ -83,6 +86,7 @@ def create_app(settings: Settings | None = None, *, job_runner: JobRunner | None
     app.include_router(api_router())
     app.include_router(web_router)
     app.include_router(console_router)
+    app.include_router(kpi_pages_router)
     app.mount("/static/konsoll", console_static(), name="konsoll")
     app.mount("/app", pwa_files(), name="app")
     for folder, directory in static_asset_dirs().items():

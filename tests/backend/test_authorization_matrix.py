@@ -281,6 +281,31 @@ CALLS: list[Call] = [
     c("GET", "/api/v1/my/routes", {"carer"}, lambda w: {"params": {"date": DAY.isoformat()}}),
     c("GET", "/api/v1/my/day", {"carer"}, lambda w: {"params": {"date": DAY.isoformat()}}),
     c("GET", "/api/v1/notices", {"coordinator"}, lambda w: {"params": {"date": DAY.isoformat()}}),
+    c("GET", "/api/v1/kpis/weekly", {"manager", "coordinator"}, lambda w: {"params": {"week": "2026-W48"}}),
+    c(
+        "GET",
+        "/api/v1/kpis/weekly.csv",
+        {"manager", "coordinator"},
+        lambda w: {"params": {"week": "2026-W48"}},
+    ),
+    c(
+        "GET",
+        "/api/v1/kpis/report.pdf",
+        {"manager", "coordinator"},
+        lambda w: {"params": {"week": "2026-W48"}},
+    ),
+    c(
+        "GET",
+        "/api/v1/kpis/series",
+        {"manager", "coordinator"},
+        lambda w: {"params": {"team_id": w.team_a, "until": "2026-W48", "weeks": 4}},
+    ),
+    c(
+        "GET",
+        "/api/v1/kpis/visits",
+        {"coordinator"},
+        lambda w: {"params": {"team_id": w.team_a, "week": "2026-W48"}},
+    ),
     c(
         "POST",
         "/api/v1/notices/delivery-reports/link",

@@ -70,8 +70,15 @@ def demo_server(base: Path, *, planned: bool) -> Iterator[tuple[str, Engine, Set
     if planned:
         with Session(engine) as session:
             plan_demo_day(session, settings=settings, today=today)
+    with live_server(app) as url:
+        yield url, engine, settings
+
+
+@contextmanager
+def live_server(app: object) -> Iterator[str]:
+    """The app behind uvicorn on a free 127.0.0.1 port, for as long as the block runs."""
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     for _ in range(100):
@@ -79,7 +86,7 @@ def demo_server(base: Path, *, planned: bool) -> Iterator[tuple[str, Engine, Set
             break
         time.sleep(0.1)
     try:
-        yield f"http://127.0.0.1:{port}", engine, settings
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)

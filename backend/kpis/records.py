@@ -1,0 +1,153 @@
+"""Reading what the KPIs need in a few set-based queries (no query per visit): the stops of published
+plans with their recipients' primary contacts, the first check-in/out per stop (events reported on the
+stop a re-plan kept count for it), the earliest accepted SMS per visit, and the routes' paid and travel
+time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import DateTime, case, func, type_coerce
+from sqlalchemy import select as sql_select
+from sqlmodel import Session, col
+
+from backend.common.enums import PlanStatus, VisitEventKind
+from backend.kpis.definitions import RouteRecord, VisitRecord
+from backend.notices.models import Notice, NoticeMessage
+from backend.planning.models import Plan, Route, Stop
+from backend.recipients.models import Recipient
+from backend.visits.models import VisitEvent
+
+
+def raw(column: object) -> Any:
+    """The column as stored (naive UTC), without the per-value conversion to aware datetimes."""
+    return type_coerce(column, DateTime())
+
+
+def _ref(date: dt.date, decision_visit_id: int | None, stop_id: int | None, origin: int | None) -> str:
+    # the same naming as backend.visits.day.visit_ref, on plain values
+    return (
+        f"{date.isoformat()}/dv{decision_visit_id}"
+        if decision_visit_id is not None
+        else f"stop{origin or stop_id}"
+    )
+
+
+def load_records(
+    session: Session, *, team_ids: Collection[int], start: dt.date, end: dt.date
+) -> tuple[list[VisitRecord], list[RouteRecord]]:
+    """Visits and routes of published plans of the teams from start to end (inclusive)."""
+    in_period = (col(Plan.date) >= start, col(Plan.date) <= end, col(Plan.team_id).in_(list(team_ids)))
+    db = session.connection()
+    rows = db.execute(
+        sql_select(
+            col(Stop.id),
+            col(Stop.origin_stop_id),
+            col(Stop.decision_visit_id),
+            col(Stop.recipient_id),
+            raw(Stop.window_start),
+            raw(Stop.window_end),
+            raw(Stop.planned_arrival),
+            raw(Stop.planned_start),
+            raw(Stop.planned_end),
+            col(Route.carer_id),
+            col(Plan.team_id),
+            col(Plan.date),
+            col(Recipient.primary_carer_id),
+        )
+        .join(Route, Route.id == Stop.route_id)  # type: ignore[arg-type]
+        .join(Plan, Plan.id == Route.plan_id)  # type: ignore[arg-type]
+        .join(Recipient, Recipient.id == Stop.recipient_id)  # type: ignore[arg-type]
+        .where(col(Plan.status) == PlanStatus.published, *in_period)
+    ).all()
+    kind = col(VisitEvent.kind)
+    device_time = raw(VisitEvent.device_time)
+    progress: dict[int, tuple[dt.datetime | None, dt.datetime | None, bool]] = {
+        int(stop_id): (check_in, check_out, bool(cancelled))
+        for stop_id, check_in, check_out, cancelled in db.execute(
+            sql_select(
+                col(VisitEvent.stop_id),
+                func.min(case((kind == VisitEventKind.check_in, device_time))),
+                func.min(case((kind == VisitEventKind.check_out, device_time))),
+                func.max(case((kind == VisitEventKind.cancel, 1), else_=0)),
+            )
+            .join(Stop, Stop.id == VisitEvent.stop_id)  # type: ignore[arg-type]
+            .join(Route, Route.id == Stop.route_id)  # type: ignore[arg-type]
+            .join(Plan, Plan.id == Route.plan_id)  # type: ignore[arg-type]
+            .where(*in_period)
+            .group_by(col(VisitEvent.stop_id))
+        ).all()
+    }
+    accepted: dict[str, dt.datetime] = {}
+    window = (
+        dt.datetime.combine(start, dt.time(), dt.UTC) - dt.timedelta(days=1),
+        dt.datetime.combine(end, dt.time(), dt.UTC) + dt.timedelta(days=2),
+    )
+    for key, accepted_at in db.execute(
+        sql_select(col(Notice.key), func.min(raw(NoticeMessage.accepted_at)))
+        .join(NoticeMessage, NoticeMessage.notice_id == Notice.id)  # type: ignore[arg-type]
+        .where(col(NoticeMessage.accepted_at).is_not(None), col(Notice.created_at).between(*window))
+        .group_by(col(Notice.key))
+    ).all():
+        ref = str(key).rsplit(":", 2)[0]
+        if accepted_at is not None and (ref not in accepted or accepted_at < accepted[ref]):
+            accepted[ref] = accepted_at
+
+    nothing: tuple[dt.datetime | None, dt.datetime | None, bool] = (None, None, False)
+
+    def events_of(stop_id: int, origin: int | None) -> tuple[dt.datetime | None, dt.datetime | None, bool]:
+        """The stop's own events, and those reported on the stop it was kept from in a re-plan."""
+        mine = progress.get(stop_id, nothing)
+        if origin is None or origin not in progress:
+            return mine
+        kept = progress[origin]
+        return (
+            min((t for t in (mine[0], kept[0]) if t is not None), default=None),
+            min((t for t in (mine[1], kept[1]) if t is not None), default=None),
+            mine[2] or kept[2],
+        )
+
+    visits = []
+    for stop_id, origin, dv, recipient_id, ws, we, pa, ps, pe, carer_id, team_id, date, primary in rows:
+        check_in, check_out, cancelled = events_of(stop_id, origin)
+        visits.append(
+            VisitRecord(
+                team_id,
+                date,
+                stop_id,
+                recipient_id,
+                carer_id,
+                primary,
+                ws,
+                we,
+                pa,
+                ps,
+                pe,
+                check_in,
+                check_out,
+                cancelled,
+                accepted.get(_ref(date, dv, stop_id, origin)),
+            ).derive()
+        )
+    routes = [
+        RouteRecord(
+            team_id=team_id,
+            date=date,
+            paid_seconds=(shift_end - shift_start).total_seconds() if shift_start and shift_end else 0.0,
+            travel_seconds=float(travel),
+        )
+        for team_id, date, shift_start, shift_end, travel in db.execute(
+            sql_select(
+                col(Plan.team_id),
+                col(Plan.date),
+                raw(Route.shift_start),
+                raw(Route.shift_end),
+                col(Route.travel_seconds),
+            )
+            .join(Plan, Plan.id == Route.plan_id)  # type: ignore[arg-type]
+            .where(col(Plan.status) == PlanStatus.published, *in_period)
+        ).all()
+    ]
+    return visits, routes

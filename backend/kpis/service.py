@@ -1,0 +1,242 @@
+"""KPI tables and series per team and ISO week, built on kpis.definitions (the only implementation)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Collection
+
+from pydantic import BaseModel
+from sqlmodel import Session, col, select
+
+from backend.carers.models import Carer
+from backend.common.types import utcnow
+from backend.kpis.definitions import (
+    DailyCarers,
+    Kpis,
+    RouteRecord,
+    VisitRecord,
+    compute,
+    control_limits,
+    daily_carers,
+)
+from backend.kpis.records import load_records
+from backend.municipality.models import MunicipalitySettings
+from backend.recipients.models import Recipient
+from backend.teams.models import Team
+
+HISTORY_DAYS = 28  # the longest continuity window
+SERIES_FIELDS = (
+    "punctuality_pct",
+    "lateness_mean_min",
+    "notice_coverage_pct",
+    "face_to_face_pct",
+    "travel_pct",
+    "distinct_carers_7d",
+    "primary_contact_pct",
+    "delivered_vs_allocated_pct",
+)
+
+
+class TeamWeekKpis(BaseModel):
+    team_id: int
+    team_name: str
+    week: str
+    visits: int
+    checked_in: int
+    punctuality_pct: float | None
+    punctuality_morning_pct: float | None
+    punctuality_day_pct: float | None
+    punctuality_evening_pct: float | None
+    late_visits: int
+    lateness_mean_min: float | None
+    lateness_p90_min: float | None
+    missed_visits: int
+    notice_coverage_pct: float | None
+    face_to_face_pct: float | None
+    travel_pct: float | None
+    waiting_pct: float | None
+    distinct_carers_7d: float | None
+    distinct_carers_14d: float | None
+    distinct_carers_28d: float | None
+    primary_contact_pct: float | None
+    delivered_vs_allocated_pct: float | None
+    minutes_diff_mean: float | None
+
+
+class RunChart(BaseModel):
+    kpi: str
+    mean: float | None
+    lower: float | None
+    upper: float | None
+    outside: list[str]  # weeks outside the control limits
+
+
+class TeamSeries(BaseModel):
+    team_id: int
+    team_name: str
+    weeks: list[TeamWeekKpis]
+    charts: list[RunChart]
+
+
+class VisitRow(BaseModel):
+    """Drill-down (coordinators only): one visit of the week with what the KPIs saw."""
+
+    date: dt.date
+    recipient_id: int
+    recipient_name: str
+    carer_name: str
+    window_start: dt.datetime
+    window_end: dt.datetime
+    check_in: dt.datetime | None
+    check_out: dt.datetime | None
+    lateness_min: float
+    planned_min: float
+    actual_min: float | None
+    noticed: bool
+    cancelled: bool
+
+
+def _aware(naive_utc: dt.datetime) -> dt.datetime:
+    return naive_utc.replace(tzinfo=dt.UTC)
+
+
+def week_label(monday: dt.date) -> str:
+    year, week, _ = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _tolerance(session: Session) -> dt.timedelta:
+    row = session.get(MunicipalitySettings, 1)
+    return dt.timedelta(minutes=row.early_tolerance_minutes if row else 0)
+
+
+def _row(team: Team, monday: dt.date, kpis: Kpis) -> TeamWeekKpis:
+    return TeamWeekKpis(
+        team_id=team.id or 0, team_name=team.name, week=week_label(monday), **dataclasses.asdict(kpis)
+    )
+
+
+def _weekly(
+    visits: list[VisitRecord],
+    routes: list[RouteRecord],
+    daily: DailyCarers,
+    monday: dt.date,
+    now: dt.datetime,
+    tolerance: dt.timedelta,
+) -> Kpis:
+    sunday = monday + dt.timedelta(days=6)
+    return compute(
+        [v for v in visits if monday <= v.date <= sunday],
+        [r for r in routes if monday <= r.date <= sunday],
+        daily=daily,
+        period_end=sunday,
+        now=now,
+        early_tolerance=tolerance,
+    )
+
+
+def weekly_table(session: Session, *, monday: dt.date, team_ids: Collection[int]) -> list[TeamWeekKpis]:
+    """Every team's KPIs for one week (one set of queries for all teams)."""
+    teams = list(session.exec(select(Team).where(col(Team.id).in_(list(team_ids))).order_by(col(Team.name))))
+    start = monday + dt.timedelta(days=6) - dt.timedelta(days=HISTORY_DAYS - 1)
+    visits, routes = load_records(
+        session, team_ids=[t.id or 0 for t in teams], start=start, end=monday + dt.timedelta(days=6)
+    )
+    by_team_v: dict[int, list[VisitRecord]] = defaultdict(list)
+    by_team_r: dict[int, list[RouteRecord]] = defaultdict(list)
+    for v in visits:
+        by_team_v[v.team_id].append(v)
+    for r in routes:
+        by_team_r[r.team_id].append(r)
+    now, tolerance = utcnow(), _tolerance(session)
+    return [
+        _row(
+            t,
+            monday,
+            _weekly(
+                by_team_v[t.id or 0],
+                by_team_r[t.id or 0],
+                daily_carers(by_team_v[t.id or 0]),
+                monday,
+                now,
+                tolerance,
+            ),
+        )
+        for t in teams
+    ]
+
+
+def team_series(session: Session, *, team: Team, last_monday: dt.date, weeks: int) -> TeamSeries:
+    """A team's weekly KPIs over `weeks` weeks ending with `last_monday`'s week, with run-chart limits."""
+    first_monday = last_monday - dt.timedelta(weeks=weeks - 1)
+    visits, routes = load_records(
+        session,
+        team_ids=[team.id or 0],
+        start=first_monday - dt.timedelta(days=HISTORY_DAYS),
+        end=last_monday + dt.timedelta(days=6),
+    )
+    by_date_v: dict[dt.date, list[VisitRecord]] = defaultdict(list)
+    by_date_r: dict[dt.date, list[RouteRecord]] = defaultdict(list)
+    for v in visits:
+        by_date_v[v.date].append(v)
+    for r in routes:
+        by_date_r[r.date].append(r)
+    now, tolerance = utcnow(), _tolerance(session)
+    daily = daily_carers(visits)
+    rows = []
+    for i in range(weeks):
+        monday = first_monday + dt.timedelta(weeks=i)
+        days = [monday + dt.timedelta(days=d) for d in range(7)]
+        week_visits_ = [v for day in days for v in by_date_v.get(day, [])]
+        week_routes = [r for day in days for r in by_date_r.get(day, [])]
+        rows.append(_row(team, monday, _weekly(week_visits_, week_routes, daily, monday, now, tolerance)))
+    charts = []
+    for field in SERIES_FIELDS:
+        values = [getattr(r, field) for r in rows]
+        mean, lower, upper = control_limits(values)
+        if field.endswith("_pct") and lower is not None and upper is not None:
+            lower, upper = max(0.0, lower), min(100.0, upper)  # a share cannot leave 0-100 %
+        elif lower is not None:
+            lower = max(0.0, lower)  # minutes and counts are never negative
+        outside = [
+            r.week
+            for r, v in zip(rows, values, strict=True)
+            if v is not None and lower is not None and upper is not None and not lower <= v <= upper
+        ]
+        charts.append(RunChart(kpi=field, mean=mean, lower=lower, upper=upper, outside=outside))
+    return TeamSeries(team_id=team.id or 0, team_name=team.name, weeks=rows, charts=charts)
+
+
+def week_visits(session: Session, *, team_id: int, monday: dt.date) -> list[VisitRow]:
+    """The visits behind a week's figures, with names (for coordinators of the team only)."""
+    visits, _ = load_records(session, team_ids=[team_id], start=monday, end=monday + dt.timedelta(days=6))
+    names = {
+        r.id: r.name
+        for r in session.exec(
+            select(Recipient).where(col(Recipient.id).in_({v.recipient_id for v in visits}))
+        )
+    }
+    carers = {
+        c.id: c.name
+        for c in session.exec(select(Carer).where(col(Carer.id).in_({v.carer_id for v in visits})))
+    }
+    return [
+        VisitRow(
+            date=v.date,
+            recipient_id=v.recipient_id,
+            recipient_name=names.get(v.recipient_id, ""),
+            carer_name=carers.get(v.carer_id, ""),
+            window_start=_aware(v.window_start),
+            window_end=_aware(v.window_end),
+            check_in=_aware(v.check_in) if v.check_in else None,
+            check_out=_aware(v.check_out) if v.check_out else None,
+            lateness_min=round(v.lateness_minutes, 1),
+            planned_min=round(v.planned_minutes, 1),
+            actual_min=None if v.actual_minutes is None else round(v.actual_minutes, 1),
+            noticed=v.notice_accepted_at is not None and v.notice_accepted_at <= v.window_end,
+            cancelled=v.cancelled,
+        )
+        for v in sorted(visits, key=lambda v: (v.date, v.window_start))
+    ]

@@ -1,0 +1,92 @@
+"""Every KPI on a small hand-built week, with the expected values worked out by hand (in the comments),
+on SQLite and PostgreSQL; the API, CSV and PDF give the same figures; names only in the drill-down."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from backend.kpis.service import weekly_table
+from tests.backend.kpi_week import MONDAY, PASSWORD, build_kpi_week
+
+
+@pytest.fixture
+def week(session: Session) -> dict[str, int]:
+    return build_kpi_week(session)
+
+
+EXPECTED = {
+    "visits": 4,  # S1-S4 (S5 cancelled)
+    "checked_in": 3,
+    "punctuality_pct": 33.3,  # S1 of S1-S3
+    "punctuality_morning_pct": 50.0,  # S1, S2 (windows from 08 and 09)
+    "punctuality_day_pct": 0.0,  # S3 (12)
+    "punctuality_evening_pct": None,  # S4 never checked in
+    "late_visits": 2,
+    "lateness_mean_min": 30.0,  # (20 + 40) / 2
+    "lateness_p90_min": 40.0,  # nearest rank of 2 values
+    "missed_visits": 1,  # S4
+    "notice_coverage_pct": 50.0,  # S2 noticed at 09:50 < 10:00; S3's SMS came after 13:00
+    "face_to_face_pct": 8.9,  # (30 + 20 + 30) min = 4,800 s / 54,000 s
+    "travel_pct": 5.6,  # 3,000 / 54,000
+    "waiting_pct": 2.8,  # (10 + 15) min = 1,500 s / 54,000 s
+    "distinct_carers_7d": 1.0,  # R1 {Kari}, R2 {Kari}, R3 {Per}
+    "distinct_carers_14d": 1.3,  # R1 {Kari, Per} → (2 + 1 + 1) / 3
+    "distinct_carers_28d": 1.3,
+    "primary_contact_pct": 50.0,  # S1 by Kari (R1's primary) yes, S3 by Per (R3's primary is Kari) no
+    "delivered_vs_allocated_pct": 72.7,  # 80 actual / 110 vedtak minutes
+    "minutes_diff_mean": -5.0,  # (0 + 0 − 15) / 3
+}
+
+
+def test_every_kpi_matches_the_hand_computed_value(session: Session, week: dict[str, int]) -> None:
+    (row,) = weekly_table(session, monday=MONDAY, team_ids=[week["team"]])
+    assert row.week == "2026-W48" and row.team_name == "Nord"
+    assert {k: getattr(row, k) for k in EXPECTED} == EXPECTED
+
+
+def _login(client: TestClient, username: str) -> dict[str, str]:
+    token = client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD}).json()[
+        "access_token"
+    ]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_api_csv_pdf_and_drill_down_agree(client: TestClient, session: Session, week: dict[str, int]) -> None:
+    leder, koord = _login(client, "leder"), _login(client, "koord")
+    weekly = client.get("/api/v1/kpis/weekly", params={"week": "2026-W48"}, headers=leder)
+    assert weekly.status_code == 200 and weekly.json()[0]["punctuality_pct"] == 33.3
+    answer = client.get(
+        "/api/v1/kpis/series",
+        params={"team_id": week["team"], "until": "2026-W48", "weeks": 4},
+        headers=leder,
+    )
+    assert answer.status_code == 200, answer.text
+    series = answer.json()
+    assert [w["week"] for w in series["weeks"]] == ["2026-W45", "2026-W46", "2026-W47", "2026-W48"]
+    assert series["weeks"][-1]["notice_coverage_pct"] == 50.0 and series["weeks"][-2]["visits"] == 1
+    chart = next(c for c in series["charts"] if c["kpi"] == "punctuality_pct")
+    assert chart["mean"] == pytest.approx(
+        (100.0 + 33.3) / 2, abs=0.1
+    )  # W47 (1 of 1 on time), W48; W45-46 empty
+    csv_text = client.get(
+        "/api/v1/kpis/weekly.csv", params={"week": "2026-W48"}, headers=leder
+    ).content.decode("utf-8-sig")
+    header, line = csv_text.splitlines()[:2]
+    assert header.startswith("Team;Uke;Besøk;Punktlighet %") and line.startswith("Nord;2026-W48;4;33,3")
+    pdf = client.get("/api/v1/kpis/report.pdf", params={"week": "2026-W48"}, headers=leder)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and len(pdf.content) > 1000
+    assert (
+        client.get(
+            "/api/v1/kpis/visits", params={"team_id": week["team"], "week": "2026-W48"}, headers=leder
+        ).status_code
+        == 403
+    )
+    visits = client.get(
+        "/api/v1/kpis/visits", params={"team_id": week["team"], "week": "2026-W48"}, headers=koord
+    ).json()
+    assert [v["recipient_name"] for v in visits] == ["R1", "R2", "R2", "R3", "R1"]
+    assert [v["noticed"] for v in visits] == [False, True, False, False, False]
+    assert "R1" not in weekly.text and "Kari" not in weekly.text  # aggregates carry no names
+    assert client.get("/api/v1/kpis/weekly", params={"week": "2026-W99"}, headers=leder).status_code == 422
