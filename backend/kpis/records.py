@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy import DateTime, case, func, type_coerce
 from sqlalchemy import select as sql_select
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from backend.common.enums import PlanStatus, VisitEventKind
@@ -19,6 +21,8 @@ from backend.notices.models import Notice, NoticeMessage
 from backend.planning.models import Plan, Route, Stop
 from backend.recipients.models import Recipient
 from backend.visits.models import VisitEvent
+
+_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kpi-events")
 
 
 def raw(column: object) -> Any:
@@ -35,11 +39,42 @@ def _ref(date: dt.date, decision_visit_id: int | None, stop_id: int | None, orig
     )
 
 
+Progress = dict[int, tuple[dt.datetime | None, dt.datetime | None, bool]]
+
+
+def _progress(engine: Engine, in_period: tuple[Any, ...]) -> Progress:
+    """First check-in, first check-out and whether cancelled, per stop with events in the period."""
+    kind = col(VisitEvent.kind)
+    device_time = raw(VisitEvent.device_time)
+    with engine.connect() as db:
+        return {
+            int(stop_id): (check_in, check_out, bool(cancelled))
+            for stop_id, check_in, check_out, cancelled in db.execute(
+                sql_select(
+                    col(VisitEvent.stop_id),
+                    func.min(case((kind == VisitEventKind.check_in, device_time))),
+                    func.min(case((kind == VisitEventKind.check_out, device_time))),
+                    func.max(case((kind == VisitEventKind.cancel, 1), else_=0)),
+                )
+                .join(Stop, Stop.id == VisitEvent.stop_id)  # type: ignore[arg-type]
+                .join(Route, Route.id == Stop.route_id)  # type: ignore[arg-type]
+                .join(Plan, Plan.id == Route.plan_id)  # type: ignore[arg-type]
+                .where(*in_period)
+                .group_by(col(VisitEvent.stop_id))
+            ).all()
+        }
+
+
 def load_records(
     session: Session, *, team_ids: Collection[int], start: dt.date, end: dt.date
 ) -> tuple[list[VisitRecord], list[RouteRecord]]:
-    """Visits and routes of published plans of the teams from start to end (inclusive)."""
+    """Visits and routes of published plans of the teams from start to end (inclusive). Reads committed
+    data only (the events aggregate runs on a second connection, in parallel)."""
     in_period = (col(Plan.date) >= start, col(Plan.date) <= end, col(Plan.team_id).in_(list(team_ids)))
+    # the events aggregate (the heaviest query) runs on its own connection while the stops are read
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    events = _POOL.submit(_progress, engine, in_period)
     db = session.connection()
     rows = db.execute(
         sql_select(
@@ -62,24 +97,6 @@ def load_records(
         .join(Recipient, Recipient.id == Stop.recipient_id)  # type: ignore[arg-type]
         .where(col(Plan.status) == PlanStatus.published, *in_period)
     ).all()
-    kind = col(VisitEvent.kind)
-    device_time = raw(VisitEvent.device_time)
-    progress: dict[int, tuple[dt.datetime | None, dt.datetime | None, bool]] = {
-        int(stop_id): (check_in, check_out, bool(cancelled))
-        for stop_id, check_in, check_out, cancelled in db.execute(
-            sql_select(
-                col(VisitEvent.stop_id),
-                func.min(case((kind == VisitEventKind.check_in, device_time))),
-                func.min(case((kind == VisitEventKind.check_out, device_time))),
-                func.max(case((kind == VisitEventKind.cancel, 1), else_=0)),
-            )
-            .join(Stop, Stop.id == VisitEvent.stop_id)  # type: ignore[arg-type]
-            .join(Route, Route.id == Stop.route_id)  # type: ignore[arg-type]
-            .join(Plan, Plan.id == Route.plan_id)  # type: ignore[arg-type]
-            .where(*in_period)
-            .group_by(col(VisitEvent.stop_id))
-        ).all()
-    }
     accepted: dict[str, dt.datetime] = {}
     window = (
         dt.datetime.combine(start, dt.time(), dt.UTC) - dt.timedelta(days=1),
@@ -95,6 +112,7 @@ def load_records(
         if accepted_at is not None and (ref not in accepted or accepted_at < accepted[ref]):
             accepted[ref] = accepted_at
 
+    progress = events.result()
     nothing: tuple[dt.datetime | None, dt.datetime | None, bool] = (None, None, False)
 
     def events_of(stop_id: int, origin: int | None) -> tuple[dt.datetime | None, dt.datetime | None, bool]:
