@@ -29,13 +29,22 @@ from backend.teams.models import Team
 HISTORY_DAYS = 28  # the longest continuity window
 SERIES_FIELDS = (
     "punctuality_pct",
+    "punctuality_morning_pct",
+    "punctuality_day_pct",
+    "punctuality_evening_pct",
     "lateness_mean_min",
+    "lateness_p90_min",
+    "missed_visits",
     "notice_coverage_pct",
     "face_to_face_pct",
     "travel_pct",
+    "waiting_pct",
     "distinct_carers_7d",
+    "distinct_carers_14d",
+    "distinct_carers_28d",
     "primary_contact_pct",
     "delivered_vs_allocated_pct",
+    "minutes_diff_mean",
 )
 
 
@@ -198,8 +207,8 @@ def team_series(session: Session, *, team: Team, last_monday: dt.date, weeks: in
         mean, lower, upper = control_limits(values)
         if field.endswith("_pct") and lower is not None and upper is not None:
             lower, upper = max(0.0, lower), min(100.0, upper)  # a share cannot leave 0-100 %
-        elif lower is not None:
-            lower = max(0.0, lower)  # minutes and counts are never negative
+        elif lower is not None and field != "minutes_diff_mean":
+            lower = max(0.0, lower)  # lateness, counts and carers are never negative
         outside = [
             r.week
             for r, v in zip(rows, values, strict=True)

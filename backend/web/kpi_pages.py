@@ -25,13 +25,22 @@ router = APIRouter(prefix="/nokkeltall", include_in_schema=False)
 
 LABELS = {
     "punctuality_pct": ("Punktlighet", "% innsjekk i avtalt vindu"),
+    "punctuality_morning_pct": ("Punktlighet morgen", "% for vinduer som starter 06-11"),
+    "punctuality_day_pct": ("Punktlighet dag", "% for vinduer som starter 11-15"),
+    "punctuality_evening_pct": ("Punktlighet kveld", "% for vinduer som starter 15-23"),
     "lateness_mean_min": ("Forsinkelse", "snitt minutter for sene besøk"),
+    "lateness_p90_min": ("Forsinkelse p90", "minutter, 90-persentil for sene besøk"),
+    "missed_visits": ("Uteblitte besøk", "planlagt, aldri sjekket inn"),
     "notice_coverage_pct": ("Varslet", "% for sene besøk med SMS før vinduet var over"),
     "face_to_face_pct": ("Ansikt til ansikt", "% av betalt vakttid hos bruker"),
     "travel_pct": ("Reisetid", "% av betalt vakttid (planlagt)"),
-    "distinct_carers_7d": ("Kontinuitet", "ulike pleiere per bruker, 7 dager"),
+    "waiting_pct": ("Ventetid", "% av betalt vakttid (planlagt)"),
+    "distinct_carers_7d": ("Kontinuitet 7 d", "ulike pleiere per bruker"),
+    "distinct_carers_14d": ("Kontinuitet 14 d", "ulike pleiere per bruker"),
+    "distinct_carers_28d": ("Kontinuitet 28 d", "ulike pleiere per bruker"),
     "primary_contact_pct": ("Primærkontakt", "% besøk av primærkontakten"),
     "delivered_vs_allocated_pct": ("Levert av vedtak", "% faktiske minutter av vedtaksminutter"),
+    "minutes_diff_mean": ("Faktisk − planlagt", "snitt minutter per besøk"),
 }
 WIDTH, HEIGHT, PAD = 520, 150, 28
 
