@@ -30,6 +30,8 @@ network_cli = typer.Typer(help="Veinett fra OpenStreetMap", no_args_is_help=True
 cli.add_typer(network_cli, name="network")
 addresses_cli = typer.Typer(help="Adresser fra Matrikkelen (Kartverket)", no_args_is_help=True)
 cli.add_typer(addresses_cli, name="addresses")
+scenario_cli = typer.Typer(help="Realistiske kommuner for test og måling", no_args_is_help=True)
+cli.add_typer(scenario_cli, name="scenario")
 
 
 def _fail(message: str) -> None:
@@ -205,6 +207,63 @@ def addresses_import(
             _fail(exc.message)
             return
     typer.echo(f"Importert {count} adresser fra {path.name}.")
+
+
+@scenario_cli.command("generate")
+def scenario_generate(
+    preset: Annotated[str, typer.Option("--preset", help="demo, lier eller growth-2030")] = "demo",
+    network: Annotated[
+        Path | None, typer.Option("--network", help="OSM-utdrag (.osm.pbf); demo bruker det innebygde")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed")] = 1,
+    date: Annotated[str | None, typer.Option("--date", help="første dag i turnusen (YYYY-MM-DD)")] = None,
+    days: Annotated[int, typer.Option("--days", min=1, max=366, help="dager med turnus")] = 7,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="skriv JSON hit i stedet for til databasen")
+    ] = None,
+) -> None:
+    """Generate a municipality (teams, staff, rota, recipients, vedtak) from a preset, deterministic for a seed."""
+    import datetime as dt
+
+    from backend.scenarios.generator import generate
+    from backend.scenarios.presets import PRESETS
+    from backend.scenarios.store import reachable_places, store
+    from maps import MapError, bundled_extract_path, load_network
+
+    if preset not in PRESETS:
+        _fail(f"ukjent forhåndsvalg «{preset}»; velg blant {', '.join(PRESETS)}")
+        return
+    chosen = PRESETS[preset]
+    pbf = network or (bundled_extract_path() if chosen.extract == "bundled" else None)
+    if pbf is None:
+        _fail(
+            f"«{preset}» trenger --network UTDRAG.osm.pbf (f.eks. ../shared/osm/liechtenstein-latest.osm.pbf)"
+        )
+        return
+    try:
+        start = dt.date.fromisoformat(date) if date else dt.date.today()
+        roads = load_network(pbf, chosen.transport.value)
+        scenario = generate(chosen, reachable_places(pbf, roads), seed=seed, start=start, days=days)
+    except (MapError, ValueError) as exc:
+        _fail(str(exc))
+        return
+    if out is not None:
+        out.write_text(scenario.to_json(), encoding="utf-8")
+        typer.echo(f"Scenario «{preset}» (frø {seed}) skrevet til {out}.")
+        return
+    from backend.migrations import upgrade_to_head
+
+    settings = get_settings()
+    upgrade_to_head(settings)
+    with Session(make_engine(settings)) as session:
+        try:
+            counts = store(session, scenario)
+        except DomainError as exc:
+            _fail(exc.message)
+            return
+    typer.echo(
+        f"Scenario «{preset}» (frø {seed}) lagret: " + ", ".join(f"{v} {k}" for k, v in counts.items())
+    )
 
 
 @cli.command("create-admin")
