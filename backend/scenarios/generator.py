@@ -76,7 +76,24 @@ def _sectors(points: Sequence[AddressPoint], base: AddressPoint, teams: int) -> 
     return [ordered[i * size : (i + 1) * size] for i in range(teams)]
 
 
-MOBILE_PREFIXES = ("40", "41", "45", "46", "47", "48", "90", "91", "92", "93", "94", "95", "96", "97", "98", "99")
+MOBILE_PREFIXES = (
+    "40",
+    "41",
+    "45",
+    "46",
+    "47",
+    "48",
+    "90",
+    "91",
+    "92",
+    "93",
+    "94",
+    "95",
+    "96",
+    "97",
+    "98",
+    "99",
+)
 
 
 def _mobile(rng: random.Random) -> str:
