@@ -326,6 +326,30 @@ def _unassigned(inp: PlanningInput, solution: RoutingPlan | None) -> list[dict[s
     return list(found.values())
 
 
+RELAXED_SHARE = 0.4  # of the rescue time spent on the problem without links
+
+
+def rescue(problem: Problem, seconds: float) -> RoutingPlan:
+    """When no solution came in time (an overloaded shift whose double-staffed visits defeat the first-solution
+    heuristics): plan it without the links, keep those routes minus every linked visit as a warm start that
+    satisfies all constraints, and let the full model insert the linked visits where it can. The day's plan
+    thus always comes out, with whatever could not be placed listed and explained."""
+    relaxed = solve(
+        replace(problem, links=()), SolveParams(time_limit_s=seconds * RELAXED_SHARE, link_strategy="direct")
+    )
+    linked = {v for link in problem.links for v in (link.first, link.second)}
+    warm = {
+        r.carer_id: tuple(s.visit_id for s in r.stops if s.visit_id not in linked) for r in relaxed.routes
+    }
+    full = solve(
+        problem,
+        SolveParams(time_limit_s=seconds * (1 - RELAXED_SHARE), link_strategy="direct", initial_routes=warm),
+    )
+    return replace(
+        full, notes=(*full.notes, "rescued: planned without links first, then linked visits inserted")
+    )
+
+
 def plan_teams(
     session: Session,
     *,
@@ -379,10 +403,7 @@ def plan_teams(
             and solution is not None
             and not solution.stats.solutions_found
         ):
-            # The fix-and-optimise phases found nothing in time (a heavily overloaded shift): the direct model
-            # with the same time always returns a plan, if only with visits left unassigned and explained.
-            fallback = SolveParams(time_limit_s=settings.plan_seconds_per_team, link_strategy="direct")
-            solutions[index] = solve(inp.problem, fallback)
+            solutions[index] = rescue(inp.problem, settings.plan_seconds_per_team)
     plans = []
     for done, (inp, solution) in enumerate(zip(inputs, solutions, strict=True), start=1):
         plans.append(store_plan(session, inp, solution, created_by=created_by))

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from backend.common.phone import normalise_mobile
 from backend.scenarios.presets import Preset, ShiftFigures
 from maps import AddressPoint
 
@@ -76,29 +77,17 @@ def _sectors(points: Sequence[AddressPoint], base: AddressPoint, teams: int) -> 
     return [ordered[i * size : (i + 1) * size] for i in range(teams)]
 
 
-MOBILE_PREFIXES = (
-    "40",
-    "41",
-    "45",
-    "46",
-    "47",
-    "48",
-    "90",
-    "91",
-    "92",
-    "93",
-    "94",
-    "95",
-    "96",
-    "97",
-    "98",
-    "99",
-)
+MOBILE_PREFIXES = ("40", "41", "46", "47", "48", "90", "91", "92", "93", "94", "95", "97", "98", "99")
 
 
 def _mobile(rng: random.Random) -> str:
-    """A Norwegian mobile number (8 digits from the 4x/9x mobile ranges)."""
-    return f"+47{rng.choice(MOBILE_PREFIXES)}{rng.randint(0, 999_999):06d}"
+    """A valid Norwegian mobile number (drawn again until the numbering plan accepts it)."""
+    while True:
+        number = f"+47{rng.choice(MOBILE_PREFIXES)}{rng.randint(0, 999_999):06d}"
+        try:
+            return normalise_mobile(number)
+        except ValueError:
+            continue
 
 
 def _visit(rng: random.Random, label: str, day_centre: bool) -> dict[str, Any]:

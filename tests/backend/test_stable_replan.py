@@ -54,3 +54,27 @@ def test_an_unaffected_visit_moves_when_that_cuts_lateness() -> None:
     assert _carer_of(plan, "medisin") == "kari" and _carer_of(plan, "stell") == "per"
     assert plan.objective.lateness_total == 0
     assert any("moved to cut lateness" in n for n in plan.notes)
+
+
+def test_rescue_plans_without_links_first_and_keeps_every_link() -> None:
+    """The rescue path (used when no first solution came in time) returns a plan the validator accepts:
+    the double-staffed pair starts together with two carers, or is left out as a whole."""
+    from backend.planning.solver_service import rescue
+    from routing import SameStart
+
+    problem = Problem(
+        {"car": line_matrix(6)},
+        (
+            visit("løft#1", 3, 8, 9, 30),
+            visit("løft#2", 3, 8, 9, 30),
+            *(visit(f"v{i}", i, 8, 12) for i in (1, 2, 4, 5)),
+        ),
+        (carer("kari"), carer("per")),
+        links=(SameStart("løft#1", "løft#2"),),
+    )
+    plan = rescue(problem, 2.0)
+    assert check(problem, plan).violations == ()
+    served = set(plan.assigned_visit_ids())
+    assert {"v1", "v2", "v4", "v5"} <= served
+    assert {"løft#1", "løft#2"} <= served or not {"løft#1", "løft#2"} & served
+    assert any("rescued" in n for n in plan.notes)
