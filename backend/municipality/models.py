@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
@@ -19,6 +21,8 @@ class MunicipalitySettingsBase(SQLModel):
     notice_threshold_minutes: int = Field(
         default=15, ge=1, le=240, description="varsle når forventet forsinkelse er minst så mange minutter"
     )
+    notice_quiet_start: dt.time = Field(default=dt.time(21, 0), description="ingen varsel fra (lokal tid)")
+    notice_quiet_end: dt.time = Field(default=dt.time(7, 0), description="… til (med mindre besøket er da)")
 
 
 class MunicipalitySettings(MunicipalitySettingsBase, table=True):

@@ -19,6 +19,11 @@ from backend.recipients.models import Recipient
 from backend.visits.day import route_etas, visit_ref
 
 
+def _quiet(session: Session) -> tuple[dt.time, dt.time]:
+    place = municipality(session)
+    return place.notice_quiet_start, place.notice_quiet_end
+
+
 def _last_notified(session: Session, ref: str, kind: str) -> tuple[int, int | None]:
     """(last revision, its lateness) of the visit's notices of a kind."""
     row = session.exec(
@@ -62,7 +67,7 @@ def evaluate_route(
             consented=has_consent(session, recipient),
             last_notified_lateness=last,
         )
-        if decision == "created" and quiet_now(now, stop.window_start):
+        if decision == "created" and quiet_now(now, stop.window_start, *_quiet(session)):
             decision = "quiet_hours"
         notice_id = None
         if decision == "created":
@@ -106,7 +111,7 @@ def notify_replan(session: Session, *, plan: Plan, now: dt.datetime) -> int:
         kind = "cancelled" if change.get("new_start") is None else "moved"
         recipient = get_or_404(session, Recipient, int(change["recipient_id"]), "Bruker")
         window_start = dt.datetime.fromisoformat(str(change["window_start"]))
-        if not has_consent(session, recipient) or quiet_now(now, window_start):
+        if not has_consent(session, recipient) or quiet_now(now, window_start, *_quiet(session)):
             continue
         expected = dt.datetime.fromisoformat(str(change.get("new_start") or change.get("old_start")))
         window_end = dt.datetime.fromisoformat(str(change["window_end"]))
@@ -152,7 +157,7 @@ def notices_after_event(session: Session, *, stop_id: int, kind: VisitEventKind)
     now = utcnow()
     if kind == VisitEventKind.cancel:
         recipient = get_or_404(session, Recipient, stop.recipient_id, "Bruker")
-        if has_consent(session, recipient) and not quiet_now(now, stop.window_start):
+        if has_consent(session, recipient) and not quiet_now(now, stop.window_start, *_quiet(session)):
             create_notice(
                 session,
                 key=f"{visit_ref(stop, plan.date)}:cancelled:1",

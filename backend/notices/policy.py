@@ -39,15 +39,19 @@ def delay_decision(
     return "created"
 
 
-QUIET_START = dt.time(21, 0)
+QUIET_START = dt.time(21, 0)  # defaults; a municipality sets its own (notice_quiet_start/_end)
 QUIET_END = dt.time(7, 0)
 
 
-def in_quiet_hours(instant: dt.datetime) -> bool:
+def in_quiet_hours(instant: dt.datetime, start: dt.time = QUIET_START, end: dt.time = QUIET_END) -> bool:
     clock = instant.astimezone(OSLO).time()
-    return clock >= QUIET_START or clock < QUIET_END
+    if start == end:
+        return False  # no quiet hours
+    return (clock >= start or clock < end) if start > end else start <= clock < end
 
 
-def quiet_now(now: dt.datetime, window_start: dt.datetime) -> bool:
-    """No notices 21:00-07:00 unless the visit itself is then (an evening or night visit)."""
-    return in_quiet_hours(now) and not in_quiet_hours(window_start)
+def quiet_now(
+    now: dt.datetime, window_start: dt.datetime, start: dt.time = QUIET_START, end: dt.time = QUIET_END
+) -> bool:
+    """No notices in the quiet hours (default 21:00-07:00) unless the visit itself is then."""
+    return in_quiet_hours(now, start, end) and not in_quiet_hours(window_start, start, end)

@@ -66,3 +66,12 @@ def test_texts_in_both_languages_fit_and_carry_no_health_information(kind: str, 
         ).text
     )
     assert set(TEMPLATES["nb"]) == set(TEMPLATES["nn"])
+
+
+def test_a_municipality_sets_its_own_quiet_hours() -> None:
+    at_2130 = local_instant(DAY, dt.time(21, 30))
+    day_visit = local_instant(DAY, dt.time(14, 0))
+    assert quiet_now(at_2130, day_visit)  # the default 21-07
+    assert not quiet_now(at_2130, day_visit, dt.time(22, 0), dt.time(6, 0))
+    assert quiet_now(local_instant(DAY, dt.time(5, 30)), day_visit, dt.time(22, 0), dt.time(6, 0))
+    assert not quiet_now(at_2130, day_visit, dt.time(0, 0), dt.time(0, 0))  # none at all

@@ -97,6 +97,8 @@ def upgrade() -> None:
 
     with op.batch_alter_table('municipality_settings', schema=None) as batch_op:
         batch_op.add_column(sa.Column('notice_threshold_minutes', sa.Integer(), server_default='15', nullable=False))
+        batch_op.add_column(sa.Column('notice_quiet_start', sa.Time(), server_default='21:00:00', nullable=False))
+        batch_op.add_column(sa.Column('notice_quiet_end', sa.Time(), server_default='07:00:00', nullable=False))
 
     with op.batch_alter_table('visit_event', schema=None) as batch_op:
         batch_op.add_column(sa.Column('reported_stop_id', sa.Integer(), nullable=True))
@@ -114,6 +116,8 @@ def downgrade() -> None:
         batch_op.drop_column('reported_stop_id')
 
     with op.batch_alter_table('municipality_settings', schema=None) as batch_op:
+        batch_op.drop_column('notice_quiet_end')
+        batch_op.drop_column('notice_quiet_start')
         batch_op.drop_column('notice_threshold_minutes')
 
     with op.batch_alter_table('notice_message', schema=None) as batch_op:
