@@ -28,6 +28,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from pydantic import BaseModel, ConfigDict
+
 from backend.common.localtime import OSLO
 
 PARTS = (("morning", 6, 11), ("day", 11, 15), ("evening", 15, 23))
@@ -107,8 +109,11 @@ class RouteRecord:
     travel_seconds: float
 
 
-@dataclass(frozen=True)
-class Kpis:
+class Kpis(BaseModel):
+    """Every KPI of one team and period (the API's weekly row adds the team and the week)."""
+
+    model_config = ConfigDict(frozen=True)
+
     visits: int
     checked_in: int
     punctuality_pct: float | None

@@ -8,14 +8,20 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from backend.audit.service import log_recipient_reads
 from backend.auth.deps import CoordinatorDep, ManagerDep
 from backend.auth.service import Principal
 from backend.common.crud import get_or_404
 from backend.db import SessionDep
 from backend.errors import Forbidden, InvalidInput
 from backend.kpis.export import to_csv, to_pdf
-from backend.kpis.service import TeamSeries, TeamWeekKpis, VisitRow, team_series, week_visits, weekly_table
+from backend.kpis.service import (
+    TeamSeries,
+    TeamWeekKpis,
+    VisitRow,
+    logged_week_visits,
+    team_series,
+    weekly_table,
+)
 from backend.municipality.models import MunicipalitySettings
 from backend.stats.service import parse_iso_week
 from backend.teams.models import Team
@@ -71,16 +77,9 @@ def visits(
     week: str = _week(),
 ) -> list[VisitRow]:
     own_team(session, principal, team_id)
-    rows = week_visits(session, team_id=team_id, monday=monday_of(week))
-    log_recipient_reads(
-        session,
-        principal=principal,
-        recipient_ids=[r.recipient_id for r in rows],
-        action="read kpi visits",
-        path=request.url.path,
+    return logged_week_visits(
+        session, principal=principal, team_id=team_id, monday=monday_of(week), path=request.url.path
     )
-    session.commit()
-    return rows
 
 
 @router.get("/weekly.csv", summary="The weekly table as CSV", response_class=Response)

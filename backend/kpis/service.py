@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection
@@ -10,6 +9,8 @@ from collections.abc import Collection
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from backend.audit.service import log_recipient_reads
+from backend.auth.service import Principal
 from backend.carers.models import Carer
 from backend.common.types import utcnow
 from backend.kpis.definitions import (
@@ -48,30 +49,10 @@ SERIES_FIELDS = (
 )
 
 
-class TeamWeekKpis(BaseModel):
+class TeamWeekKpis(Kpis):
     team_id: int
     team_name: str
     week: str
-    visits: int
-    checked_in: int
-    punctuality_pct: float | None
-    punctuality_morning_pct: float | None
-    punctuality_day_pct: float | None
-    punctuality_evening_pct: float | None
-    late_visits: int
-    lateness_mean_min: float | None
-    lateness_p90_min: float | None
-    missed_visits: int
-    notice_coverage_pct: float | None
-    face_to_face_pct: float | None
-    travel_pct: float | None
-    waiting_pct: float | None
-    distinct_carers_7d: float | None
-    distinct_carers_14d: float | None
-    distinct_carers_28d: float | None
-    primary_contact_pct: float | None
-    delivered_vs_allocated_pct: float | None
-    minutes_diff_mean: float | None
 
 
 class RunChart(BaseModel):
@@ -123,7 +104,7 @@ def _tolerance(session: Session) -> dt.timedelta:
 
 def _row(team: Team, monday: dt.date, kpis: Kpis) -> TeamWeekKpis:
     return TeamWeekKpis(
-        team_id=team.id or 0, team_name=team.name, week=week_label(monday), **dataclasses.asdict(kpis)
+        team_id=team.id or 0, team_name=team.name, week=week_label(monday), **kpis.model_dump()
     )
 
 
@@ -249,3 +230,19 @@ def week_visits(session: Session, *, team_id: int, monday: dt.date) -> list[Visi
         )
         for v in sorted(visits, key=lambda v: (v.date, v.window_start))
     ]
+
+
+def logged_week_visits(
+    session: Session, *, principal: Principal, team_id: int, monday: dt.date, path: str
+) -> list[VisitRow]:
+    """The drill-down with names, each recipient read written to the access log (API and dashboard)."""
+    rows = week_visits(session, team_id=team_id, monday=monday)
+    log_recipient_reads(
+        session,
+        principal=principal,
+        recipient_ids=[r.recipient_id for r in rows],
+        action="read kpi visits",
+        path=path,
+    )
+    session.commit()
+    return rows

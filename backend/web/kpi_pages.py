@@ -10,14 +10,20 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import col, select
 
-from backend.audit.service import log_recipient_reads
 from backend.common.enums import Role
 from backend.common.localtime import local_clock, local_date_of
 from backend.common.types import utcnow
 from backend.db import SessionDep
 from backend.errors import Forbidden
 from backend.kpis.router import monday_of, own_team
-from backend.kpis.service import RunChart, TeamWeekKpis, team_series, week_label, week_visits, weekly_table
+from backend.kpis.service import (
+    RunChart,
+    TeamWeekKpis,
+    logged_week_visits,
+    team_series,
+    week_label,
+    weekly_table,
+)
 from backend.teams.models import Team
 from backend.web.router import TEMPLATES, principal_or_none
 
@@ -155,15 +161,9 @@ def visits_page(
     if principal.role != Role.coordinator:
         raise Forbidden("Besøkene bak tallene (med navn) er bare for teamets koordinatorer.")
     team = own_team(session, principal, team_id)
-    rows = week_visits(session, team_id=team_id, monday=monday_of(week))
-    log_recipient_reads(
-        session,
-        principal=principal,
-        recipient_ids=[r.recipient_id for r in rows],
-        action="read kpi visits",
-        path=request.url.path,
+    rows = logged_week_visits(
+        session, principal=principal, team_id=team_id, monday=monday_of(week), path=request.url.path
     )
-    session.commit()
     return TEMPLATES.TemplateResponse(
         request,
         "kpi_visits.html",

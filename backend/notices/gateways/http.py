@@ -35,6 +35,16 @@ def _status_outcome(response: httpx.Response) -> SendResult | None:
     return None
 
 
+def _post(client: httpx.Client, limiter: RateLimiter, url: str, **body: Any) -> httpx.Response | SendResult:
+    """One rate-limited POST; a transport failure or an error status is already the answer."""
+    limiter.wait()
+    try:
+        response = client.post(url, **body)
+    except httpx.HTTPError as exc:
+        return _post_outcome(exc)
+    return _status_outcome(response) or response
+
+
 class LinkGateway:
     name = "link"
 
@@ -67,14 +77,9 @@ class LinkGateway:
             "deliveryReportGates": [self.gate_id] if self.gate_id else [],
             "validity": sms.valid_seconds * 1000,
         }
-        self.limiter.wait()
-        try:
-            response = self.client.post(self.url, json=body)
-        except httpx.HTTPError as exc:
-            return _post_outcome(exc)
-        failed = _status_outcome(response)
-        if failed:
-            return failed
+        response = _post(self.client, self.limiter, self.url, json=body)
+        if isinstance(response, SendResult):
+            return response
         try:
             answer = response.json()
             message_id, code = str(answer["messageId"]), int(answer.get("resultCode", LINK_QUEUED))
@@ -106,14 +111,9 @@ class SveveGateway:
             "ref": sms.reference,
             "f": "json",
         }
-        self.limiter.wait()
-        try:
-            response = self.client.post(self.url, data=params)
-        except httpx.HTTPError as exc:
-            return _post_outcome(exc)
-        failed = _status_outcome(response)
-        if failed:
-            return failed
+        response = _post(self.client, self.limiter, self.url, data=params)
+        if isinstance(response, SendResult):
+            return response
         try:
             answer = response.json()["response"]
             if answer.get("fatalError"):
