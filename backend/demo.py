@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,14 +16,15 @@ from sqlalchemy import MetaData
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from backend.auth.models import UserCreate
+from backend.auth.models import User, UserCreate
 from backend.auth.service import Principal, create_user
-from backend.carers.models import CarerCreate
+from backend.carers.models import Carer, CarerCreate
 from backend.carers.service import create_carer
-from backend.common.enums import Role, ShiftKind, TravelMode, VisitPriority
+from backend.common.enums import PlanStatus, Role, ShiftKind, TravelMode, VisitPriority
 from backend.decisions.models import DecisionCreate
 from backend.decisions.service import create_decision
 from backend.municipality.models import MunicipalitySettings
+from backend.planning.models import Plan, Route, Stop
 from backend.planning.service import publish_plan
 from backend.planning.solver_service import plan_teams
 from backend.recipients.models import RecipientCreate
@@ -353,7 +355,40 @@ def plan_demo_day(session: Session, *, settings: Settings, today: dt.date) -> li
                 f"Kjørelister {shift.value} {team.name if team else plan.team_id}: "
                 f"{plan.stats.get('visits', 0)} besøk, {len(plan.unassigned)} ikke planlagt – publisert"
             )
+    _logins_to_busy_carers(session, today)
     return lines
+
+
+def _logins_to_busy_carers(session: Session, today: dt.date) -> None:
+    """The solver may give a carer no visits (it uses as few as travel allows); a demo carer login that
+    shows an empty list shows nothing, so each is moved to the busiest unlinked carer of the same team."""
+    stops = Counter(
+        session.exec(
+            select(Route.carer_id)
+            .join(Plan, Plan.id == Route.plan_id)  # type: ignore[arg-type]
+            .join(Stop, Stop.route_id == Route.id)  # type: ignore[arg-type]
+            .where(Plan.date == today, Plan.status == PlanStatus.published)
+        ).all()
+    )
+    users = list(session.exec(select(User).where(User.role == Role.carer, col(User.carer_id).is_not(None))))
+    linked = {u.carer_id for u in users}
+    for user in users:
+        carer = session.get(Carer, user.carer_id or 0)
+        if carer is None or stops[carer.id or 0]:
+            continue
+        team_mates = session.exec(select(Carer).where(Carer.team_id == carer.team_id)).all()
+        busiest = max(
+            (c for c in team_mates if c.id not in linked), key=lambda c: stops[c.id or 0], default=None
+        )
+        if busiest is not None and stops[busiest.id or 0]:
+            linked.discard(user.carer_id)
+            linked.add(busiest.id)
+            user.carer_id = None
+            session.add(user)
+            session.flush()  # carer_id is unique: free the old link first
+            user.carer_id = busiest.id
+            session.add(user)
+    session.commit()
 
 
 def drop_everything(engine: Engine) -> None:

@@ -83,7 +83,7 @@ def _own_published(session: Session, principal: Principal, day: dt.date) -> list
             .where(
                 Route.carer_id == principal.carer_id, Plan.date == day, Plan.status == PlanStatus.published
             )
-            .order_by(col(Plan.id))
+            .order_by(col(Route.shift_start), col(Plan.id))  # the day shift before the evening
         ).all()
     ]
 

@@ -9,11 +9,12 @@ import pytest
 from sqlmodel import Session, func, select
 from typer.testing import CliRunner
 
+from backend.auth.models import User
 from backend.cli import cli
 from backend.common.enums import PlanStatus
 from backend.db import make_engine
 from backend.decisions.expansion import visits_for
-from backend.planning.models import Plan
+from backend.planning.models import Plan, Route, Stop
 from backend.recipients.models import Recipient
 from backend.settings import Settings, get_settings
 from backend.teams.models import Team
@@ -55,6 +56,17 @@ def test_demo_loads_teams_recipients_on_real_addresses_and_logins(cli_env: str) 
             (t.id, shift) for t in teams for shift in ("day", "evening")
         )
         assert all(p.source == "solver" and p.stats["check_feasible"] for p in published)
+        # the demo's carer logins belong to carers with visits today (the app shows them a real list)
+        for username in ("pleier1", "pleier2"):
+            user = session.exec(select(User).where(User.username == username)).one()
+            stops = session.exec(
+                select(func.count())
+                .select_from(Stop)
+                .join(Route, Route.id == Stop.route_id)  # type: ignore[arg-type]
+                .join(Plan, Plan.id == Route.plan_id)  # type: ignore[arg-type]
+                .where(Route.carer_id == user.carer_id, Plan.status == PlanStatus.published)
+            ).one()
+            assert stops > 0, username
     reset = runner.invoke(cli, ["demo", "--reset", "--date", "2026-11-24"])
     assert reset.exit_code == 0, reset.output
 

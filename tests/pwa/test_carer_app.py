@@ -219,4 +219,5 @@ def test_republished_plan_shows_a_banner(server: tuple[str, Engine], context: Br
     screenshot(page, "pwa-6-republished")
     page.click("#banner-action")
     expect(page.locator("#banner")).to_be_hidden()
-    page.wait_for_function(f"window.HRApp.state.day.routes[0].plan_id === {new_plan}")
+    page.wait_for_function(f"window.HRApp.state.day.revision !== {json.dumps(day['revision'])}")
+    assert new_plan in page.evaluate("window.HRApp.state.day.routes.map(r => r.plan_id)")
