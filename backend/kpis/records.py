@@ -20,6 +20,7 @@ from backend.kpis.definitions import RouteRecord, VisitRecord
 from backend.notices.models import Notice, NoticeMessage
 from backend.planning.models import Plan, Route, Stop
 from backend.recipients.models import Recipient
+from backend.visits.day import visit_ref_of
 from backend.visits.models import VisitEvent
 
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kpi-events")
@@ -28,15 +29,6 @@ _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kpi-events")
 def raw(column: object) -> Any:
     """The column as stored (naive UTC), without the per-value conversion to aware datetimes."""
     return type_coerce(column, DateTime())
-
-
-def _ref(date: dt.date, decision_visit_id: int | None, stop_id: int | None, origin: int | None) -> str:
-    # the same naming as backend.visits.day.visit_ref, on plain values
-    return (
-        f"{date.isoformat()}/dv{decision_visit_id}"
-        if decision_visit_id is not None
-        else f"stop{origin or stop_id}"
-    )
 
 
 Progress = dict[int, tuple[dt.datetime | None, dt.datetime | None, bool]]
@@ -146,7 +138,7 @@ def load_records(
                 check_in,
                 check_out,
                 cancelled,
-                accepted.get(_ref(date, dv, stop_id, origin)),
+                accepted.get(visit_ref_of(date, dv, stop_id, origin)),
             ).derive()
         )
     routes = [

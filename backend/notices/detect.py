@@ -44,7 +44,8 @@ def evaluate_route(
     delay_report_id: int | None = None,
 ) -> list[DelayOutcome]:
     """Delay notices for the route's visits not yet started, written in the caller's transaction."""
-    threshold = municipality(session).notice_threshold_minutes
+    place = municipality(session)
+    threshold, quiet = place.notice_threshold_minutes, (place.notice_quiet_start, place.notice_quiet_end)
     stops = list(session.exec(select(Stop).where(Stop.route_id == route.id).order_by(col(Stop.seq))))
     outcome: list[DelayOutcome] = []
     for stop, eta in route_etas(session, route, stops, now):
@@ -67,7 +68,7 @@ def evaluate_route(
             consented=has_consent(session, recipient),
             last_notified_lateness=last,
         )
-        if decision == "created" and quiet_now(now, stop.window_start, *_quiet(session)):
+        if decision == "created" and quiet_now(now, stop.window_start, *quiet):
             decision = "quiet_hours"
         notice_id = None
         if decision == "created":
@@ -98,6 +99,19 @@ def evaluate_route(
     return outcome
 
 
+def _stop_of_visit(session: Session, plan_ids: tuple[int | None, ...], decision_visit_id: int) -> Stop | None:
+    """The visit's stop in the first of the plans that has it (the new plan, or the one it replaced)."""
+    for plan_id in plan_ids:
+        stop = session.exec(
+            select(Stop)
+            .join(Route, Route.id == Stop.route_id)  # type: ignore[arg-type]
+            .where(Route.plan_id == plan_id, Stop.decision_visit_id == decision_visit_id)
+        ).first()
+        if stop is not None:
+            return stop
+    return None
+
+
 def notify_replan(session: Session, *, plan: Plan, now: dt.datetime) -> int:
     """On publishing a re-plan: a visit moved outside its window gets a «moved» notice, a visit no longer
     planned a «cancelled» notice (consent, quiet hours and the key rule apply). Returns notices created."""
@@ -115,21 +129,7 @@ def notify_replan(session: Session, *, plan: Plan, now: dt.datetime) -> int:
             continue
         expected = dt.datetime.fromisoformat(str(change.get("new_start") or change.get("old_start")))
         window_end = dt.datetime.fromisoformat(str(change["window_end"]))
-        stop = (
-            session.exec(
-                select(Stop)
-                .join(Route, Route.id == Stop.route_id)  # type: ignore[arg-type]
-                .where(Route.plan_id == plan.id, Stop.decision_visit_id == int(change["decision_visit_id"]))
-            ).first()
-            or session.exec(
-                select(Stop)
-                .join(Route, Route.id == Stop.route_id)  # type: ignore[arg-type]
-                .where(
-                    Route.plan_id == plan.base_plan_id,
-                    Stop.decision_visit_id == int(change["decision_visit_id"]),
-                )
-            ).first()
-        )
+        stop = _stop_of_visit(session, (plan.id, plan.base_plan_id), int(change["decision_visit_id"]))
         if stop is None:
             continue
         notice = create_notice(

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from backend.common.enums import PlanStatus
-from backend.common.localtime import local_date_of
+from backend.common.localtime import local_date_of, local_midnight
 from backend.common.types import utcnow
 from backend.notices.detect import evaluate_route
 from backend.notices.gateways import gateway_from_settings
@@ -31,21 +31,23 @@ def tick_routes(session: Session) -> int:
     """The clock moves on: re-check today's routes that are being followed on a tablet (at least one visit
     event); a route nobody reports on gives no evidence of lateness and is left alone."""
     now = utcnow()
-    plans = session.exec(
-        select(Plan).where(Plan.date == local_date_of(now), Plan.status == PlanStatus.published)
+    today = local_date_of(now)
+    followed = set(
+        session.exec(
+            select(Route.carer_id)
+            .join(Stop, Stop.route_id == Route.id)  # type: ignore[arg-type]
+            .join(VisitEvent, VisitEvent.stop_id == Stop.id)  # type: ignore[arg-type]
+            .where(col(VisitEvent.device_time) >= local_midnight(today))
+        ).all()
     )
     checked = 0
-    for plan in plans:
-        for route in session.exec(select(Route).where(Route.plan_id == plan.id)):
-            followed = session.exec(
-                select(VisitEvent.id)
-                .join(Stop, Stop.id == VisitEvent.stop_id)  # type: ignore[arg-type]
-                .join(Route, Route.id == Stop.route_id)  # type: ignore[arg-type]
-                .where(Route.carer_id == route.carer_id, col(VisitEvent.device_time) >= now.replace(hour=0))
-            ).first()
-            if followed is not None:
-                evaluate_route(session, route=route, plan=plan, now=now, source="eta")
-                checked += 1
+    for route, plan in session.exec(
+        select(Route, Plan)
+        .join(Plan, Plan.id == Route.plan_id)  # type: ignore[arg-type]
+        .where(Plan.date == today, Plan.status == PlanStatus.published, col(Route.carer_id).in_(followed))
+    ).all():
+        evaluate_route(session, route=route, plan=plan, now=now, source="eta")
+        checked += 1
     session.commit()
     return checked
 

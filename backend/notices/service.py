@@ -23,6 +23,7 @@ from backend.notices.models import (
     NoticePublic,
 )
 from backend.planning.models import Plan, Route, Stop
+from backend.planning.service import current_route_of
 
 
 def _public(report: DelayReport, duplicate: bool) -> DelayReportPublic:
@@ -37,17 +38,7 @@ def _current_route(session: Session, principal: Principal, route_id: int) -> tup
         raise Forbidden("Kjørelisten er ikke din publiserte kjøreliste.")
     if plan.status == PlanStatus.published:
         return route, plan
-    current = session.exec(
-        select(Route, Plan)
-        .join(Plan, Plan.id == Route.plan_id)  # type: ignore[arg-type]
-        .where(
-            Route.carer_id == route.carer_id,
-            Plan.date == plan.date,
-            Plan.team_id == plan.team_id,
-            Plan.shift_kind == plan.shift_kind,
-            Plan.status == PlanStatus.published,
-        )
-    ).first()
+    current = current_route_of(session, plan=plan, carer_id=route.carer_id)
     if current is None:
         raise Conflict("Kjørelisten er endret av koordinator og du har ikke lenger besøk i den.")
     return current

@@ -230,8 +230,10 @@ def events_by_stop(session: Session, stops: list[Stop]) -> dict[int, list[VisitE
     return result
 
 
-def stops_with_status(session: Session, stops: list[Stop]) -> list[tuple[Stop, str]]:
-    events = events_by_stop(session, stops)
+def stops_with_status(
+    session: Session, stops: list[Stop], events: dict[int, list[VisitEvent]] | None = None
+) -> list[tuple[Stop, str]]:
+    events = events if events is not None else events_by_stop(session, stops)
     return [(stop, stop_status(events[stop.id or 0])) for stop in stops]
 
 
@@ -261,9 +263,26 @@ def carer_routes(session: Session, *, principal: Principal, day: dt.date) -> lis
     return views
 
 
-def stop_views(session: Session, stops: list[Stop]) -> list[CarerStopView]:
-    """What the carer (and the printed kjøreliste) shows of each stop."""
-    return [_carer_stop(session, stop, status) for stop, status in stops_with_status(session, stops)]
+def stop_views(
+    session: Session, stops: list[Stop], events: dict[int, list[VisitEvent]] | None = None
+) -> list[CarerStopView]:
+    """What the carer (and the printed kjøreliste) shows of each stop (`events`: if already read)."""
+    return [_carer_stop(session, stop, status) for stop, status in stops_with_status(session, stops, events)]
+
+
+def current_route_of(session: Session, *, plan: Plan, carer_id: int) -> tuple[Route, Plan] | None:
+    """The carer's route in the plan now published for the same team, date and shift as `plan`."""
+    return session.exec(
+        select(Route, Plan)
+        .join(Plan, Plan.id == Route.plan_id)  # type: ignore[arg-type]
+        .where(
+            Route.carer_id == carer_id,
+            Plan.date == plan.date,
+            Plan.team_id == plan.team_id,
+            Plan.shift_kind == plan.shift_kind,
+            Plan.status == PlanStatus.published,
+        )
+    ).first()
 
 
 def _carer_stop(session: Session, stop: Stop, status: str) -> CarerStopView:

@@ -65,11 +65,15 @@ class RouteMap(BaseModel):
     message: str = ""
 
 
-def visit_ref(stop: Stop, day: dt.date) -> str:
+def visit_ref_of(day: dt.date, decision_visit_id: int | None, stop_id: int | None, origin: int | None) -> str:
     """One name for a visit across re-plans and for both halves of a double-staffed visit."""
-    if stop.decision_visit_id is not None:
-        return f"{day.isoformat()}/dv{stop.decision_visit_id}"
-    return f"stop{stop.origin_stop_id or stop.id}"
+    if decision_visit_id is not None:
+        return f"{day.isoformat()}/dv{decision_visit_id}"
+    return f"stop{origin or stop_id}"
+
+
+def visit_ref(stop: Stop, day: dt.date) -> str:
+    return visit_ref_of(day, stop.decision_visit_id, stop.id, stop.origin_stop_id)
 
 
 def _own_published(session: Session, principal: Principal, day: dt.date) -> list[tuple[Route, Plan]]:
@@ -88,10 +92,14 @@ def _own_published(session: Session, principal: Principal, day: dt.date) -> list
     ]
 
 
+def _revision(pairs: list[tuple[Route, Plan]]) -> str:
+    parts = [f"{plan.id}@{plan.published_at}" for _, plan in pairs]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
 def day_revision(session: Session, *, principal: Principal, day: dt.date) -> str:
     """Changes whenever a coordinator publishes a plan that changes this carer's day (polled by the app)."""
-    parts = [f"{plan.id}@{plan.published_at}" for _, plan in _own_published(session, principal, day)]
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+    return _revision(_own_published(session, principal, day))
 
 
 def _progress(events: list[VisitEvent]) -> tuple[dt.datetime | None, dt.datetime | None, bool]:
@@ -101,9 +109,15 @@ def _progress(events: list[VisitEvent]) -> tuple[dt.datetime | None, dt.datetime
     return check_in, check_out, any(e.kind == VisitEventKind.cancel for e in ordered)
 
 
-def route_etas(session: Session, route: Route, stops: list[Stop], now: dt.datetime) -> list[tuple[Stop, Eta]]:
+def route_etas(
+    session: Session,
+    route: Route,
+    stops: list[Stop],
+    now: dt.datetime,
+    events: dict[int, list[VisitEvent]] | None = None,
+) -> list[tuple[Stop, Eta]]:
     """Expected times of a route's visits from the events reported so far (any plan the visit was in)."""
-    events = events_by_stop(session, stops)
+    events = events if events is not None else events_by_stop(session, stops)
     eta_stops = []
     for stop in stops:
         check_in, check_out, cancelled = _progress(events[stop.id or 0])
@@ -141,10 +155,10 @@ def carer_day(session: Session, *, principal: Principal, day: dt.date, now: dt.d
     routes = []
     for route, plan in pairs:
         stops = list(session.exec(select(Stop).where(Stop.route_id == route.id).order_by(col(Stop.seq))))
-        views = stop_views(session, stops)
-        etas = route_etas(session, route, stops, now)
+        events = events_by_stop(session, stops)  # read once for status, expected times and progress
+        views = stop_views(session, stops, events)
+        etas = route_etas(session, route, stops, now, events)
         partners = _partners(session, plan, route)
-        events = events_by_stop(session, stops)
         refs = [visit_ref(s, day) for s in stops]
         keys = session.exec(
             select(Notice.key).where(col(Notice.recipient_id).in_({s.recipient_id for s in stops}))
@@ -184,7 +198,7 @@ def carer_day(session: Session, *, principal: Principal, day: dt.date, now: dt.d
         date=day,
         carer_id=carer.id or 0,
         carer_name=carer.name,
-        revision=day_revision(session, principal=principal, day=day),
+        revision=_revision(pairs),
         computed_at=now,
         routes=routes,
     )

@@ -11,6 +11,7 @@ from backend.common.enums import PlanStatus
 from backend.errors import Conflict, Forbidden
 from backend.notices.detect import notices_after_event
 from backend.planning.models import Plan, Route, Stop
+from backend.planning.service import current_route_of
 from backend.visits.models import VisitEvent, VisitEventCreate, VisitEventPublic
 
 MOVED_AWAY = (
@@ -25,19 +26,10 @@ def _public(event: VisitEvent, duplicate: bool) -> VisitEventPublic:
 
 def current_stop_of(session: Session, *, stop: Stop, plan: Plan, carer_id: int) -> Stop | None:
     """The same visit on the carer's route in the plan now published for that day and shift, if any."""
-    current = session.exec(
-        select(Plan).where(
-            Plan.date == plan.date,
-            Plan.team_id == plan.team_id,
-            Plan.shift_kind == plan.shift_kind,
-            Plan.status == PlanStatus.published,
-        )
-    ).first()
+    current = current_route_of(session, plan=plan, carer_id=carer_id)
     if current is None:
         return None
-    route = session.exec(select(Route).where(Route.plan_id == current.id, Route.carer_id == carer_id)).first()
-    if route is None:
-        return None
+    route, _ = current
     for candidate in session.exec(select(Stop).where(Stop.route_id == route.id)):
         same_visit = candidate.decision_visit_id is not None and (
             candidate.decision_visit_id == stop.decision_visit_id

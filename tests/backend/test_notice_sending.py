@@ -372,3 +372,13 @@ def test_killing_the_sender_process_mid_send_never_doubles_an_sms(
     assert send_due(session, _gateway("link", url), clock=_clock(AT + dt.timedelta(minutes=3))) == 1
     assert _statuses(session) == ["accepted", "uncertain"]
     assert max(state.per_reference().values()) == 1 and len(state.received) == 2
+
+
+def test_the_clock_tick_leaves_routes_nobody_follows_alone(
+    client: TestClient, world: World, session: Session
+) -> None:
+    """The tick re-checks only today's routes with visit events today; the world's day is not today."""
+    from backend.notices.dispatch import tick_routes
+
+    assert tick_routes(session) == 0
+    assert session.exec(select(Notice)).all() == []
