@@ -48,6 +48,7 @@ from backend.teams.models import Team
 from maps import Point
 from routing import Plan as RoutingPlan
 from routing import Problem, SolveParams, Weights, check, solve
+from routing.baseline import plan_manual_like
 
 CONTINUITY_DAYS = 14
 PINNED_SHARE = 0.6  # of the re-plan time spent with unaffected routes pinned
@@ -205,7 +206,7 @@ def store_plan(
         date=inp.day,
         team_id=inp.team.id or 0,
         shift_kind=inp.shift_kind,
-        source="solver",
+        source="manual_like" if solution is not None and solution.stats.engine == "manual-like" else "solver",
         created_by=created_by,
         issues=[i.as_dict() for i in inp.issues],
         base_plan_id=base.id if base else None,
@@ -359,8 +360,10 @@ def plan_teams(
     created_by: int | None,
     progress: Progress | None = None,
     settings: Settings | None = None,
+    manual_like: bool = False,
 ) -> list[Plan]:
-    """Draft plans for the teams' shift, solved in parallel; each validated by `routing.check`."""
+    """Draft plans for the teams' shift, solved in parallel; each validated by `routing.check`.
+    `manual_like`: lay the lists as a coordinator does by hand (the baseline the simulator measures against)."""
     settings = settings or active_settings()
     report = progress or (lambda _: None)
     teams = [get_or_404(session, Team, tid, "Team") for tid in team_ids]
@@ -395,7 +398,11 @@ def plan_teams(
         inputs.append(inp)
     report({"stage": "løser", "done": 0, "total": len(teams)})
     params = [SolveParams(time_limit_s=settings.plan_seconds_per_team) for _ in inputs]
-    solutions = _solve_all(inputs, params, settings.plan_workers)
+    solutions = (
+        [plan_manual_like(inp.problem) if inp.problem else None for inp in inputs]
+        if manual_like
+        else _solve_all(inputs, params, settings.plan_workers)
+    )
     for index, (inp, solution) in enumerate(zip(inputs, solutions, strict=True)):
         if (
             inp.problem is not None
