@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import Engine
 
 from backend.addresses.router import router as addresses_router
 from backend.auth.router import router as auth_router
@@ -18,7 +19,7 @@ from backend.imports.router import router as imports_router
 from backend.jobs.router import router as jobs_router
 from backend.jobs.runner import JobRunner, make_runner
 from backend.kpis.router import router as kpis_router
-from backend.notices.dispatch import make_notice_sender
+from backend.notices.dispatch import NoticeSender, make_notice_sender
 from backend.notices.router import router as notices_router
 from backend.planning.router import router as planning_router
 from backend.recipients.router import router as recipients_router
@@ -59,8 +60,13 @@ def api_router() -> APIRouter:
     return router
 
 
-def create_app(settings: Settings | None = None, *, job_runner: JobRunner | None = None) -> FastAPI:
-    """Build the app; tests pass their own Settings (database) and, if they like, a runner."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    job_runner: JobRunner | None = None,
+    notice_sender: Callable[[Engine], NoticeSender] | None = None,
+) -> FastAPI:
+    """Build the app; tests pass their own Settings (database) and, if they like, a runner and a sender."""
     settings = settings or get_settings()
     engine = make_engine(settings)
 
@@ -81,7 +87,9 @@ def create_app(settings: Settings | None = None, *, job_runner: JobRunner | None
     activate(settings)
     app.state.engine = engine
     app.state.job_runner = job_runner or make_runner(settings, engine)
-    app.state.notice_sender = make_notice_sender(settings, engine, app.state.job_runner)
+    app.state.notice_sender = (
+        notice_sender(engine) if notice_sender else make_notice_sender(settings, engine, app.state.job_runner)
+    )
     install_error_handlers(app)
     app.include_router(api_router())
     app.include_router(web_router)

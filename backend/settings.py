@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     sms_rate_per_second: float = Field(default=10.0, gt=0, le=1000, description="per gateway account")
     sms_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     sms_outbox_file: Path = DEFAULT_DATA_DIR / "sms-outbox.jsonl"
+    notices_enabled: bool = Field(
+        default=True, description="false: no delay notices are created (measuring the day without them)"
+    )
     notice_validity_minutes: int = Field(default=60, ge=5, le=24 * 60)
     notice_tick_seconds: float = Field(default=30.0, gt=0, le=3600, description="ETA check and retries")
 

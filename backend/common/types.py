@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import Path
@@ -47,8 +49,23 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.replace(tzinfo=dt.UTC)
 
 
+_clock: list[Callable[[], dt.datetime]] = []
+
+
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    """The server's clock: the wall clock, or the simulated one while a day is replayed (`server_clock`)."""
+    return _clock[-1]() if _clock else dt.datetime.now(dt.UTC)
+
+
+@contextmanager
+def server_clock(now: Callable[[], dt.datetime]) -> Iterator[None]:
+    """Run the server on another clock: the day simulator replays a day at its own pace, and every rule that
+    reads the time (notice policy, ETAs, quiet hours, gateway acceptance) sees the simulated time."""
+    _clock.append(now)
+    try:
+        yield
+    finally:
+        _clock.pop()
 
 
 def _sane_day(value: dt.date) -> dt.date:

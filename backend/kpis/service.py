@@ -97,7 +97,7 @@ def week_label(monday: dt.date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def _tolerance(session: Session) -> dt.timedelta:
+def early_tolerance_of(session: Session) -> dt.timedelta:
     row = session.get(MunicipalitySettings, 1)
     return dt.timedelta(minutes=row.early_tolerance_minutes if row else 0)
 
@@ -140,7 +140,7 @@ def weekly_table(session: Session, *, monday: dt.date, team_ids: Collection[int]
         by_team_v[v.team_id].append(v)
     for r in routes:
         by_team_r[r.team_id].append(r)
-    now, tolerance = utcnow(), _tolerance(session)
+    now, tolerance = utcnow(), early_tolerance_of(session)
     return [
         _row(
             t,
@@ -173,7 +173,7 @@ def team_series(session: Session, *, team: Team, last_monday: dt.date, weeks: in
         by_date_v[v.date].append(v)
     for r in routes:
         by_date_r[r.date].append(r)
-    now, tolerance = utcnow(), _tolerance(session)
+    now, tolerance = utcnow(), early_tolerance_of(session)
     daily = daily_carers(visits)
     rows = []
     for i in range(weeks):

@@ -13,7 +13,7 @@ from backend.common.enums import VisitEventKind
 from backend.common.types import utcnow
 from backend.notices.models import DelayOutcome, Notice
 from backend.notices.outbox import create_notice, municipality
-from backend.notices.policy import delay_decision, has_consent, quiet_now
+from backend.notices.policy import delay_decision, has_consent, quiet_now, window_closing
 from backend.planning.models import Plan, Route, Stop
 from backend.recipients.models import Recipient
 from backend.visits.day import route_etas, visit_ref
@@ -67,6 +67,7 @@ def evaluate_route(
             threshold_minutes=threshold,
             consented=has_consent(session, recipient),
             last_notified_lateness=last,
+            closing=window_closing(now, stop.window_end),
         )
         if decision == "created" and quiet_now(now, stop.window_start, *quiet):
             decision = "quiet_hours"

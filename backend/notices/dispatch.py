@@ -111,6 +111,24 @@ class InProcessNoticeSender:
         self.thread.join(timeout=5)
 
 
+class InlineNoticeSender:
+    """Sends in the caller's thread as soon as a notice is written (the day simulator: every send happens
+    at the simulated minute it was caused, on the server's clock)."""
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.engine, self.gateway = engine, gateway_for(settings)
+
+    def kick(self) -> None:
+        run_once(self.engine, self.gateway)
+
+    def tick(self) -> int:
+        """The clock tick the background sender does every notice_tick_seconds: ETAs checked, retries sent."""
+        return run_once(self.engine, self.gateway, tick=True)
+
+    def close(self) -> None:
+        return None
+
+
 class ProcrastinateNoticeSender:
     def __init__(self, app: object) -> None:
         self.app = app

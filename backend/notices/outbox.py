@@ -47,10 +47,13 @@ def create_notice(
     now: dt.datetime,
     delay_report_id: int | None = None,
 ) -> Notice | None:
-    """The notice and its messages, or None when that key exists already (it was created once)."""
+    """The notice and its messages, or None when that key exists already (it was created once) or the
+    installation has notices switched off."""
+    settings = active_settings()
+    if not settings.notices_enabled:
+        return None
     if session.exec(select(Notice.id).where(Notice.key == key)).first() is not None:
         return None
-    settings = active_settings()
     place = municipality(session)
     valid_until = now + dt.timedelta(minutes=settings.notice_validity_minutes)
     text = render(kind, recipient.language.value, expected=expected, phone=place.notice_phone)

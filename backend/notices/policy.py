@@ -1,7 +1,8 @@
 """When a recipient gets a notice. The rules live here, on the server, whoever asks (tablet, ETA, re-plan).
 
 Defaults: notify when the expected start lies at least `notice_threshold_minutes` (15) after the agreed
-window's end; a new notice for the same visit only when the estimate has moved at least that much further;
+window's end, or, in the last CLOSING_WINDOW_MINUTES (10) of the window, when it lies after the end at all
+(a small delay still leaves someone waiting, and a notice counts only before the window ends); a new notice for the same visit only when the estimate has moved at least that much further;
 only recipients who consented themselves or through a next-of-kin contact; none 21:00-07:00 unless the visit
 itself is then. A visit moved outside its window by re-planning, or cancelled, gets its own kind.
 """
@@ -26,16 +27,31 @@ def has_consent(session: Session, recipient: Recipient) -> bool:
     return kin is not None
 
 
+CLOSING_WINDOW_MINUTES = 10
+
+
+def window_closing(now: dt.datetime, window_end: dt.datetime) -> bool:
+    """The agreed window ends within CLOSING_WINDOW_MINUTES: the last moment a notice still helps."""
+    return now >= window_end - dt.timedelta(minutes=CLOSING_WINDOW_MINUTES)
+
+
 def delay_decision(
-    *, lateness_minutes: int, threshold_minutes: int, consented: bool, last_notified_lateness: int | None
+    *,
+    lateness_minutes: int,
+    threshold_minutes: int,
+    consented: bool,
+    last_notified_lateness: int | None,
+    closing: bool = False,
 ) -> str:
-    """created | already | not_late | no_consent — the reason shown to the carer for each visit."""
-    if lateness_minutes < threshold_minutes:
+    """created | already | not_late | no_consent — the reason shown to the carer for each visit. `closing`:
+    the window is about to end, so any expected lateness is worth a first notice."""
+    if last_notified_lateness is not None:
+        if lateness_minutes < last_notified_lateness + threshold_minutes:
+            return "already"
+    elif lateness_minutes < (1 if closing else max(1, threshold_minutes)):
         return "not_late"
     if not consented:
         return "no_consent"
-    if last_notified_lateness is not None and lateness_minutes < last_notified_lateness + threshold_minutes:
-        return "already"
     return "created"
 
 

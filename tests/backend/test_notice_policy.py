@@ -8,29 +8,42 @@ import datetime as dt
 import pytest
 
 from backend.common.localtime import local_instant
-from backend.notices.policy import delay_decision, quiet_now
+from backend.notices.policy import delay_decision, quiet_now, window_closing
 from backend.notices.texts import TEMPLATES, measure, render
 
 DAY = dt.date(2026, 11, 23)
 
 
 @pytest.mark.parametrize(
-    ("lateness", "consented", "last", "expected"),
+    ("lateness", "consented", "last", "closing", "expected"),
     [
-        (14, True, None, "not_late"),  # below the 15-minute threshold
-        (15, True, None, "created"),  # at the threshold
-        (40, False, None, "no_consent"),  # nobody agreed to SMS
-        (29, True, 15, "already"),  # moved only 14 min further since the last notice
-        (30, True, 15, "created"),  # moved 15 min further: an update
+        (14, True, None, False, "not_late"),  # below the 15-minute threshold
+        (15, True, None, False, "created"),  # at the threshold
+        (40, False, None, False, "no_consent"),  # nobody agreed to SMS
+        (29, True, 15, False, "already"),  # moved only 14 min further since the last notice
+        (30, True, 15, False, "created"),  # moved 15 min further: an update
+        (3, True, None, True, "created"),  # the window ends within 10 min and the carer will be late
+        (0, True, None, True, "not_late"),  # ... but not if the carer makes it in time
+        (8, True, 3, True, "already"),  # after a first notice, updates follow the threshold step
     ],
 )
-def test_delay_rules(lateness: int, consented: bool, last: int | None, expected: str) -> None:
+def test_delay_rules(lateness: int, consented: bool, last: int | None, closing: bool, expected: str) -> None:
     assert (
         delay_decision(
-            lateness_minutes=lateness, threshold_minutes=15, consented=consented, last_notified_lateness=last
+            lateness_minutes=lateness,
+            threshold_minutes=15,
+            consented=consented,
+            last_notified_lateness=last,
+            closing=closing,
         )
         == expected
     )
+
+
+def test_the_window_closes_in_its_last_ten_minutes() -> None:
+    end = local_instant(DAY, dt.time(9, 0))
+    assert not window_closing(local_instant(DAY, dt.time(8, 49)), end)
+    assert window_closing(local_instant(DAY, dt.time(8, 50)), end)
 
 
 def test_quiet_hours_unless_the_visit_itself_is_then() -> None:
