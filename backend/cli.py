@@ -266,6 +266,52 @@ def scenario_generate(
     )
 
 
+@cli.command()
+def simulate(
+    date: Annotated[
+        str | None, typer.Option("--date", help="dagen som spilles av (YYYY-MM-DD), i dag om tom")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed")] = 1,
+    replan: Annotated[
+        bool, typer.Option("--replan/--no-replan", help="planlegg om ved sykdom og akuttbesøk")
+    ] = True,
+    notices: Annotated[
+        bool, typer.Option("--notices/--no-notices", help="send SMS-varsel ved forsinkelse")
+    ] = True,
+    tick_minutes: Annotated[
+        int, typer.Option("--tick-minutes", min=1, max=60, help="ETA-sjekk hvert n. minutt")
+    ] = 1,
+) -> None:
+    """Replay a published day minute by minute through the API (drawn visit and travel times, sick calls at
+    07:30, an urgent visit at 10:00) and print punctuality, lateness, notice coverage and shares."""
+    from backend.simulation.replay import Options, SimulationError
+    from backend.simulation.service import simulate_day
+
+    try:
+        day = dt.date.fromisoformat(date) if date else local_date_of(utcnow())
+    except ValueError:
+        _fail(f"«{date}» er ikke en dato (YYYY-MM-DD)")
+        return
+    try:
+        result = simulate_day(
+            get_settings(),
+            Options(day=day, seed=seed, replan=replan, notices=notices, tick_minutes=tick_minutes),
+        )
+    except DomainError as exc:
+        _fail(exc.message)
+        return
+    except SimulationError as exc:
+        _fail(str(exc))
+        return
+    log = result.log
+    typer.echo(
+        f"{day.isoformat()}: {log.events} hendelser, syke {len(log.sick_carers)}, "
+        f"omplanlegginger {log.replans}, akuttbesøk hos bruker {log.urgent_recipient}"
+    )
+    for line in result.figures.lines():
+        typer.echo(line)
+
+
 @cli.command("create-admin")
 def create_admin(
     username: str,

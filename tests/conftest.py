@@ -71,6 +71,30 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
     )
 
 
+@pytest.fixture(scope="session")
+def demo_networks(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's road networks (every mode), imported once for the session's planning tests."""
+    from backend.planning.networks import import_demo_networks
+
+    directory = tmp_path_factory.mktemp("networks")
+    import_demo_networks(directory)
+    return directory
+
+
+@pytest.fixture
+def planning_settings(db_url: str, demo_networks: Path, tmp_path: Path) -> Settings:
+    """Settings for tests that plan on the demo networks, with short solver times."""
+    return Settings(
+        database_url=db_url,
+        job_backend="inprocess",
+        network_dir=demo_networks,
+        plan_seconds_per_team=2,
+        replan_seconds=1.5,
+        plan_workers=2,
+        sms_outbox_file=tmp_path / "sms-outbox.jsonl",
+    )
+
+
 @pytest.fixture
 def engine(settings: Settings) -> Iterator[Engine]:
     from backend.db import make_engine

@@ -7,7 +7,6 @@ import datetime as dt
 import itertools
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +17,6 @@ from sqlmodel import Session, select
 from backend.common.localtime import local_instant
 from backend.decisions.expansion import visits_for
 from backend.demo import DEMO_PASSWORD, load_demo
-from backend.planning.networks import import_demo_networks
 from backend.planning.problem_builder import shift_of
 from backend.recipients.models import Recipient
 from backend.rota.models import RotaEntry
@@ -28,24 +26,9 @@ from backend.teams.models import Team
 DAY = dt.date(2026, 11, 23)  # a Monday: every carer works
 
 
-@pytest.fixture(scope="session")
-def demo_networks(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("networks")
-    import_demo_networks(directory)
-    return directory
-
-
 @pytest.fixture
-def settings(db_url: str, demo_networks: Path) -> Settings:
-    return Settings(
-        database_url=db_url,
-        job_backend="inprocess",
-        network_dir=demo_networks,
-        plan_seconds_per_team=2,
-        replan_seconds=1.5,
-        plan_workers=2,
-        sms_outbox_file=demo_networks.parent / "sms-outbox.jsonl",
-    )
+def settings(planning_settings: Settings) -> Settings:
+    return planning_settings
 
 
 @pytest.fixture

@@ -1,0 +1,151 @@
+"""Baseline vs hjemmerute on the same simulated days: is the product's improvement measured, not claimed?
+
+One municipality from the scenario generator (default `lier`: 420 recipients at real addressed buildings of
+the Liechtenstein extract, 4 teams, Lier's rota), stored twice:
+- baseline: kjørelister laid as by hand today (routing.baseline: fixed lists in window order, greedy
+  nearest next visit), no re-planning when carers call in sick or an urgent visit comes, no notices;
+- hjemmerute: the optimiser's plans, re-planned and republished at the 07:30 sick calls and the 10:00
+  urgent visit, delay notices on the server's rules through the console SMS gateway.
+Each day is replayed minute by minute through the API (`hjemmerute simulate`) with the same draws (visit
+lengths, drives, who is sick, who needs the urgent visit) in both, then measured by the KPI definitions over
+every visit the vedtak asked for (a visit never made is not punctual).
+
+    python benchmarks/simulate.py [--preset lier] [--days 5] [--seed 7] [--tick-minutes 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlmodel import Session, SQLModel, select
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from backend.auth.service import Principal
+from backend.common.enums import Role, ShiftKind
+from backend.db import make_engine
+from backend.planning.service import publish_plan
+from backend.planning.solver_service import plan_teams
+from backend.scenarios.generator import generate
+from backend.scenarios.presets import PRESETS
+from backend.scenarios.store import reachable_places, store
+from backend.settings import Settings, activate
+from backend.simulation.measure import Figures, measure
+from backend.simulation.replay import Options
+from backend.simulation.service import simulate_day
+from backend.teams.models import Team
+from benchmarks._common import machine, require_shared
+from maps import bundled_extract_path, load_network, save_network
+
+FIRST_DAY = dt.date(2026, 11, 23)  # a Monday
+
+
+def run(
+    variant: str, work: Path, scenario: object, networks: Path, network_name: str, args: argparse.Namespace
+) -> Figures:
+    hjemmerute = variant == "hjemmerute"
+    settings = Settings(
+        database_url=f"sqlite:///{work / f'{variant}.db'}",
+        network_dir=networks,
+        network_name=network_name,
+        sms_outbox_file=work / f"{variant}-sms.jsonl",
+    )
+    activate(settings)
+    engine = make_engine(settings)
+    SQLModel.metadata.create_all(engine)
+    with Session(engine) as session:
+        store(session, scenario)  # type: ignore[arg-type]
+        team_ids = [t.id or 0 for t in session.exec(select(Team))]
+    system = Principal(0, "benchmark", Role.coordinator, frozenset(team_ids), None)
+    for offset in range(args.days):
+        day = FIRST_DAY + dt.timedelta(days=offset)
+        began = time.monotonic()
+        with Session(engine) as session:
+            for shift in (ShiftKind.day, ShiftKind.evening):
+                for plan in plan_teams(
+                    session,
+                    day=day,
+                    shift_kind=shift,
+                    team_ids=team_ids,
+                    created_by=None,
+                    settings=settings,
+                    manual_like=not hjemmerute,
+                ):
+                    publish_plan(session, principal=system, plan_id=plan.id or 0)
+        planned = time.monotonic() - began
+        result = simulate_day(
+            settings,
+            Options(
+                day=day, seed=args.seed, replan=hjemmerute, notices=hjemmerute, tick_minutes=args.tick_minutes
+            ),
+            engine,
+        )
+        log = result.log
+        print(
+            f"  {variant} {day}: planned in {planned:.0f}s, simulated in {time.monotonic() - began - planned:.0f}s; "
+            f"{log.events} events, sick {log.sick_carers}, re-plans {log.replans}, "
+            f"punctual {result.figures.punctual_pct:.1f} %, never made {result.figures.never_made}",
+            flush=True,
+        )
+    with Session(engine) as session:
+        return measure(session, start=FIRST_DAY, end=FIRST_DAY + dt.timedelta(days=args.days - 1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--preset", default="lier", choices=sorted(PRESETS))
+    parser.add_argument("--days", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--tick-minutes", type=int, default=5, help="the server's ETA tick in simulated minutes"
+    )
+    args = parser.parse_args()
+    preset = PRESETS[args.preset]
+    pbf = (
+        bundled_extract_path()
+        if preset.extract == "bundled"
+        else require_shared("osm/liechtenstein-latest.osm.pbf")
+    )
+    work = Path(tempfile.mkdtemp(prefix="hjemmerute-simulate-"))
+    name = f"sim-{args.preset}"
+    network = load_network(pbf, preset.transport.value, name=name)
+    for mode in ("car", "bike", "walk"):
+        road = network if mode == preset.transport.value else load_network(pbf, mode, name=name)
+        save_network(road, work / "networks" / f"{name}-{mode}.graphml")
+    scenario = generate(
+        preset, reachable_places(pbf, network), seed=args.seed, start=FIRST_DAY, days=args.days
+    )
+    print(
+        f"{args.preset}: {len(scenario.recipients)} recipients, {len(scenario.carers)} staff, {args.days} days"
+    )
+    figures = {
+        variant: run(variant, work, scenario, work / "networks", name, args)
+        for variant in ("baseline", "hjemmerute")
+    }
+    for variant, found in figures.items():
+        print(f"{variant}:")
+        for line in found.lines():
+            print(f"  {line}")
+    ours, base = figures["hjemmerute"], figures["baseline"]
+
+    def value(x: float | None) -> str:
+        return "none" if x is None else f"{x:.1f}"
+
+    print(machine())
+    print(
+        f"RESULT punctual_pct={ours.punctual_pct:.1f} baseline_punctual_pct={base.punctual_pct:.1f} "
+        f"notice_coverage_pct={value(ours.kpis.notice_coverage_pct)} "
+        f"baseline_notice_coverage_pct={value(base.kpis.notice_coverage_pct) if base.kpis.late_visits else '0.0'} "
+        f"travel_share_pct={value(ours.kpis.travel_pct)} baseline_travel_share_pct={value(base.kpis.travel_pct)}"
+    )
+
+
+if __name__ == "__main__":
+    main()
