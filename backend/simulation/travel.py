@@ -16,8 +16,9 @@ class RoadTimes:
     """Seconds between a carer's base or a recipient and a recipient, by the carer's travel mode."""
 
     def __init__(self, session: Session) -> None:
-        self.mode = {c.id or 0: c.transport_mode.value for c in session.exec(select(Carer))}
-        self.team = {c.id or 0: c.team_id for c in session.exec(select(Carer))}
+        carers = list(session.exec(select(Carer)))
+        self.mode = {c.id or 0: c.transport_mode.value for c in carers}
+        self.team = {c.id or 0: c.team_id for c in carers}
         teams = list(session.exec(select(Team).order_by(col(Team.id))))
         people = list(session.exec(select(Recipient).order_by(col(Recipient.id))))
         self.index: dict[tuple[str, int], int] = {}
