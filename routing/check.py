@@ -176,6 +176,7 @@ def check(problem: Problem, plan: Plan, weights: Weights | None = None) -> Check
             for v in problem.visits
             if v.id in starts and v.soft_end is not None
         )
+        + max(late_values, default=0) * w.max_lateness_per_second
         + travel_total * w.travel_per_second
         + misses * w.continuity_miss
         + dropped_mandatory * w.mandatory_drop

@@ -121,7 +121,9 @@ class _Model:
                 cumul.SetValue(visit.fixed_start)
             if visit.soft_end is not None and visit.soft_end < visit.latest:
                 self.time.SetCumulVarSoftUpperBound(
-                    index, visit.soft_end, weights.lateness_per_second * visit.lateness_weight
+                    index,
+                    visit.soft_end,
+                    (weights.lateness_per_second + weights.max_lateness_per_second) * visit.lateness_weight,
                 )
             allowed = [k for k, c in enumerate(problem.carers) if problem.may_serve(c, visit)]
             if len(allowed) < len(problem.carers):
@@ -321,6 +323,7 @@ def objective_of(
     travel = sum(r.travel_time for r in routes)
     weighted = (
         weighted_lateness
+        + max(lateness, default=0) * w.max_lateness_per_second
         + travel * w.travel_per_second
         + misses * w.continuity_miss
         + dropped_mandatory * w.mandatory_drop
