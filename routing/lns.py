@@ -13,7 +13,7 @@ nothing changes. An insertion only delays, so its effect is propagated from the 
 usually stops a few stops later. The objective is the one `routing.check` recomputes, including the
 worst lateness term that OR-Tools cannot model.
 
-It does not handle breaks or capacities (`qualifies`); routing.solve only uses it where it applies.
+It does not handle breaks or loads (`qualifies`); routing.solve uses it after OR-Tools where it applies.
 """
 
 from __future__ import annotations
@@ -35,10 +35,11 @@ BLINK = 0.01
 HOT, COLD = 0.005, 0.00005  # annealing temperatures as shares of the starting cost
 
 
-def qualifies(problem: Problem) -> bool:
-    """Linked visits and nothing the search does not model (breaks, loads)."""
+def qualifies(problem: Problem, weights: Weights) -> bool:
+    """Where OR-Tools falls short (linked visits, a weight on the worst lateness) and nothing the search
+    does not model (breaks, loads)."""
     return (
-        bool(problem.links)
+        (bool(problem.links) or weights.max_lateness_per_second > 0)
         and bool(problem.visits)
         and bool(problem.carers)
         and not any(c.breaks or c.capacity is not None for c in problem.carers)

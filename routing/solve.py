@@ -21,14 +21,14 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Plan:
     """Plan the day: routes of timed stops, every unserved visit explained, the objective broken down.
 
     Pure VRPTW problems (benchmarks, not real home-care days) first get routes from PyVRP, which OR-Tools
-    then improves; everything else goes to OR-Tools directly. Problems with linked visits then go to the
-    pair-aware search (routing.lns) for the rest of the time. Deterministic runs (max_solutions) skip
-    PyVRP and give the pair-aware search a fixed number of iterations.
+    then improves; everything else goes to OR-Tools directly. Problems with linked visits (or a weight on the
+    worst lateness) then go to the pair-aware search (routing.lns) for the rest of the time. Deterministic
+    runs (max_solutions) skip PyVRP and give the pair-aware search a fixed number of iterations.
     """
     params = params or SolveParams()
     began = time.monotonic()
     engine = "ortools"
-    pair_search = params.lns_share > 0 and lns.qualifies(problem)
+    pair_search = params.lns_share > 0 and lns.qualifies(problem, params.weights)
     ortools_params = params
     if pair_search:
         ortools_params = replace(params, time_limit_s=params.time_limit_s * (1 - params.lns_share))
@@ -49,7 +49,8 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Plan:
     else:
         routes, dropped, stats = solve_with_ortools(problem, ortools_params)
     if pair_search:
-        remaining = params.time_limit_s - (time.monotonic() - began) - LNS_MARGIN_S
+        margin = min(LNS_MARGIN_S, 0.1 * params.time_limit_s)
+        remaining = params.time_limit_s - (time.monotonic() - began) - margin
         improved = _pair_search(problem, params, routes, dropped, remaining)
         if improved is not None:
             routes, dropped = improved

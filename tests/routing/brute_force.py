@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 
-from routing import Problem, Weights
+from routing import Precedence, Problem, SameStart, Weights
 
 
 def _sequence_cost(problem: Problem, carer_index: int, order: tuple[int, ...], w: Weights) -> int | None:
@@ -66,5 +66,97 @@ def optimum(problem: Problem, w: Weights) -> int:
                 else:
                     if best is None or total < best:
                         best = total
+    assert best is not None
+    return best
+
+
+def _earliest_starts(problem: Problem, split: list[tuple[int, ...]]) -> dict[int, int] | None:
+    """Earliest starts of a split with its links, by repeating passes until nothing moves."""
+    visits, index = problem.visits, problem.visit_index
+    starts = {v: visits[v].windows[0].start for order in split for v in order}
+    for _ in range(10 * len(starts) + 10):
+        moved = False
+        for carer_index, order in enumerate(split):
+            carer = problem.carers[carer_index]
+            matrix = problem.matrices[carer.profile]
+            clock, place = carer.shift_start, carer.start_location
+            for v in order:
+                start = max(starts[v], clock + int(matrix[place, visits[v].location]))
+                if start > visits[v].windows[0].end:
+                    return None
+                moved |= start != starts[v]
+                starts[v] = start
+                clock, place = start + visits[v].duration, visits[v].location
+            if order and clock + int(matrix[place, carer.end_location]) > carer.shift_end:
+                return None
+        for link in problem.links:
+            a, b = index[link.first], index[link.second]
+            if a not in starts or b not in starts:
+                continue
+            if isinstance(link, SameStart):
+                wanted_a = wanted_b = max(starts[a], starts[b])
+            else:
+                assert isinstance(link, Precedence)
+                wanted_b = max(starts[b], starts[a] + link.min_gap)
+                wanted_a = starts[a] if link.max_gap is None else max(starts[a], wanted_b - link.max_gap)
+            moved |= (wanted_a, wanted_b) != (starts[a], starts[b])
+            starts[a], starts[b] = wanted_a, wanted_b
+        if not moved:
+            return starts
+    return None
+
+
+def _linked_split_cost(problem: Problem, split: list[tuple[int, ...]], w: Weights) -> int | None:
+    for link in problem.links:
+        if isinstance(link, SameStart):
+            carer_of = {v: k for k, order in enumerate(split) for v in order}
+            a, b = problem.visit_index[link.first], problem.visit_index[link.second]
+            if (a in carer_of) != (b in carer_of) or (a in carer_of and carer_of[a] == carer_of[b]):
+                return None
+    for k, order in enumerate(split):
+        if any(not problem.may_serve(problem.carers[k], problem.visits[v]) for v in order):
+            return None
+    starts = _earliest_starts(problem, split)
+    if starts is None:
+        return None
+    travel = 0
+    for k, order in enumerate(split):
+        carer = problem.carers[k]
+        places = [carer.start_location, *(problem.visits[v].location for v in order), carer.end_location]
+        if order:
+            travel += sum(int(problem.matrices[carer.profile][a, b]) for a, b in itertools.pairwise(places))
+    lateness = {
+        v: max(0, t - problem.visits[v].soft_end) if problem.visits[v].soft_end is not None else 0
+        for v, t in starts.items()
+    }
+    return (
+        travel * w.travel_per_second
+        + sum(
+            late * w.lateness_per_second * problem.visits[v].lateness_weight for v, late in lateness.items()
+        )
+        + max(lateness.values(), default=0) * w.max_lateness_per_second
+    )
+
+
+def optimum_with_links(problem: Problem, w: Weights) -> int:
+    """The exact optimum of a small problem with links (no breaks, no preferences), by enumeration.
+
+    Every start as early as the route and the links allow is optimal for a fixed split: lateness only
+    grows with time and travel is fixed.
+    """
+    n, k = len(problem.visits), len(problem.carers)
+    best: int | None = None
+    for size in range(n, -1, -1):
+        for served in itertools.combinations(range(n), size):
+            penalty = sum(
+                w.mandatory_drop if problem.visits[v].mandatory else problem.visits[v].drop_penalty
+                for v in set(range(n)) - set(served)
+            )
+            if best is not None and penalty >= best:
+                continue
+            for split in _splits(served, k):
+                cost = _linked_split_cost(problem, split, w)
+                if cost is not None and (best is None or penalty + cost < best):
+                    best = penalty + cost
     assert best is not None
     return best

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from routing import Problem, SameStart, SolveParams, check, pyvrp_engine, solve
 from tests.routing.builders import H, carer, line_matrix, visit
 
@@ -33,6 +35,8 @@ def test_home_care_features_keep_pyvrp_out() -> None:
         (SameStart("a", "b"),),
     )
     assert not pyvrp_engine.qualifies(linked)
-    assert solve(linked, SolveParams(time_limit_s=0.5)).stats.engine == "ortools-fix-and-optimise"
-    assert solve(linked, SolveParams(time_limit_s=0.5, link_strategy="direct")).stats.engine == "ortools"
+    assert solve(linked, SolveParams(time_limit_s=0.5)).stats.engine == "ortools-fix-and-optimise+lns"
+    without_lns = SolveParams(time_limit_s=0.5, lns_share=0)
+    assert solve(linked, without_lns).stats.engine == "ortools-fix-and-optimise"
+    assert solve(linked, replace(without_lns, link_strategy="direct")).stats.engine == "ortools"
     assert solve(_vrptw(), SolveParams(time_limit_s=1, engine="ortools")).stats.engine == "ortools"

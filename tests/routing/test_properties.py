@@ -27,8 +27,10 @@ H, M = 3600, 60
 
 
 @st.composite
-def problems(draw: st.DrawFn, max_visits: int, max_carers: int, links: bool) -> Problem:
-    n_visits = draw(st.integers(1, max_visits))
+def problems(
+    draw: st.DrawFn, max_visits: int, max_carers: int, links: bool, always_link: bool = False
+) -> Problem:
+    n_visits = draw(st.integers(2 if always_link else 1, max_visits))
     n_carers = draw(st.integers(1, max_carers))
     points = draw(
         st.lists(
@@ -65,7 +67,7 @@ def problems(draw: st.DrawFn, max_visits: int, max_carers: int, links: bool) -> 
         for k in range(n_carers)
     ]
     found: list[SameStart | Precedence] = []
-    if links and n_visits >= 2 and draw(st.booleans()):
+    if links and n_visits >= 2 and (always_link or draw(st.booleans())):
         a, b = visits[0], visits[1]
         if n_carers >= 2 and draw(st.booleans()):
             visits[1] = Visit(b.id, b.location, b.duration, a.windows, a.soft_end, competences=b.competences)
