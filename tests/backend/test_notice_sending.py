@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from backend.auth.service import Principal
 from backend.common.enums import Role
 from backend.common.localtime import local_instant
+from backend.common.types import server_clock
 from backend.notices.gateways.base import Gateway, OutgoingSms, RateLimiter
 from backend.notices.gateways.http import LinkGateway, SveveGateway
 from backend.notices.models import DelayReportCreate, Notice, NoticeMessage
@@ -258,8 +259,10 @@ def test_forsinket_through_the_api_reaches_the_console_gateway(
         "route_id": _route_id(client, world),
         "device_time": "2026-11-23T11:00:00+01:00",
     }
-    assert client.post("/api/v1/my/delay-notices", json=body, headers=auth(world, "carer")).status_code == 201
-    client.app.state.notice_sender.drain()  # type: ignore[attr-defined]
+    with server_clock(lambda: AT):  # at 11:00 that day: not the wall clock, which may be in quiet hours
+        response = client.post("/api/v1/my/delay-notices", json=body, headers=auth(world, "carer"))
+        assert response.status_code == 201
+        client.app.state.notice_sender.drain()  # type: ignore[attr-defined]
     outbox = client.app.state.settings.sms_outbox_file  # type: ignore[attr-defined]
     lines = [json.loads(line) for line in outbox.read_text().splitlines()]
     assert sorted(line["to"] for line in lines) == ["+4741234567", "+4791234567"]
