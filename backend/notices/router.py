@@ -84,11 +84,17 @@ async def link_report(
     return _answer(message)
 
 
-@router.api_route(
+@router.get(
     "/notices/delivery-reports/sveve",
-    methods=["GET", "POST"],
     response_model=ReportAnswer,
-    summary="Sveve delivery report",
+    summary="Sveve delivery report (GET)",
+    operation_id="sveve_report_get",
+)
+@router.post(
+    "/notices/delivery-reports/sveve",
+    response_model=ReportAnswer,
+    summary="Sveve delivery report (POST)",
+    operation_id="sveve_report_post",
 )
 def sveve_report(
     request: Request,
