@@ -1,5 +1,7 @@
 """Mankowska home-health-care instances (UHHC JSON): solve, check, and compare the literature cost
-(travel + total tardiness + max tardiness) / 3 with BRKGA-MP-IPR's best and mean.
+(travel + total tardiness + max tardiness) / 3 with BRKGA-MP-IPR's best and mean. A plan is feasible when
+routing.check accepts it, every service is served and the file-level check (benchmarks/uhhc_verify.py,
+straight from the JSON) finds no violation; `same` counts double-service patients served by one caregiver.
 
     python benchmarks/mankowska.py --seconds 60 [--instances InstanzCPLEX_HCSRP_10_1,...] [--sizes 10,25] [--jobs 2]
 """
@@ -16,6 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import machine, require_shared, run_all
+from benchmarks.uhhc_verify import verify_uhhc
 from routing import Plan, SolveParams, Weights, check, solve
 from routing.readers import UhhcInstance, read_uhhc
 
@@ -47,9 +50,18 @@ def solve_one(task: tuple[Path, float]) -> dict[str, object]:
     plan = solve(instance.problem, SolveParams(time_limit_s=seconds, weights=weights))
     result = check(instance.problem, plan, weights)
     cost, travel, total, worst = literature_cost(instance, plan)
+    in_file = verify_uhhc(
+        path,
+        [(r.carer_id, [(s.visit_id, s.start / instance.scale) for s in r.stops]) for r in plan.routes],
+    )
+    for violation in in_file.violations:
+        print(f"{instance.name}: {violation}", file=sys.stderr)
     return {
         "instance": instance.name,
-        "feasible": result.feasible and not plan.unassigned,
+        "feasible": result.feasible and not plan.unassigned and not in_file.violations,
+        "file_violations": len(in_file.violations),
+        "same_carer_pairs": in_file.same_carer_pairs,
+        "file_cost_diff": round(abs(in_file.cost - cost), 6),
         "cost": round(cost, 2),
         "travel": round(travel, 2),
         "total_tardiness": round(total, 2),
@@ -81,6 +93,7 @@ def main() -> None:
     print(f"# {machine()} seconds={args.seconds} jobs={args.jobs}")
     print(
         f"{'instance':<26} {'feas':>5} {'cost':>9} {'brkga_best':>10} {'brkga_mean':>10} {'ratio':>6} {'s':>6}"
+        f" {'same':>4}"
     )
     ratios = []
     for row in rows:
@@ -92,7 +105,7 @@ def main() -> None:
         ratios.append(ratio)
         print(
             f"{row['instance']:<26} {row['feasible']!s:>5} {row['cost']:>9} {best:>10} {mean:>10} "
-            f"{ratio:>6.3f} {row['seconds']:>6}"
+            f"{ratio:>6.3f} {row['seconds']:>6} {row['same_carer_pairs']:>4}"
         )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
@@ -109,7 +122,9 @@ def main() -> None:
     small_part = f" mean_ratio_up_to_100_patients={statistics.mean(small):.4f}" if small else ""
     print(
         f"RESULT instances={len(rows)} feasible={sum(1 for r in rows if r['feasible'])} "
-        f"mean_ratio_to_brkga_mean={statistics.mean(ratios):.4f}{small_part}"
+        f"mean_ratio_to_brkga_mean={statistics.mean(ratios):.4f}{small_part} "
+        f"file_violations={sum(int(str(r['file_violations'])) for r in rows)} "
+        f"same_carer_pairs={sum(int(str(r['same_carer_pairs'])) for r in rows)}"
     )
 
 

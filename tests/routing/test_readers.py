@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.mankowska import literature_cost
+from benchmarks.uhhc_verify import verify_uhhc
 from routing import Precedence, SameStart, SolveParams, check, solve
 from routing.readers import read_solomon, read_uhhc
 from tests.conftest import IN_CI, SHARED
@@ -52,6 +54,33 @@ def test_uhhc_services_links_and_soft_windows() -> None:
     assert all(v.soft_end == 166_000 and v.windows[0].start == 46_000 for v in p8)
     plan = solve(problem, SolveParams(time_limit_s=2))
     assert check(problem, plan).feasible and plan.unassigned == ()
+
+
+def test_the_file_level_check_accepts_a_solved_plan_and_names_what_a_broken_one_breaks() -> None:
+    """The benchmark's second check reads the JSON itself: a plan routing.check accepts passes it with
+    the literature cost the benchmark reports; an early start, a caregiver without the skill, a lost
+    service and a pair pulled apart are each named."""
+    path = BENCH / "hhcrsp" / "mankowska" / "InstanzCPLEX_HCSRP_10_9.json"
+    instance = read_uhhc(path)
+    plan = solve(instance.problem, SolveParams(time_limit_s=3))
+    routes = [(r.carer_id, [(s.visit_id, s.start / instance.scale) for s in r.stops]) for r in plan.routes]
+    verified = verify_uhhc(path, routes)
+    assert verified.violations == []
+    assert abs(verified.cost - literature_cost(instance, plan)[0]) < 1e-6
+    by_carer = {carer: list(stops) for carer, stops in routes}
+    # c1 has s1-s3 only; p8's simultaneous s4/s5 pair and p10's sequential s2→s5 pair are in the file.
+    first_visit, first_start = by_carer["c1"][0]
+    by_carer["c1"][0] = (first_visit, first_start - 30)
+    lost = by_carer["c2"].pop()
+    by_carer["c1"].append(("p8#s4", 10_000.0))
+    for stops in by_carer.values():
+        stops[:] = [(visit, start + 5 if visit == "p8#s5" else start) for visit, start in stops]
+    broken = verify_uhhc(path, list(by_carer.items()))
+    text = "\n".join(broken.violations)
+    assert f"{first_visit}: starts" in text
+    assert f"{lost[0].split('#')[0]}:" in text and "not served" in text
+    assert "p8#s4: c1 lacks ability s4" in text and "p8#s4: served twice" in text
+    assert "p8: simultaneous services not together" in text
 
 
 def test_readers_refuse_malformed_files(tmp_path: Path) -> None:
