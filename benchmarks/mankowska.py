@@ -40,6 +40,11 @@ def literature_cost(instance: UhhcInstance, plan: Plan) -> tuple[float, float, f
     return (travel + total + worst) / 3, travel, total, worst
 
 
+def file_routes(instance: UhhcInstance, plan: Plan) -> list[tuple[str, list[tuple[str, float]]]]:
+    """The plan as the file-level check reads it: each caregiver's visits with starts in the file's units."""
+    return [(r.carer_id, [(s.visit_id, s.start / instance.scale) for s in r.stops]) for r in plan.routes]
+
+
 def solve_one(task: tuple[Path, float]) -> dict[str, object]:
     path, seconds = task
     instance = read_uhhc(path)
@@ -50,10 +55,7 @@ def solve_one(task: tuple[Path, float]) -> dict[str, object]:
     plan = solve(instance.problem, SolveParams(time_limit_s=seconds, weights=weights))
     result = check(instance.problem, plan, weights)
     cost, travel, total, worst = literature_cost(instance, plan)
-    in_file = verify_uhhc(
-        path,
-        [(r.carer_id, [(s.visit_id, s.start / instance.scale) for s in r.stops]) for r in plan.routes],
-    )
+    in_file = verify_uhhc(path, file_routes(instance, plan))
     for violation in in_file.violations:
         print(f"{instance.name}: {violation}", file=sys.stderr)
     return {

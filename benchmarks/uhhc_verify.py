@@ -25,7 +25,7 @@ class FileCheck:
 
 
 def verify_uhhc(path: Path, routes: Sequence[tuple[str, Sequence[tuple[str, float]]]]) -> FileCheck:
-    """routes: (caregiver id, [(patient id, service id, start) ...] in visiting order), as served."""
+    """routes: (caregiver id, [("patient#service", start) ...] in visiting order), as served."""
     data: dict[str, Any] = json.loads(path.read_text())
     dist = data["distances"]
     patients = {p["id"]: p for p in data["patients"]}
@@ -44,7 +44,7 @@ def verify_uhhc(path: Path, routes: Sequence[tuple[str, Sequence[tuple[str, floa
             patient_id, service = visit.split("#")
             patient = patients.get(patient_id)
             durations = {s["service"]: s["duration"] for s in patient["required_services"]} if patient else {}
-            if service not in durations:
+            if patient is None or service not in durations:
                 result.violations.append(f"{visit}: not a required service")
                 continue
             if (patient_id, service) in served:
@@ -52,7 +52,6 @@ def verify_uhhc(path: Path, routes: Sequence[tuple[str, Sequence[tuple[str, floa
             served[(patient_id, service)] = (carer, start)
             if service not in abilities[carer]:
                 result.violations.append(f"{visit}: {carer} lacks ability {service}")
-            assert patient is not None
             here = patient["distance_matrix_index"]
             window = patient["time_windows"][0]
             if start < window["start"] - EPS:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.mankowska import literature_cost
+from benchmarks.mankowska import file_routes, literature_cost
 from benchmarks.uhhc_verify import verify_uhhc
 from routing import Precedence, SameStart, SolveParams, check, solve
 from routing.readers import read_solomon, read_uhhc
@@ -63,7 +63,7 @@ def test_the_file_level_check_accepts_a_solved_plan_and_names_what_a_broken_one_
     path = BENCH / "hhcrsp" / "mankowska" / "InstanzCPLEX_HCSRP_10_9.json"
     instance = read_uhhc(path)
     plan = solve(instance.problem, SolveParams(time_limit_s=3))
-    routes = [(r.carer_id, [(s.visit_id, s.start / instance.scale) for s in r.stops]) for r in plan.routes]
+    routes = file_routes(instance, plan)
     verified = verify_uhhc(path, routes)
     assert verified.violations == []
     assert abs(verified.cost - literature_cost(instance, plan)[0]) < 1e-6
