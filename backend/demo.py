@@ -24,9 +24,9 @@ from backend.common.enums import PlanStatus, Role, ShiftKind, TravelMode, VisitP
 from backend.decisions.models import DecisionCreate
 from backend.decisions.service import create_decision
 from backend.municipality.models import MunicipalitySettings
+from backend.planning.flows import plan_teams
 from backend.planning.models import Plan, Route, Stop
 from backend.planning.service import publish_plan
-from backend.planning.solver_service import plan_teams
 from backend.recipients.models import RecipientCreate
 from backend.recipients.service import create_recipient
 from backend.rota.models import RotaEntryCreate

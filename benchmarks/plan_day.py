@@ -32,9 +32,9 @@ from backend.common.enums import Role, ShiftKind
 from backend.common.localtime import local_instant
 from backend.db import make_engine
 from backend.planning.commands import report_sick
+from backend.planning.flows import plan_teams, replan
 from backend.planning.models import Plan
 from backend.planning.service import publish_plan, routes_of
-from backend.planning.solver_service import plan_teams, replan
 from backend.recipients.models import Recipient
 from backend.scenarios.generator import generate
 from backend.scenarios.presets import PRESETS

@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from backend.auth.service import Principal
 from backend.common.enums import Role, ShiftKind
 from backend.db import make_engine
+from backend.planning.flows import plan_teams
 from backend.planning.service import publish_plan
-from backend.planning.solver_service import plan_teams
 from backend.scenarios.generator import generate
 from backend.scenarios.presets import PRESETS
 from backend.scenarios.store import reachable_places, store

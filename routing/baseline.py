@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from routing.explain import explain_unassigned
-from routing.ortools_model import objective_of
+from routing.objective import objective_of
 from routing.params import SolveParams
 from routing.plan import Plan, Route, SolverStats, Stop
 from routing.problem import Carer, Precedence, Problem, SameStart, Visit

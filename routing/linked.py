@@ -19,7 +19,8 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from routing.ortools_model import objective_of, solve_with_ortools
+from routing.objective import objective_of
+from routing.ortools_model import solve_with_ortools
 from routing.params import SolveParams
 from routing.plan import Route, SolverStats
 from routing.problem import Precedence, Problem, SameStart

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Sequence
 from itertools import pairwise
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from routing.params import SolveParams
-from routing.plan import Objective, Route, SolverStats, Stop
+from routing.plan import Route, SolverStats, Stop
 from routing.problem import Precedence, Problem, SameStart
 
 _STATUS = {
@@ -300,35 +299,3 @@ def solve_with_ortools(problem: Problem, params: SolveParams) -> tuple[list[Rout
         warm is not None,
     )
     return routes, dropped, stats
-
-
-def objective_of(
-    problem: Problem, routes: Sequence[Route], dropped: Sequence[int], params: SolveParams
-) -> Objective:
-    """The breakdown of what the solver optimised, from the routes it returned."""
-    w = params.weights
-    lateness = [s.lateness for r in routes for s in r.stops]
-    misses = 0
-    for route in routes:
-        for stop in route.stops:
-            preferred = problem.visits[problem.visit_index[stop.visit_id]].preferred_carers
-            misses += int(bool(preferred) and route.carer_id not in preferred)
-    dropped_mandatory = sum(1 for v in dropped if problem.visits[v].mandatory)
-    dropped_optional = len(dropped) - dropped_mandatory
-    weighted_lateness = sum(
-        s.lateness * w.lateness_per_second * problem.visits[problem.visit_index[s.visit_id]].lateness_weight
-        for r in routes
-        for s in r.stops
-    )
-    travel = sum(r.travel_time for r in routes)
-    weighted = (
-        weighted_lateness
-        + max(lateness, default=0) * w.max_lateness_per_second
-        + travel * w.travel_per_second
-        + misses * w.continuity_miss
-        + dropped_mandatory * w.mandatory_drop
-        + sum(problem.visits[v].drop_penalty for v in dropped if not problem.visits[v].mandatory)
-    )
-    return Objective(
-        sum(lateness), max(lateness, default=0), travel, misses, dropped_mandatory, dropped_optional, weighted
-    )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from routing.params import Weights
+
 
 @dataclass(frozen=True)
 class Stop:
@@ -63,6 +65,7 @@ class Plan:
     objective: Objective
     stats: SolverStats
     notes: tuple[str, ...] = field(default=())
+    weights: Weights = field(default_factory=Weights)  # what the objective was weighed with
 
     def route_of(self, carer_id: str) -> Route | None:
         return next((r for r in self.routes if r.carer_id == carer_id), None)

@@ -8,7 +8,8 @@ from dataclasses import replace
 from routing import lns, pyvrp_engine
 from routing.explain import explain_unassigned
 from routing.linked import solve_linked
-from routing.ortools_model import objective_of, solve_with_ortools
+from routing.objective import objective_of
+from routing.ortools_model import solve_with_ortools
 from routing.params import SolveParams
 from routing.plan import Plan, Route
 from routing.problem import Problem
@@ -63,6 +64,7 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Plan:
         unassigned=unassigned,
         objective=objective_of(problem, routes, dropped, params),
         stats=stats,
+        weights=params.weights,
     )
 
 

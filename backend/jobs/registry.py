@@ -63,7 +63,7 @@ def plan_day(
     progress: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Lag kjørelister: draft plans for every chosen team's shift."""
-    from backend.planning.solver_service import plan_teams
+    from backend.planning.flows import plan_teams
 
     plans = plan_teams(
         session,
@@ -85,7 +85,7 @@ def replan_job(
     session: Session, *, plan_id: int, from_time: str, created_by: int | None = None
 ) -> dict[str, Any]:
     """Planlegg resten av dagen på nytt after a sick call or an urgent visit."""
-    from backend.planning.solver_service import replan
+    from backend.planning.flows import replan
 
     plan = replan(
         session, plan_id=plan_id, from_time=dt.datetime.fromisoformat(from_time), created_by=created_by

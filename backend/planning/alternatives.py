@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from backend.common.localtime import local_clock
-from backend.planning.problem_builder import PlanningInput
+from backend.planning.translate import PlanningInput
 from routing import Plan, TimeWindow, check
 from routing.insertion import cheapest_insertion
 

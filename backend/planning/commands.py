@@ -10,11 +10,11 @@ from backend.auth.service import Principal
 from backend.common.crud import get_or_404
 from backend.common.enums import AbsenceReason
 from backend.common.localtime import local_instant, local_midnight
+from backend.common.shifts import shift_of_hour
 from backend.decisions.models import DecisionCreate, DecisionVisitIn
 from backend.decisions.service import create_decision
 from backend.errors import InvalidInput
 from backend.planning.models import Plan, UrgentVisitIn
-from backend.planning.problem_builder import SHIFT_OF_HOUR
 from backend.planning.service import routes_of
 from backend.recipients.models import Recipient
 from backend.rota.models import AbsenceCreate
@@ -48,7 +48,7 @@ def add_urgent_visit(session: Session, *, principal: Principal, plan: Plan, data
         raise InvalidInput(
             f"{recipient.name} hører ikke til planens team.", field="urgent_visit.recipient_id"
         )
-    if SHIFT_OF_HOUR.get(data.window_start.hour) != plan.shift_kind:
+    if shift_of_hour(data.window_start.hour) != plan.shift_kind:
         raise InvalidInput(
             f"Akuttbesøket ({data.window_start:%H:%M}) ligger ikke i planens vakt ({plan.shift_kind.value}).",
             field="urgent_visit.window_start",

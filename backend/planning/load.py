@@ -15,15 +15,15 @@ from sqlmodel import Session
 
 from backend.common.enums import ShiftKind
 from backend.common.localtime import local_clock, local_instant
+from backend.common.shifts import SHIFT_HOURS
 from backend.decisions.expansion import visits_for
+from backend.planning.gather import shift_carers
 from backend.planning.models import Plan
-from backend.planning.problem_builder import shift_of
 from backend.planning.service import routes_of
-from backend.planning.solver_service import shift_carers
+from backend.planning.translate import shift_of
 from backend.teams.models import Team
 
 SLOT = dt.timedelta(minutes=30)
-SHIFT_HOURS = {ShiftKind.day: (7, 15), ShiftKind.evening: (15, 23), ShiftKind.night: (23, 31)}
 DEFAULT_TRAVEL_MIN = 5.0
 
 

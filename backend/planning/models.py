@@ -66,6 +66,9 @@ class Stop(SQLModel, table=True):
     planned_end: dt.datetime = Field(sa_type=UTCDateTime)
     travel_seconds: int = Field(default=0, ge=0, description="travel from the previous place")
     visit_key: str = Field(default="", max_length=40, description="the visit's key in the solver problem")
+    lateness_seconds: int = Field(
+        default=0, ge=0, sa_column_kwargs={"server_default": "0"}, description="as the solver computed it"
+    )
     fixed: bool = Field(default=False, description="done or in progress when re-planned")
     origin_stop_id: int | None = Field(
         default=None, foreign_key="stop.id", ondelete="SET NULL", description="the first plan's stop"

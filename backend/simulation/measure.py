@@ -18,7 +18,7 @@ from backend.kpis.definitions import PART_OF_HOUR, Kpis, compute, daily_carers, 
 from backend.kpis.records import load_records
 from backend.kpis.service import early_tolerance_of
 from backend.notices.outbox import municipality
-from backend.planning.problem_builder import shift_of
+from backend.planning.translate import shift_of
 from backend.teams.models import Team
 
 

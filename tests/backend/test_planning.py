@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from backend.common.localtime import local_instant
 from backend.decisions.expansion import visits_for
 from backend.demo import DEMO_PASSWORD, load_demo
-from backend.planning.problem_builder import shift_of
+from backend.planning.translate import shift_of
 from backend.recipients.models import Recipient
 from backend.rota.models import RotaEntry
 from backend.settings import Settings
@@ -167,7 +167,7 @@ def test_urgent_visit_is_added_and_load_and_continuity_are_reported(
         _assert_sound(session, new)
 
     slots = client.get(f"/api/v1/plans/{plan['id']}/load", headers=headers).json()
-    assert len(slots) == 16 and slots[0]["label"] == "07:00"
+    assert len(slots) == 18 and slots[0]["label"] == "06:00"  # the day shift's hours (common.shifts)
     assert sum(s["visits"] for s in slots) > 0
     assert all(s["overloaded"] == (s["need_carers"] > s["carers_on_shift"]) for s in slots)
     assert client.post(f"/api/v1/plans/{plan['id']}/publish", headers=headers).status_code == 200

@@ -18,10 +18,10 @@ from backend.cli import cli
 from backend.common.enums import PlanStatus, Role, ShiftKind, VisitEventKind
 from backend.decisions.models import DecisionVisit, ServiceDecision
 from backend.notices.models import NoticeMessage
+from backend.planning.flows import plan_teams
 from backend.planning.models import Plan, Route, Stop
 from backend.planning.networks import network_for
 from backend.planning.service import publish_plan
-from backend.planning.solver_service import plan_teams
 from backend.recipients.models import Recipient
 from backend.scenarios.generator import generate
 from backend.scenarios.presets import PRESETS

@@ -3,8 +3,8 @@ fewer visits left out or less lateness. Travel savings alone never move them. Pl
 
 from __future__ import annotations
 
-from backend.planning.solver_service import solve_keeping_unaffected
 from routing import Problem, check
+from routing.strategies import rescue, solve_keeping_unaffected, solve_or_rescue
 from tests.routing.builders import carer, line_matrix, visit
 
 
@@ -59,7 +59,6 @@ def test_an_unaffected_visit_moves_when_that_cuts_lateness() -> None:
 def test_rescue_plans_without_links_first_and_keeps_every_link() -> None:
     """The rescue path (used when no first solution came in time) returns a plan the validator accepts:
     the double-staffed pair starts together with two carers, or is left out as a whole."""
-    from backend.planning.solver_service import rescue
     from routing import SameStart
 
     problem = Problem(
@@ -78,3 +77,22 @@ def test_rescue_plans_without_links_first_and_keeps_every_link() -> None:
     assert {"v1", "v2", "v4", "v5"} <= served
     assert {"løft#1", "løft#2"} <= served or not {"løft#1", "løft#2"} & served
     assert any("rescued" in n for n in plan.notes)
+
+
+def test_a_plan_carries_its_weights_and_the_check_agrees_with_its_objective() -> None:
+    """What the solver optimised is what is stored: the plan names its weights, and the independent check
+    with those weights computes the same objective (no recomputation with default weights downstream)."""
+    from routing import SolveParams, Weights
+
+    problem = Problem(
+        {"car": line_matrix(8)},
+        tuple(visit(f"v{i}", i, 8, 9, 40) for i in range(1, 7)),
+        (carer("kari"),),
+    )
+    weights = Weights(lateness_per_second=37, continuity_miss=11)
+    plan = solve_or_rescue(problem, SolveParams(time_limit_s=1.0, weights=weights, max_solutions=50))
+    verdict = check(problem, plan, plan.weights)
+    assert plan.weights == weights
+    assert verdict.violations == ()
+    assert verdict.lateness_total == plan.objective.lateness_total > 0
+    assert verdict.weighted_total == plan.objective.weighted_total

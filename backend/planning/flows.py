@@ -1,0 +1,273 @@
+"""The planning flows: vedtak + rota + road network → solved, validated, stored draft plans.
+
+`plan_teams` makes the kjørelister of several teams at once (so a team without a nurse on shift can borrow
+one from another team); `replan` makes a new plan for the rest of the day after a sick call or an urgent
+visit, keeping what is done and changing other carers' routes as little as possible. Gathering lives in
+`gather`, the conversion to and from routing in `translate`, storing in `store`, and the solve strategies
+(rescue, keep-unaffected) in `routing.strategies`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlmodel import Session, select
+
+from backend.common.crud import get_or_404
+from backend.common.enums import PlanStatus, ShiftKind
+from backend.decisions.expansion import DayVisit, visits_for
+from backend.errors import Conflict
+from backend.planning import networks
+from backend.planning.gather import (
+    lend_nurse_visits,
+    municipality_settings,
+    recent_carers,
+    recipients_of,
+    shift_carers,
+)
+from backend.planning.models import Plan, Stop
+from backend.planning.service import routes_of, stops_with_status
+from backend.planning.store import store_plan
+from backend.planning.translate import (
+    Issue,
+    PlanningInput,
+    ReplanContext,
+    ShiftCarer,
+    build_input,
+    carer_id_of,
+    carer_key,
+    shift_of,
+    visit_keys,
+)
+from backend.recipients.models import Recipient
+from backend.settings import Settings, active_settings
+from backend.teams.models import Team
+from maps import Point
+from routing import Plan as RoutingPlan
+from routing import SolveParams
+from routing.baseline import plan_manual_like
+from routing.strategies import solve_keeping_unaffected, solve_or_rescue
+
+Progress = Callable[[dict[str, Any]], None]
+
+
+def _solve_all(
+    inputs: list[PlanningInput], params: list[SolveParams], workers: int
+) -> list[RoutingPlan | None]:
+    """Each team's problem solved (rescued where no first solution came), in parallel processes."""
+    jobs = [(i, inp.problem, p) for i, (inp, p) in enumerate(zip(inputs, params, strict=True)) if inp.problem]
+    results: list[RoutingPlan | None] = [None] * len(inputs)
+    if len(jobs) <= 1 or workers <= 1:
+        for i, problem, p in jobs:
+            assert problem is not None
+            results[i] = solve_or_rescue(problem, p)
+        return results
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
+        futures = {i: pool.submit(solve_or_rescue, problem, p) for i, problem, p in jobs}
+        for i, future in futures.items():
+            results[i] = future.result()
+    return results
+
+
+def _team_inputs(
+    session: Session, *, day: dt.date, shift_kind: ShiftKind, teams: list[Team]
+) -> list[PlanningInput]:
+    """The routing input of each team's shift, nurse visits lent where a team has no nurse on shift."""
+    municipality = municipality_settings(session)
+    visits: dict[int, list[DayVisit]] = {}
+    carers: dict[int, list[ShiftCarer]] = {}
+    issues: dict[int, list[Issue]] = {}
+    for team in teams:
+        tid = team.id or 0
+        visits[tid] = [v for v in visits_for(session, day=day, team_id=tid) if shift_of(v) == shift_kind]
+        carers[tid], issues[tid] = shift_carers(session, day=day, shift_kind=shift_kind, team=team)
+    if municipality.allow_cross_team_nurses:
+        lend_nurse_visits(teams, visits, carers, issues)
+    inputs = []
+    for team in teams:
+        tid = team.id or 0
+        recipients = recipients_of(session, visits[tid])
+        inp = build_input(
+            day=day,
+            shift_kind=shift_kind,
+            team=team,
+            visits=visits[tid],
+            carers=carers[tid],
+            recipients=recipients,
+            preferred=recent_carers(session, recipient_ids=sorted(recipients), day=day),
+            network_for=networks.network_for,
+            early_tolerance_minutes=municipality.early_tolerance_minutes,
+        )
+        inp.issues = issues[tid] + inp.issues
+        inputs.append(inp)
+    return inputs
+
+
+def plan_teams(
+    session: Session,
+    *,
+    day: dt.date,
+    shift_kind: ShiftKind,
+    team_ids: Sequence[int],
+    created_by: int | None,
+    progress: Progress | None = None,
+    settings: Settings | None = None,
+    manual_like: bool = False,
+) -> list[Plan]:
+    """Draft plans for the teams' shift, solved in parallel; each validated by `routing.check`.
+    `manual_like`: lay the lists as a coordinator does by hand (the baseline the simulator measures against)."""
+    settings = settings or active_settings()
+    report = progress or (lambda _: None)
+    teams = [get_or_404(session, Team, tid, "Team") for tid in team_ids]
+    report({"stage": "matriser", "done": 0, "total": len(teams)})
+    inputs = _team_inputs(session, day=day, shift_kind=shift_kind, teams=teams)
+    report({"stage": "løser", "done": 0, "total": len(teams)})
+    params = [SolveParams(time_limit_s=settings.plan_seconds_per_team) for _ in inputs]
+    solutions = (
+        [plan_manual_like(inp.problem) if inp.problem else None for inp in inputs]
+        if manual_like
+        else _solve_all(inputs, params, settings.plan_workers)
+    )
+    plans = []
+    for done, (inp, solution) in enumerate(zip(inputs, solutions, strict=True), start=1):
+        plans.append(store_plan(session, inp, solution, created_by=created_by))
+        report({"stage": "lagrer", "done": done, "total": len(teams), "plan_ids": [p.id for p in plans]})
+    return plans
+
+
+@dataclass
+class _Kept:
+    """What a re-plan finds in the base plan: stops that stay, where each carer is, who had which visit."""
+
+    fixed: list[tuple[int, Stop]] = field(default_factory=list)
+    previous: dict[str, str] = field(default_factory=dict)
+    initial: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    last_place: dict[int, tuple[Point, dt.datetime]] = field(default_factory=dict)
+    visit_ids: set[int] = field(default_factory=set)
+
+
+def _kept_from_base(session: Session, base: Plan, from_time: dt.datetime) -> _Kept:
+    """Done, started, cancelled and past stops stay; the rest is planned again, preferring its carer."""
+    kept = _Kept()
+    for route, stops in routes_of(session, base.id or 0):
+        for stop, status in stops_with_status(session, stops):
+            if stop.decision_visit_id is not None:
+                kept.visit_ids.add(stop.decision_visit_id)
+            if status in ("done", "in_progress", "cancelled") or stop.planned_start < from_time:
+                kept.fixed.append((route.carer_id, stop))
+                person = get_or_404(session, Recipient, stop.recipient_id, "Bruker")
+                kept.last_place[route.carer_id] = (
+                    Point(person.lat, person.lon, person.address),
+                    stop.planned_end,
+                )
+            else:
+                kept.previous[stop.visit_key] = carer_key(route.carer_id)
+                kept.initial[carer_key(route.carer_id)].append(stop.visit_key)
+    return kept
+
+
+def _visits_of_base(session: Session, base: Plan, team: Team, kept: _Kept) -> list[DayVisit]:
+    """The shift's visits of the team, plus those lent to it from another team (nurse visits) in the base."""
+    day_visits = [
+        v for v in visits_for(session, day=base.date, team_id=team.id or 0) if shift_of(v) == base.shift_kind
+    ]
+    lent = kept.visit_ids - {v.decision_visit_id for v in day_visits}
+    if lent:
+        for other in session.exec(select(Team).where(Team.id != team.id)):
+            day_visits += [
+                v
+                for v in visits_for(session, day=base.date, team_id=other.id or 0)
+                if v.decision_visit_id in lent
+            ]
+    return day_visits
+
+
+def _done_keys(kept: _Kept, day_visits: Sequence[DayVisit]) -> frozenset[str]:
+    done: set[str] = set()
+    for _, stop in kept.fixed:
+        if stop.visit_key:
+            done.add(stop.visit_key)
+        else:  # a hand-laid plan: the stop stands for every half of its visit
+            done.update(
+                k for v in day_visits if v.decision_visit_id == stop.decision_visit_id for k in visit_keys(v)
+            )
+    return frozenset(done)
+
+
+def _rest_of_shift(shift: Sequence[ShiftCarer], kept: _Kept, from_time: dt.datetime) -> list[ShiftCarer]:
+    """Each carer from the later of `from_time` and the end of their last kept stop, starting there."""
+    rest = []
+    for shift_carer in shift:
+        begin = max(shift_carer.start, from_time)
+        place = None
+        if shift_carer.carer.id in kept.last_place:
+            point, busy_until = kept.last_place[shift_carer.carer.id or 0]
+            begin, place = max(begin, busy_until), point
+        if begin < shift_carer.end:
+            rest.append(replace(shift_carer, start=begin, start_place=place))
+    return rest
+
+
+def _affected_carers(session: Session, base: Plan, rest: Sequence[ShiftCarer]) -> list[int]:
+    """Carers of the base plan who no longer work (all or part of) the rest of their shift."""
+    still_working = {c.carer.id for c in rest if c.end >= c.start}
+    return sorted(
+        r.carer_id
+        for r, _ in routes_of(session, base.id or 0)
+        if r.carer_id not in still_working
+        or any(c.carer.id == r.carer_id and r.shift_end and c.end < r.shift_end for c in rest)
+    )
+
+
+def replan(
+    session: Session,
+    *,
+    plan_id: int,
+    from_time: dt.datetime,
+    created_by: int | None,
+    settings: Settings | None = None,
+) -> Plan:
+    """A new draft for the rest of the day from `from_time`: done, started and past stops stay as they
+    were; every other visit is planned again with a preference for the carer it had."""
+    settings = settings or active_settings()
+    base = get_or_404(session, Plan, plan_id, "Plan")
+    if base.status == PlanStatus.superseded:
+        raise Conflict("Planen er erstattet av en nyere; planlegg om fra den publiserte planen.")
+    team = get_or_404(session, Team, base.team_id, "Team")
+    kept = _kept_from_base(session, base, from_time)
+    day_visits = _visits_of_base(session, base, team, kept)
+    shift, issues = shift_carers(session, day=base.date, shift_kind=base.shift_kind, team=team)
+    rest = _rest_of_shift(shift, kept, from_time)
+    affected = _affected_carers(session, base, rest)
+    inp = build_input(
+        day=base.date,
+        shift_kind=base.shift_kind,
+        team=team,
+        visits=day_visits,
+        carers=rest,
+        recipients=recipients_of(session, day_visits),
+        preferred={},
+        network_for=networks.network_for,
+        early_tolerance_minutes=municipality_settings(session).early_tolerance_minutes,
+        replan=ReplanContext(
+            _done_keys(kept, day_visits),
+            kept.previous,
+            {k: tuple(v) for k, v in kept.initial.items()},
+            pinned={k: c for k, c in kept.previous.items() if carer_id_of(c) not in affected},
+        ),
+    )
+    inp.issues = issues + inp.issues
+    solution = None
+    if inp.problem is not None:
+        initial = dict(inp.initial_routes) if inp.initial_routes else None
+        inp.problem, solution = solve_keeping_unaffected(inp.problem, initial, settings.replan_seconds)
+    return store_plan(
+        session, inp, solution, created_by=created_by, base=base, fixed=kept.fixed, affected_carers=affected
+    )

@@ -1,0 +1,136 @@
+"""Storing a solved shift as a draft plan: routes and stops (through the translator), unassigned visits with
+reasons and suggested windows, the objective the solver optimised with its weights, and the validator's
+verdict."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlmodel import Session
+
+from backend.planning.alternatives import suggest_windows
+from backend.planning.diff import plan_diff
+from backend.planning.models import Plan, Stop
+from backend.planning.translate import PlanningInput, route_row, solved_stops
+from routing import Plan as RoutingPlan
+from routing import check
+
+
+def _carried_over(fixed: Sequence[tuple[int, Stop]]) -> dict[int, list[Stop]]:
+    """Stops a re-plan keeps (done, started, past), copied onto the new plan's routes."""
+    stops: dict[int, list[Stop]] = defaultdict(list)
+    for carer_id, old in fixed:
+        stops[carer_id].append(
+            Stop(
+                **old.model_dump(exclude={"id", "route_id", "origin_stop_id", "fixed"}),
+                route_id=0,
+                fixed=True,
+                origin_stop_id=old.origin_stop_id or old.id,
+            )
+        )
+    return stops
+
+
+def _solver_figures(inp: PlanningInput, solution: RoutingPlan) -> tuple[dict[str, object], dict[str, object]]:
+    """The objective as the solver weighed it, and the statistics with the independent check's verdict."""
+    assert inp.problem is not None
+    verdict = check(inp.problem, solution, solution.weights)
+    o = solution.objective
+    objective: dict[str, object] = {
+        "lateness_total_s": o.lateness_total,
+        "lateness_max_s": o.lateness_max,
+        "travel_s": o.travel,
+        "continuity_misses": o.continuity_misses,
+        "dropped": o.dropped_mandatory + o.dropped_optional,
+        "weighted_total": o.weighted_total,
+    }
+    stats: dict[str, object] = {
+        "engine": solution.stats.engine,
+        "status": solution.stats.status,
+        "wall_time_s": round(solution.stats.wall_time_s, 2),
+        "solutions_found": solution.stats.solutions_found,
+        "visits": len({v.decision_visit_id for v in inp.visits.values()}),
+        "carers": len(inp.carers),
+        "check_feasible": verdict.feasible,
+        "violations": [v.message for v in verdict.violations][:20],
+        "notes": list(solution.notes),
+        "weights": dataclasses.asdict(solution.weights),
+    }
+    return objective, stats
+
+
+def unassigned_of(inp: PlanningInput, solution: RoutingPlan | None) -> list[dict[str, object]]:
+    """One entry per vedtak visit left out (both halves of a double-staffed visit count once)."""
+    found: dict[int, dict[str, object]] = {}
+    reasons = [(key, reason, message) for key, (reason, message) in inp.excluded.items()]
+    if solution is not None:
+        reasons += [(u.visit_id, u.reason, u.message) for u in solution.unassigned]
+    suggestions = suggest_windows(inp, solution) if solution else {}
+    for key, reason, message in reasons:
+        visit = inp.visits[key]
+        if visit.decision_visit_id in found:
+            continue
+        found[visit.decision_visit_id] = {
+            "visit_key": key,
+            "decision_visit_id": visit.decision_visit_id,
+            "recipient_id": visit.recipient_id,
+            "label": visit.label,
+            "window_start": visit.window_start.isoformat(),
+            "window_end": visit.window_end.isoformat(),
+            "minutes": visit.minutes,
+            "reason": reason,
+            "message": message,
+            "alternatives": suggestions.get(key, []),
+        }
+    return list(found.values())
+
+
+def store_plan(
+    session: Session,
+    inp: PlanningInput,
+    solution: RoutingPlan | None,
+    *,
+    created_by: int | None,
+    base: Plan | None = None,
+    fixed: Sequence[tuple[int, Stop]] = (),
+    affected_carers: Sequence[int] = (),
+) -> Plan:
+    """One draft plan in one transaction: a route per carer on shift (kept stops first, then the solver's)."""
+    plan = Plan(
+        date=inp.day,
+        team_id=inp.team.id or 0,
+        shift_kind=inp.shift_kind,
+        source="manual_like" if solution is not None and solution.stats.engine == "manual-like" else "solver",
+        created_by=created_by,
+        issues=[i.as_dict() for i in inp.issues],
+        base_plan_id=base.id if base else None,
+    )
+    session.add(plan)
+    session.flush()
+    stops_by_carer = _carried_over(fixed)
+    if solution is not None and inp.problem is not None:
+        for carer_id, stops in solved_stops(inp, solution).items():
+            stops_by_carer[carer_id].extend(stops)
+    carer_ids = {c.carer.id or 0 for c in inp.carers.values()} | set(stops_by_carer)
+    for carer_id in sorted(carer_ids):
+        row = route_row(inp, solution, plan_id=plan.id or 0, carer_id=carer_id)
+        session.add(row)
+        session.flush()
+        for seq, stop in enumerate(sorted(stops_by_carer[carer_id], key=lambda s: s.planned_start)):
+            stop.route_id, stop.seq = row.id or 0, seq
+            session.add(stop)
+    plan.unassigned = unassigned_of(inp, solution)
+    if solution is not None and inp.problem is not None:
+        plan.objective, plan.stats = _solver_figures(inp, solution)
+    if base is not None:
+        session.add(plan)
+        session.flush()
+        plan.diff = plan_diff(
+            session, base_plan_id=base.id or 0, new_plan_id=plan.id or 0, affected_carers=affected_carers
+        )
+    session.add(plan)
+    session.commit()
+    session.refresh(plan)
+    return plan
