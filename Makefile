@@ -3,6 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEMO_HISTORY_DAYS ?= 28  # simulated days before today, so the KPI dashboard has four weeks of data
 CODE := $(wildcard backend routing maps tests benchmarks)
 
 .PHONY: demo test install lint typecheck pytest serve clean
@@ -16,7 +17,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/hjemmerute demo --reset
+	$(BIN)/hjemmerute demo --reset --history-days $(DEMO_HISTORY_DAYS)
 	$(BIN)/hjemmerute serve --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)

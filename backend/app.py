@@ -10,8 +10,10 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 
 from backend.addresses.router import router as addresses_router
+from backend.admin.router import router as admin_router
 from backend.auth.router import router as auth_router
 from backend.carers.router import router as carers_router
+from backend.common.hooks import Hooks
 from backend.db import make_engine
 from backend.decisions.router import router as decisions_router
 from backend.errors import install_error_handlers
@@ -21,11 +23,13 @@ from backend.jobs.runner import JobRunner, make_runner
 from backend.kpis.router import router as kpis_router
 from backend.notices.dispatch import NoticeSender, make_notice_sender
 from backend.notices.router import router as notices_router
+from backend.notices.subscriptions import subscribe as subscribe_notices
 from backend.planning.router import router as planning_router
 from backend.recipients.router import router as recipients_router
 from backend.rota.router import router as rota_router
 from backend.settings import Settings, activate, get_settings
 from backend.stats.router import router as stats_router
+from backend.tasks import register as register_tasks
 from backend.teams.router import router as teams_router
 from backend.visits.router import router as visits_router
 from backend.web.console import router as console_router
@@ -42,6 +46,7 @@ def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
     for sub in (
         auth_router,
+        admin_router,
         teams_router,
         carers_router,
         recipients_router,
@@ -68,6 +73,7 @@ def create_app(
 ) -> FastAPI:
     """Build the app; tests pass their own Settings (database) and, if they like, a runner and a sender."""
     settings = settings or get_settings()
+    register_tasks()
     engine = make_engine(settings)
 
     @asynccontextmanager
@@ -86,6 +92,7 @@ def create_app(
     app.state.settings = settings
     activate(settings)
     app.state.engine = engine
+    app.state.hooks = subscribe_notices(Hooks())
     app.state.job_runner = job_runner or make_runner(settings, engine)
     app.state.notice_sender = (
         notice_sender(engine) if notice_sender else make_notice_sender(settings, engine, app.state.job_runner)

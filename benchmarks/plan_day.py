@@ -41,6 +41,7 @@ from backend.scenarios.presets import PRESETS
 from backend.scenarios.store import reachable_places, store
 from backend.settings import Settings, activate
 from backend.teams.models import Team
+from backend.visits.status import stops_with_status
 from benchmarks._common import machine, require_shared
 from maps import (
     Point,
@@ -133,7 +134,14 @@ def main() -> None:
         sick_at = local_instant(DAY, dt.time(7, 30))
         began = time.monotonic()
         report_sick(session, principal=system, plan=target, carer_id=busiest.carer_id, from_instant=sick_at)
-        new = replan(session, plan_id=target.id or 0, from_time=sick_at, created_by=None, settings=settings)
+        new = replan(
+            session,
+            plan_id=target.id or 0,
+            from_time=sick_at,
+            created_by=None,
+            status_of=stops_with_status,
+            settings=settings,
+        )
         replan_s = time.monotonic() - began
         diff = new.diff or {}
         print(

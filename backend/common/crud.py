@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TypeVar
 
 from sqlmodel import Session, SQLModel, select
@@ -34,3 +35,21 @@ def require_unique(
     existing = session.exec(select(model).where(getattr(model, field) == value)).first()
     if existing is not None and getattr(existing, "id", None) != exclude_id:
         raise Conflict(message, field=field)
+
+
+def referenced_elsewhere(session: Session, model: type[SQLModel], ids: Collection[int]) -> bool:
+    """Whether any row of another table points at these rows through a foreign key that does not cascade
+    (a cascading one is the row's own part and goes with it). A domain can so refuse to delete what others
+    use without importing the domains above it that use it."""
+    if not ids:
+        return False
+    target = model.__table__  # type: ignore[attr-defined]
+    for table in SQLModel.metadata.sorted_tables:
+        if table is target:
+            continue
+        for fk in table.foreign_keys:
+            if fk.column.table is target and (fk.ondelete or "").upper() != "CASCADE":
+                found = session.exec(select(fk.parent).where(fk.parent.in_(list(ids))).limit(1)).first()
+                if found is not None:
+                    return True
+    return False

@@ -72,6 +72,15 @@ class VisitEventKind(StrEnum):
     cancel = "cancel"
 
 
+class VisitStatus(StrEnum):
+    """Where a planned visit stands, from the carer's events (backend.visits.status)."""
+
+    planned = "planned"
+    in_progress = "in_progress"
+    done = "done"
+    cancelled = "cancelled"
+
+
 class JobStatus(StrEnum):
     queued = "queued"
     running = "running"

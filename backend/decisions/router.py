@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
-from backend.audit.service import log_recipient_reads
+from backend.audit.deps import RecipientReadsDep
 from backend.auth.deps import CoordinatorDep
 from backend.common.types import MAX_ID, Day, IdPath
 from backend.db import SessionDep
@@ -16,36 +16,25 @@ router = APIRouter(tags=["vedtak"])
 
 @router.get("/decisions", response_model=list[DecisionPublic], summary="List vedtak")
 def list_decisions(
-    request: Request,
     session: SessionDep,
     principal: CoordinatorDep,
+    reads: RecipientReadsDep,
     recipient_id: int | None = Query(None, ge=1, le=MAX_ID),
 ) -> list[DecisionPublic]:
     rows = service.list_decisions(session, principal=principal, recipient_id=recipient_id)
-    log_recipient_reads(
-        session,
-        principal=principal,
-        recipient_ids=[d.recipient_id for d in rows],
-        action="read decisions",
-        path=request.url.path,
-    )
-    session.commit()
+    reads([d.recipient_id for d in rows], "read decisions")
     return [service.to_public(session, d) for d in rows]
 
 
 @router.get("/decisions/{decision_id}", response_model=DecisionPublic, summary="One vedtak")
 def get_decision(
-    decision_id: IdPath, request: Request, session: SessionDep, principal: CoordinatorDep
+    decision_id: IdPath,
+    session: SessionDep,
+    principal: CoordinatorDep,
+    reads: RecipientReadsDep,
 ) -> DecisionPublic:
     decision = service.decision_in_scope(session, principal=principal, decision_id=decision_id)
-    log_recipient_reads(
-        session,
-        principal=principal,
-        recipient_ids=[decision.recipient_id],
-        action="read decision",
-        path=request.url.path,
-    )
-    session.commit()
+    reads([decision.recipient_id], "read decision")
     return service.to_public(session, decision)
 
 
@@ -73,21 +62,14 @@ def delete_decision(decision_id: IdPath, session: SessionDep, principal: Coordin
 @router.get("/teams/{team_id}/visits", summary="The visits of a team on a date, expanded from vedtak")
 def team_visits(
     team_id: IdPath,
-    request: Request,
     session: SessionDep,
     principal: CoordinatorDep,
+    reads: RecipientReadsDep,
     date: Day = Query(..., description="Local date (Europe/Oslo)"),
 ) -> list[dict[str, object]]:
     team_in_scope(session, principal=principal, team_id=team_id)
     visits = visits_for(session, day=date, team_id=team_id)
-    log_recipient_reads(
-        session,
-        principal=principal,
-        recipient_ids=[v.recipient_id for v in visits],
-        action="read day visits",
-        path=request.url.path,
-    )
-    session.commit()
+    reads([v.recipient_id for v in visits], "read day visits")
     return [
         {
             "decision_visit_id": v.decision_visit_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from backend.auth.service import Principal
-from backend.common.crud import get_or_404
+from backend.common.crud import get_or_404, referenced_elsewhere
 from backend.decisions.models import (
     DecisionCreate,
     DecisionLink,
@@ -17,7 +17,6 @@ from backend.decisions.models import (
     ServiceDecision,
 )
 from backend.errors import Conflict, InvalidInput
-from backend.planning.models import Stop
 from backend.recipients.models import Recipient
 
 
@@ -168,7 +167,7 @@ def delete_decision(session: Session, *, principal: Principal, decision_id: int)
     """A vedtak that plans already use is ended with a stop date instead, so history stays whole."""
     decision = decision_in_scope(session, principal=principal, decision_id=decision_id)
     visit_ids = [v.id for v in visits_of(session, decision_id)]
-    if session.exec(select(Stop.id).where(col(Stop.decision_visit_id).in_(visit_ids))).first() is not None:
+    if referenced_elsewhere(session, DecisionVisit, [i for i in visit_ids if i is not None]):
         raise Conflict("Vedtaket er brukt i kjørelister. Sett en stoppdato i stedet for å slette det.")
     session.delete(decision)
     session.commit()

@@ -22,7 +22,7 @@ from backend.common.enums import JobStatus
 from backend.common.types import utcnow
 from backend.errors import DomainError, InvalidInput
 from backend.jobs.models import JobRecord
-from backend.jobs.registry import JOBS
+from backend.jobs.registry import JOBS, TASK_INSTALLERS
 from backend.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -128,17 +128,8 @@ def make_procrastinate_app(settings: Settings, engine: Engine) -> procrastinate.
     def run_job_record(record_id: int) -> None:
         execute_job(engine, record_id)
 
-    from backend.notices.dispatch import SEND_TASK, gateway_for, run_once
-
-    @app.task(name=SEND_TASK, queue=NOTICE_QUEUE, retry=False, pass_context=False)
-    def send_notices() -> None:
-        run_once(engine, gateway_for(settings))
-
-    @app.periodic(cron="* * * * *", periodic_id="notice_tick")
-    @app.task(name="hjemmerute.notice_tick", queue=NOTICE_QUEUE, retry=False, pass_context=False)
-    def notice_tick(timestamp: int) -> None:
-        run_once(engine, gateway_for(settings), tick=True)
-
+    for install in TASK_INSTALLERS:
+        install(app, settings, engine)
     return app
 
 

@@ -30,6 +30,7 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict
 
+from backend.common.lateness import lateness_seconds
 from backend.common.localtime import OSLO
 
 PARTS = (("morning", 6, 11), ("day", 11, 15), ("evening", 15, 23))
@@ -81,9 +82,7 @@ class VisitRecord:
         actual = None
         if self.check_in is not None and self.check_out is not None:
             actual = max(0.0, (self.check_out - self.check_in).total_seconds() / 60)
-        late = (
-            0.0 if self.check_in is None else max(0.0, (self.check_in - self.window_end).total_seconds() / 60)
-        )
+        late = 0.0 if self.check_in is None else lateness_seconds(self.check_in, self.window_end) / 60
         hour = local_hour(self.window_start)
         # set in place on the new record (frozen for everyone else); dataclasses.replace is too slow here
         object.__setattr__(

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, case, func, type_coerce
 from sqlalchemy import select as sql_select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col
 
 from backend.common.enums import PlanStatus, VisitEventKind
@@ -57,38 +57,39 @@ def _progress(engine: Engine, in_period: tuple[Any, ...]) -> Progress:
         }
 
 
-def load_records(
-    session: Session, *, team_ids: Collection[int], start: dt.date, end: dt.date
-) -> tuple[list[VisitRecord], list[RouteRecord]]:
-    """Visits and routes of published plans of the teams from start to end (inclusive). Reads committed
-    data only (the events aggregate runs on a second connection, in parallel)."""
-    in_period = (col(Plan.date) >= start, col(Plan.date) <= end, col(Plan.team_id).in_(list(team_ids)))
-    # the events aggregate (the heaviest query) runs on its own connection while the stops are read
-    engine = session.get_bind()
-    assert isinstance(engine, Engine)
-    events = _POOL.submit(_progress, engine, in_period)
-    db = session.connection()
-    rows = db.execute(
-        sql_select(
-            col(Stop.id),
-            col(Stop.origin_stop_id),
-            col(Stop.decision_visit_id),
-            col(Stop.recipient_id),
-            raw(Stop.window_start),
-            raw(Stop.window_end),
-            raw(Stop.planned_arrival),
-            raw(Stop.planned_start),
-            raw(Stop.planned_end),
-            col(Route.carer_id),
-            col(Plan.team_id),
-            col(Plan.date),
-            col(Recipient.primary_carer_id),
-        )
-        .join(Route, Route.id == Stop.route_id)  # type: ignore[arg-type]
-        .join(Plan, Plan.id == Route.plan_id)  # type: ignore[arg-type]
-        .join(Recipient, Recipient.id == Stop.recipient_id)  # type: ignore[arg-type]
-        .where(col(Plan.status) == PlanStatus.published, *in_period)
-    ).all()
+Events = tuple[dt.datetime | None, dt.datetime | None, bool]
+NO_EVENTS: Events = (None, None, False)
+
+
+def _stop_rows(db: Connection, in_period: tuple[Any, ...]) -> list[Any]:
+    """Every stop of the published plans in the period, with its route's carer and the recipient's primary."""
+    return list(
+        db.execute(
+            sql_select(
+                col(Stop.id),
+                col(Stop.origin_stop_id),
+                col(Stop.decision_visit_id),
+                col(Stop.recipient_id),
+                raw(Stop.window_start),
+                raw(Stop.window_end),
+                raw(Stop.planned_arrival),
+                raw(Stop.planned_start),
+                raw(Stop.planned_end),
+                col(Route.carer_id),
+                col(Plan.team_id),
+                col(Plan.date),
+                col(Recipient.primary_carer_id),
+            )
+            .join(Route, Route.id == Stop.route_id)  # type: ignore[arg-type]
+            .join(Plan, Plan.id == Route.plan_id)  # type: ignore[arg-type]
+            .join(Recipient, Recipient.id == Stop.recipient_id)  # type: ignore[arg-type]
+            .where(col(Plan.status) == PlanStatus.published, *in_period)
+        ).all()
+    )
+
+
+def _first_accepted_notices(db: Connection, start: dt.date, end: dt.date) -> dict[str, dt.datetime]:
+    """Visit ref → when the gateway first accepted an SMS about it."""
     accepted: dict[str, dt.datetime] = {}
     window = (
         dt.datetime.combine(start, dt.time(), dt.UTC) - dt.timedelta(days=1),
@@ -103,25 +104,60 @@ def load_records(
         ref = str(key).rsplit(":", 2)[0]
         if accepted_at is not None and (ref not in accepted or accepted_at < accepted[ref]):
             accepted[ref] = accepted_at
+    return accepted
 
-    progress = events.result()
-    nothing: tuple[dt.datetime | None, dt.datetime | None, bool] = (None, None, False)
 
-    def events_of(stop_id: int, origin: int | None) -> tuple[dt.datetime | None, dt.datetime | None, bool]:
-        """The stop's own events, and those reported on the stop it was kept from in a re-plan."""
-        mine = progress.get(stop_id, nothing)
-        if origin is None or origin not in progress:
-            return mine
-        kept = progress[origin]
-        return (
-            min((t for t in (mine[0], kept[0]) if t is not None), default=None),
-            min((t for t in (mine[1], kept[1]) if t is not None), default=None),
-            mine[2] or kept[2],
+def _route_records(db: Connection, in_period: tuple[Any, ...]) -> list[RouteRecord]:
+    return [
+        RouteRecord(
+            team_id=team_id,
+            date=date,
+            paid_seconds=(shift_end - shift_start).total_seconds() if shift_start and shift_end else 0.0,
+            travel_seconds=float(travel),
         )
+        for team_id, date, shift_start, shift_end, travel in db.execute(
+            sql_select(
+                col(Plan.team_id),
+                col(Plan.date),
+                raw(Route.shift_start),
+                raw(Route.shift_end),
+                col(Route.travel_seconds),
+            )
+            .join(Plan, Plan.id == Route.plan_id)  # type: ignore[arg-type]
+            .where(col(Plan.status) == PlanStatus.published, *in_period)
+        ).all()
+    ]
 
+
+def _events_of(progress: Progress, stop_id: int, origin: int | None) -> Events:
+    """The stop's own events, and those reported on the stop it was kept from in a re-plan."""
+    mine = progress.get(stop_id, NO_EVENTS)
+    if origin is None or origin not in progress:
+        return mine
+    kept = progress[origin]
+    return (
+        min((t for t in (mine[0], kept[0]) if t is not None), default=None),
+        min((t for t in (mine[1], kept[1]) if t is not None), default=None),
+        mine[2] or kept[2],
+    )
+
+
+def load_records(
+    session: Session, *, team_ids: Collection[int], start: dt.date, end: dt.date
+) -> tuple[list[VisitRecord], list[RouteRecord]]:
+    """Visits and routes of published plans of the teams from start to end (inclusive). Reads committed
+    data only (the events aggregate, the heaviest query, runs on a second connection in parallel)."""
+    in_period = (col(Plan.date) >= start, col(Plan.date) <= end, col(Plan.team_id).in_(list(team_ids)))
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    events = _POOL.submit(_progress, engine, in_period)
+    db = session.connection()
+    rows = _stop_rows(db, in_period)
+    accepted = _first_accepted_notices(db, start, end)
+    progress = events.result()
     visits = []
     for stop_id, origin, dv, recipient_id, ws, we, pa, ps, pe, carer_id, team_id, date, primary in rows:
-        check_in, check_out, cancelled = events_of(stop_id, origin)
+        check_in, check_out, cancelled = _events_of(progress, stop_id, origin)
         visits.append(
             VisitRecord(
                 team_id,
@@ -141,23 +177,4 @@ def load_records(
                 accepted.get(visit_ref_of(date, dv, stop_id, origin)),
             ).derive()
         )
-    routes = [
-        RouteRecord(
-            team_id=team_id,
-            date=date,
-            paid_seconds=(shift_end - shift_start).total_seconds() if shift_start and shift_end else 0.0,
-            travel_seconds=float(travel),
-        )
-        for team_id, date, shift_start, shift_end, travel in db.execute(
-            sql_select(
-                col(Plan.team_id),
-                col(Plan.date),
-                raw(Route.shift_start),
-                raw(Route.shift_end),
-                col(Route.travel_seconds),
-            )
-            .join(Plan, Plan.id == Route.plan_id)  # type: ignore[arg-type]
-            .where(col(Plan.status) == PlanStatus.published, *in_period)
-        ).all()
-    ]
-    return visits, routes
+    return visits, _route_records(db, in_period)

@@ -4,12 +4,12 @@ carer's «Forsinket», each clock tick and each republished plan. One rule set (
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlmodel import Session, col, select
 
 from backend.common.crud import get_or_404
 from backend.common.enums import VisitEventKind
+from backend.common.lateness import lateness_minutes
 from backend.common.types import utcnow
 from backend.notices.models import DelayOutcome, Notice
 from backend.notices.outbox import create_notice, municipality
@@ -116,21 +116,20 @@ def _stop_of_visit(session: Session, plan_ids: tuple[int | None, ...], decision_
 def notify_replan(session: Session, *, plan: Plan, now: dt.datetime) -> int:
     """On publishing a re-plan: a visit moved outside its window gets a «moved» notice, a visit no longer
     planned a «cancelled» notice (consent, quiet hours and the key rule apply). Returns notices created."""
-    diff = plan.diff or {}
+    diff = plan.plan_diff()
     created = 0
-    changes: list[dict[str, Any]] = list(diff.get("changes", []))  # type: ignore[call-overload]
-    for change in changes:
-        kinds = set(change.get("kinds", []))
-        if "now_late" not in kinds:
+    for change in diff.changes if diff else []:
+        if "now_late" not in change.kinds:
             continue
-        kind = "cancelled" if change.get("new_start") is None else "moved"
-        recipient = get_or_404(session, Recipient, int(change["recipient_id"]), "Bruker")
-        window_start = dt.datetime.fromisoformat(str(change["window_start"]))
-        if not has_consent(session, recipient) or quiet_now(now, window_start, *_quiet(session)):
+        kind = "cancelled" if change.new_start is None else "moved"
+        recipient = get_or_404(session, Recipient, change.recipient_id, "Bruker")
+        if not has_consent(session, recipient) or quiet_now(now, change.window_start, *_quiet(session)):
             continue
-        expected = dt.datetime.fromisoformat(str(change.get("new_start") or change.get("old_start")))
-        window_end = dt.datetime.fromisoformat(str(change["window_end"]))
-        stop = _stop_of_visit(session, (plan.id, plan.base_plan_id), int(change["decision_visit_id"]))
+        expected = change.new_start or change.old_start
+        if expected is None:
+            continue
+        window_end = change.window_end
+        stop = _stop_of_visit(session, (plan.id, plan.base_plan_id), change.decision_visit_id)
         if stop is None:
             continue
         notice = create_notice(
@@ -141,7 +140,7 @@ def notify_replan(session: Session, *, plan: Plan, now: dt.datetime) -> int:
             kind=kind,
             revision=plan.id or 1,
             expected=expected,
-            lateness_minutes=max(0, int((expected - window_end).total_seconds() // 60)),
+            lateness_minutes=lateness_minutes(expected, window_end),
             source="replan",
             now=now,
         )

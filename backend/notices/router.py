@@ -7,18 +7,18 @@ import datetime as dt
 import hmac
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
-from backend.audit.service import log_recipient_reads
-from backend.auth.deps import CoordinatorDep
+from backend.audit.deps import RecipientReadsDep
+from backend.auth.deps import CarerDep, CoordinatorDep
 from backend.common.localtime import local_date_of
 from backend.common.types import Day, utcnow
 from backend.db import SessionDep
 from backend.errors import Forbidden, InvalidInput
-from backend.notices.models import NoticeMessage, NoticePublic
+from backend.notices.models import DelayReportCreate, DelayReportPublic, NoticeMessage, NoticePublic
 from backend.notices.sender import apply_delivery_report
-from backend.notices.service import notices_of_day
+from backend.notices.service import notices_of_day, request_delay_notices
 
 router = APIRouter(tags=["varsler"])
 LINK_DELIVERED = 1001
@@ -43,22 +43,15 @@ def _answer(message: NoticeMessage | None) -> ReportAnswer:
 
 @router.get("/notices", response_model=list[NoticePublic], summary="The day's notices with status and text")
 def list_notices(
-    request: Request,
     session: SessionDep,
     principal: CoordinatorDep,
+    reads: RecipientReadsDep,
     date: Day | None = Query(None),
     team_id: int | None = Query(None, ge=1),
 ) -> list[NoticePublic]:
     day: dt.date = date or local_date_of(utcnow())
     result = notices_of_day(session, principal=principal, day=day, team_id=team_id)
-    log_recipient_reads(
-        session,
-        principal=principal,
-        recipient_ids=[n.recipient_id for n in result],
-        action="read notices",
-        path=request.url.path,
-    )
-    session.commit()
+    reads([n.recipient_id for n in result], "read notices")
     return result
 
 
@@ -115,3 +108,18 @@ def sveve_report(
         reason=f"Sveve {errorCode or ''}: {errorDesc or 'ikke levert'}",
     )
     return _answer(message)
+
+
+@router.post(
+    "/my/delay-notices",
+    response_model=DelayReportPublic,
+    tags=["pleierens nettbrett"],
+    summary="Forsinket: notify who may be",
+)
+def post_delay(
+    data: DelayReportCreate, request: Request, response: Response, session: SessionDep, principal: CarerDep
+) -> DelayReportPublic:
+    result = request_delay_notices(session, principal=principal, data=data)
+    response.status_code = 200 if result.duplicate else 201
+    request.app.state.notice_sender.kick()
+    return result

@@ -20,7 +20,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from backend.common.crud import get_or_404
-from backend.common.enums import PlanStatus, ShiftKind
+from backend.common.enums import PlanStatus, ShiftKind, VisitStatus
 from backend.decisions.expansion import DayVisit, visits_for
 from backend.errors import Conflict
 from backend.planning import networks
@@ -32,7 +32,7 @@ from backend.planning.gather import (
     shift_carers,
 )
 from backend.planning.models import Plan, Stop
-from backend.planning.service import routes_of, stops_with_status
+from backend.planning.service import routes_of
 from backend.planning.store import store_plan
 from backend.planning.translate import (
     Issue,
@@ -55,6 +55,9 @@ from routing.baseline import plan_manual_like
 from routing.strategies import solve_keeping_unaffected, solve_or_rescue
 
 Progress = Callable[[dict[str, Any]], None]
+# each stop with its progress (a VisitStatus value): visits/ owns visit progress and
+# sits above planning, so whoever starts a re-plan passes its reader in (backend.tasks)
+StatusReader = Callable[[Session, list[Stop]], list[tuple[Stop, str]]]
 
 
 def _solve_all(
@@ -153,14 +156,14 @@ class _Kept:
     visit_ids: set[int] = field(default_factory=set)
 
 
-def _kept_from_base(session: Session, base: Plan, from_time: dt.datetime) -> _Kept:
+def _kept_from_base(session: Session, base: Plan, from_time: dt.datetime, status_of: StatusReader) -> _Kept:
     """Done, started, cancelled and past stops stay; the rest is planned again, preferring its carer."""
     kept = _Kept()
     for route, stops in routes_of(session, base.id or 0):
-        for stop, status in stops_with_status(session, stops):
+        for stop, status in status_of(session, stops):
             if stop.decision_visit_id is not None:
                 kept.visit_ids.add(stop.decision_visit_id)
-            if status in ("done", "in_progress", "cancelled") or stop.planned_start < from_time:
+            if status != VisitStatus.planned or stop.planned_start < from_time:
                 kept.fixed.append((route.carer_id, stop))
                 person = get_or_404(session, Recipient, stop.recipient_id, "Bruker")
                 kept.last_place[route.carer_id] = (
@@ -232,6 +235,7 @@ def replan(
     plan_id: int,
     from_time: dt.datetime,
     created_by: int | None,
+    status_of: StatusReader,
     settings: Settings | None = None,
 ) -> Plan:
     """A new draft for the rest of the day from `from_time`: done, started and past stops stay as they
@@ -241,7 +245,7 @@ def replan(
     if base.status == PlanStatus.superseded:
         raise Conflict("Planen er erstattet av en nyere; planlegg om fra den publiserte planen.")
     team = get_or_404(session, Team, base.team_id, "Team")
-    kept = _kept_from_base(session, base, from_time)
+    kept = _kept_from_base(session, base, from_time, status_of)
     day_visits = _visits_of_base(session, base, team, kept)
     shift, issues = shift_carers(session, day=base.date, shift_kind=base.shift_kind, team=team)
     rest = _rest_of_shift(shift, kept, from_time)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 from sqlalchemy import JSON, Column, UniqueConstraint
@@ -35,6 +36,16 @@ class Plan(SQLModel, table=True):
     )
     base_plan_id: int | None = Field(default=None, foreign_key="plan.id", ondelete="SET NULL")
     diff: dict[str, object] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+    # the JSON columns as typed documents (written with `model_dump(mode="json")`, read back here)
+    def unassigned_visits(self) -> list[UnassignedVisit]:
+        return [UnassignedVisit.model_validate(u) for u in self.unassigned]
+
+    def plan_diff(self) -> PlanDiff | None:
+        return None if self.diff is None else PlanDiff.model_validate(self.diff)
+
+    def plan_stats(self) -> PlanStats:
+        return PlanStats.model_validate(self.stats)
 
 
 class Route(SQLModel, table=True):
@@ -133,6 +144,67 @@ class RoutePublic(BaseModel):
     stops: list[StopPublic]
 
 
+class UnassignedVisit(BaseModel):
+    """A vedtak visit the plan left out, with the reason and windows that would fit (to agree with the user)."""
+
+    visit_key: str
+    decision_visit_id: int
+    recipient_id: int
+    label: str
+    window_start: dt.datetime
+    window_end: dt.datetime
+    minutes: int
+    reason: str
+    message: str
+    alternatives: list[str] = Field(default_factory=list)
+
+
+ChangeKind = Literal["moved", "retimed", "now_late", "unassigned", "added"]
+
+
+class PlanChange(BaseModel):
+    """How one vedtak visit differs between a re-plan and the plan it replaces."""
+
+    decision_visit_id: int
+    recipient_id: int
+    kinds: list[ChangeKind]
+    old_carer_ids: list[int]
+    new_carer_ids: list[int]
+    old_start: dt.datetime | None
+    new_start: dt.datetime | None
+    window_start: dt.datetime
+    window_end: dt.datetime
+
+
+class PlanDiff(BaseModel):
+    """What a re-plan changes, shown before publishing; the recipients to notify of now-late visits."""
+
+    base_plan_id: int
+    changes: list[PlanChange] = Field(default_factory=list)
+    counts: dict[ChangeKind, int] = Field(default_factory=dict)
+    moved_unaffected: int = 0
+    affected_carer_ids: list[int] = Field(default_factory=list)
+    notice_recipient_ids: list[int] = Field(default_factory=list)
+
+
+class PlanStats(BaseModel):
+    """The solver's statistics and the validator's verdict (solver plans), or the counts of a hand-laid plan."""
+
+    engine: str | None = None
+    status: str | None = None
+    wall_time_s: float | None = None
+    solutions_found: int | None = None
+    visits: int | None = None
+    carers: int | None = None
+    check_feasible: bool | None = None
+    violations: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    weights: dict[str, int] | None = None
+    visits_planned: int | None = None
+    visits_of_day: int | None = None
+    late: int | None = None
+
+
 class PlanPublic(BaseModel):
     id: int
     date: dt.date
@@ -142,12 +214,12 @@ class PlanPublic(BaseModel):
     source: str
     created_at: dt.datetime
     published_at: dt.datetime | None
-    objective: dict[str, object]
-    stats: dict[str, object]
-    unassigned: list[dict[str, object]] = Field(default_factory=list)
+    objective: dict[str, int]
+    stats: PlanStats
+    unassigned: list[UnassignedVisit] = Field(default_factory=list)
     issues: list[dict[str, object]] = Field(default_factory=list)
     base_plan_id: int | None = None
-    diff: dict[str, object] | None = None
+    diff: PlanDiff | None = None
     routes: list[RoutePublic]
 
 

@@ -1,71 +1,58 @@
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter, Query, Request, Response
-from sqlmodel import Session
 
-from backend.audit.service import log_recipient_reads
-from backend.auth.deps import CarerDep, CoordinatorDep
+from backend.audit.deps import RecipientReadsDep
+from backend.auth.deps import CoordinatorDep
 from backend.common.crud import get_or_404
 from backend.common.enums import PlanStatus
-from backend.common.localtime import local_date_of
-from backend.common.types import MAX_ID, Day, IdPath, utcnow
+from backend.common.hooks import HooksDep
+from backend.common.types import MAX_ID, Day, IdPath
 from backend.db import SessionDep
 from backend.errors import Conflict, InvalidInput
 from backend.jobs.models import JobPublic
 from backend.jobs.runner import enqueue
-from backend.notices.detect import notify_replan
 from backend.planning import commands, service
 from backend.planning.continuity import weekly_continuity
 from backend.planning.load import peak_load
 from backend.planning.models import (
-    CarerRouteView,
     ContinuityRow,
     LoadSlotPublic,
     ManualPlanCreate,
-    Plan,
     PlanningRunCreate,
     PlanPublic,
     ReplanCreate,
 )
 from backend.teams.models import Team
 from backend.teams.service import team_in_scope
-from backend.visits.models import VisitEventCreate, VisitEventPublic
-from backend.visits.service import record_event
 
 router = APIRouter(tags=["kjørelister"])
 
 
 @router.get("/plans", response_model=list[PlanPublic], summary="Plans of a date")
 def list_plans(
-    request: Request,
     session: SessionDep,
     principal: CoordinatorDep,
+    reads: RecipientReadsDep,
     date: Day = Query(...),
     team_id: int | None = Query(None, ge=1, le=MAX_ID),
 ) -> list[PlanPublic]:
     plans = service.list_plans(session, principal=principal, day=date, team_id=team_id)
     result = [service.to_public(session, p) for p in plans]
     ids = [s.recipient_id for p in result for r in p.routes for s in r.stops]
-    log_recipient_reads(
-        session, principal=principal, recipient_ids=ids, action="read plan", path=request.url.path
-    )
-    session.commit()
+    reads(ids, "read plan")
     return result
 
 
 @router.get("/plans/{plan_id}", response_model=PlanPublic, summary="One plan with its routes")
-def get_plan(plan_id: IdPath, request: Request, session: SessionDep, principal: CoordinatorDep) -> PlanPublic:
+def get_plan(
+    plan_id: IdPath,
+    session: SessionDep,
+    principal: CoordinatorDep,
+    reads: RecipientReadsDep,
+) -> PlanPublic:
     plan = service.plan_in_scope(session, principal=principal, plan_id=plan_id)
-    log_recipient_reads(
-        session,
-        principal=principal,
-        recipient_ids=service.recipients_in_plan(session, plan_id),
-        action="read plan",
-        path=request.url.path,
-    )
-    session.commit()
+    reads(service.recipients_in_plan(session, plan_id), "read plan")
     return service.to_public(session, plan)
 
 
@@ -76,48 +63,17 @@ def create_plan(data: ManualPlanCreate, session: SessionDep, principal: Coordina
 
 @router.post("/plans/{plan_id}/publish", response_model=PlanPublic, summary="Publish a draft to the carers")
 def publish_plan(
-    plan_id: IdPath, request: Request, session: SessionDep, principal: CoordinatorDep
+    plan_id: IdPath, request: Request, session: SessionDep, principal: CoordinatorDep, hooks: HooksDep
 ) -> PlanPublic:
-    plan = service.publish_plan(session, principal=principal, plan_id=plan_id, on_publish=_notify_replan)
+    plan = service.publish_plan(session, principal=principal, plan_id=plan_id, on_publish=hooks.publish)
     request.app.state.notice_sender.kick()
     return service.to_public(session, plan)
-
-
-def _notify_replan(session: Session, plan: Plan) -> None:
-    if plan.base_plan_id is not None:
-        notify_replan(session, plan=plan, now=utcnow())
 
 
 @router.delete("/plans/{plan_id}", status_code=204, summary="Delete a draft")
 def delete_plan(plan_id: IdPath, session: SessionDep, principal: CoordinatorDep) -> Response:
     service.delete_draft(session, principal=principal, plan_id=plan_id)
     return Response(status_code=204)
-
-
-@router.get("/my/routes", response_model=list[CarerRouteView], summary="The carer's own published routes")
-def my_routes(
-    request: Request, session: SessionDep, principal: CarerDep, date: Day | None = Query(None)
-) -> list[CarerRouteView]:
-    day: dt.date = date or local_date_of(utcnow())
-    routes = service.carer_routes(session, principal=principal, day=day)
-    ids = [s.recipient_id for r in routes for s in r.stops]
-    log_recipient_reads(
-        session, principal=principal, recipient_ids=ids, action="read route", path=request.url.path
-    )
-    session.commit()
-    return routes
-
-
-@router.post(
-    "/visit-events", response_model=VisitEventPublic, summary="Check in, check out or cancel a visit"
-)
-def post_event(
-    data: VisitEventCreate, request: Request, response: Response, session: SessionDep, principal: CarerDep
-) -> VisitEventPublic:
-    result = record_event(session, principal=principal, data=data)
-    response.status_code = 200 if result.duplicate else 201
-    request.app.state.notice_sender.kick()
-    return result
 
 
 @router.post(
@@ -190,16 +146,13 @@ def plan_load(plan_id: IdPath, session: SessionDep, principal: CoordinatorDep) -
     summary="Distinct carers per recipient in a week",
 )
 def team_continuity(
-    team_id: IdPath, request: Request, session: SessionDep, principal: CoordinatorDep, date: Day = Query(...)
+    team_id: IdPath,
+    session: SessionDep,
+    principal: CoordinatorDep,
+    reads: RecipientReadsDep,
+    date: Day = Query(...),
 ) -> list[ContinuityRow]:
     team_in_scope(session, principal=principal, team_id=team_id)
     rows = weekly_continuity(session, team_id=team_id, day=date)
-    log_recipient_reads(
-        session,
-        principal=principal,
-        recipient_ids=[r.recipient_id for r in rows],
-        action="read continuity",
-        path=request.url.path,
-    )
-    session.commit()
+    reads([r.recipient_id for r in rows], "read continuity")
     return rows

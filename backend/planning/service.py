@@ -1,7 +1,8 @@
 """Plans: stored drafts, publishing, and what a carer may see of them.
 
-The solver-driven planning service arrives with the routing engine; the foundation stores plans and lets
-a coordinator lay a kjøreliste by hand (as is done today), validated against vedtak and rota.
+Solver-made plans come from `flows`; this module stores, lists, publishes and deletes them and lets a
+coordinator lay a kjøreliste by hand (as is done today), validated against vedtak and rota. What a carer
+sees of a published plan, and each visit's progress, belong to `backend.visits`.
 """
 
 from __future__ import annotations
@@ -13,27 +14,24 @@ from sqlmodel import Session, col, select
 
 from backend.auth.service import Principal
 from backend.common.crud import get_or_404
-from backend.common.enums import PlanStatus, VisitEventKind
+from backend.common.enums import PlanStatus
+from backend.common.lateness import lateness_seconds
 from backend.common.localtime import local_instant
 from backend.common.types import utcnow
 from backend.decisions.expansion import DayVisit, visits_for
-from backend.decisions.models import DecisionVisit
-from backend.errors import Conflict, Forbidden, InvalidInput
+from backend.errors import Conflict, InvalidInput
 from backend.planning.models import (
-    CarerRouteView,
-    CarerStopView,
     ManualPlanCreate,
     Plan,
     PlanPublic,
+    PlanStats,
     Route,
     RoutePublic,
     Stop,
     StopPublic,
 )
-from backend.recipients.models import Recipient
 from backend.rota.models import RotaEntry
 from backend.teams.service import team_in_scope
-from backend.visits.models import VisitEvent
 
 
 def plan_in_scope(session: Session, *, principal: Principal, plan_id: int) -> Plan:
@@ -133,15 +131,13 @@ def create_manual_plan(session: Session, *, principal: Principal, data: ManualPl
                     planned_arrival=start,
                     planned_start=start,
                     planned_end=end,
+                    lateness_seconds=int(lateness_seconds(start, visit.window_end)),
                 )
             )
-    late = sum(
-        1
-        for _, stops in routes_of(session, plan.id)
-        for stop in stops
-        if stop.planned_start > stop.window_end
-    )
-    plan.stats = {"visits_planned": sum(seen.values()), "visits_of_day": len(day_visits), "late": late}
+    late = sum(1 for _, stops in routes_of(session, plan.id) for stop in stops if stop.lateness_seconds)
+    plan.stats = PlanStats(
+        visits_planned=sum(seen.values()), visits_of_day=len(day_visits), late=late
+    ).model_dump(mode="json", exclude_none=True)
     session.add(plan)
     session.commit()
     session.refresh(plan)
@@ -197,79 +193,6 @@ def list_plans(session: Session, *, principal: Principal, day: dt.date, team_id:
     return list(session.exec(query))
 
 
-def stop_status(events: list[VisitEvent]) -> str:
-    kinds = {e.kind for e in events}
-    if VisitEventKind.cancel in kinds:
-        return "cancelled"
-    if VisitEventKind.check_out in kinds:
-        return "done"
-    if VisitEventKind.check_in in kinds:
-        return "in_progress"
-    return "planned"
-
-
-def events_by_stop(session: Session, stops: list[Stop]) -> dict[int, list[VisitEvent]]:
-    """Each stop's events, including those reported on the same visit in the plans it was re-planned from."""
-    roots = {s.id: s.origin_stop_id or s.id for s in stops}
-    family = list(
-        session.exec(
-            select(Stop.id, Stop.origin_stop_id).where(
-                col(Stop.origin_stop_id).in_(set(roots.values())) | col(Stop.id).in_(set(roots.values()))
-            )
-        )
-    )
-    members: dict[int, set[int]] = {}
-    for stop_id, origin in family:
-        members.setdefault(int(origin or stop_id or 0), set()).add(int(stop_id or 0))
-    all_ids = {i for ids in members.values() for i in ids} | {s.id for s in stops if s.id}
-    events = list(session.exec(select(VisitEvent).where(col(VisitEvent.stop_id).in_(all_ids))))
-    result: dict[int, list[VisitEvent]] = {}
-    for stop in stops:
-        ids = members.get(roots[stop.id] or 0, set()) | {stop.id}
-        result[stop.id or 0] = [e for e in events if e.stop_id in ids]
-    return result
-
-
-def stops_with_status(
-    session: Session, stops: list[Stop], events: dict[int, list[VisitEvent]] | None = None
-) -> list[tuple[Stop, str]]:
-    events = events if events is not None else events_by_stop(session, stops)
-    return [(stop, stop_status(events[stop.id or 0])) for stop in stops]
-
-
-def carer_routes(session: Session, *, principal: Principal, day: dt.date) -> list[CarerRouteView]:
-    """The carer's own routes in published plans of the date; nothing else is reachable."""
-    if principal.carer_id is None:
-        raise Forbidden("Innloggingen er ikke knyttet til en pleier.")
-    pairs = session.exec(
-        select(Route, Plan)
-        .join(Plan, Plan.id == Route.plan_id)  # type: ignore[arg-type]
-        .where(Route.carer_id == principal.carer_id, Plan.date == day, Plan.status == PlanStatus.published)
-        .order_by(col(Plan.id))
-    ).all()
-    views = []
-    for route, plan in pairs:
-        stops = list(session.exec(select(Stop).where(Stop.route_id == route.id).order_by(col(Stop.seq))))
-        views.append(
-            CarerRouteView(
-                plan_id=plan.id or 0,
-                route_id=route.id or 0,
-                date=plan.date,
-                shift_kind=plan.shift_kind,
-                published_at=plan.published_at,
-                stops=stop_views(session, stops),
-            )
-        )
-    return views
-
-
-def stop_views(
-    session: Session, stops: list[Stop], events: dict[int, list[VisitEvent]] | None = None
-) -> list[CarerStopView]:
-    """What the carer (and the printed kjøreliste) shows of each stop (`events`: if already read)."""
-    return [_carer_stop(session, stop, status) for stop, status in stops_with_status(session, stops, events)]
-
-
 def current_route_of(session: Session, *, plan: Plan, carer_id: int) -> tuple[Route, Plan] | None:
     """The carer's route in the plan now published for the same team, date and shift as `plan`."""
     return session.exec(
@@ -283,22 +206,3 @@ def current_route_of(session: Session, *, plan: Plan, carer_id: int) -> tuple[Ro
             Plan.status == PlanStatus.published,
         )
     ).first()
-
-
-def _carer_stop(session: Session, stop: Stop, status: str) -> CarerStopView:
-    recipient = get_or_404(session, Recipient, stop.recipient_id, "Bruker")
-    visit = session.get(DecisionVisit, stop.decision_visit_id) if stop.decision_visit_id else None
-    return CarerStopView(
-        **StopPublic.model_validate(stop).model_dump(),
-        recipient_name=recipient.name,
-        address=recipient.address,
-        lat=recipient.lat,
-        lon=recipient.lon,
-        access_notes=recipient.access_notes,
-        tasks=[str(t["name"]) for t in visit.tasks] if visit else [],
-        minutes=visit.minutes
-        if visit
-        else int((stop.planned_end - stop.planned_start).total_seconds() // 60),
-        double_staffed=visit.double_staffed if visit else False,
-        status=status,
-    )

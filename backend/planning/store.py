@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from backend.planning.alternatives import suggest_windows
 from backend.planning.diff import plan_diff
-from backend.planning.models import Plan, Stop
+from backend.planning.models import Plan, PlanStats, Stop, UnassignedVisit
 from backend.planning.translate import PlanningInput, route_row, solved_stops
 from routing import Plan as RoutingPlan
 from routing import check
@@ -33,7 +33,7 @@ def _carried_over(fixed: Sequence[tuple[int, Stop]]) -> dict[int, list[Stop]]:
     return stops
 
 
-def _solver_figures(inp: PlanningInput, solution: RoutingPlan) -> tuple[dict[str, object], dict[str, object]]:
+def _solver_figures(inp: PlanningInput, solution: RoutingPlan) -> tuple[dict[str, object], PlanStats]:
     """The objective as the solver weighed it, and the statistics with the independent check's verdict."""
     assert inp.problem is not None
     verdict = check(inp.problem, solution, solution.weights)
@@ -46,24 +46,24 @@ def _solver_figures(inp: PlanningInput, solution: RoutingPlan) -> tuple[dict[str
         "dropped": o.dropped_mandatory + o.dropped_optional,
         "weighted_total": o.weighted_total,
     }
-    stats: dict[str, object] = {
-        "engine": solution.stats.engine,
-        "status": solution.stats.status,
-        "wall_time_s": round(solution.stats.wall_time_s, 2),
-        "solutions_found": solution.stats.solutions_found,
-        "visits": len({v.decision_visit_id for v in inp.visits.values()}),
-        "carers": len(inp.carers),
-        "check_feasible": verdict.feasible,
-        "violations": [v.message for v in verdict.violations][:20],
-        "notes": list(solution.notes),
-        "weights": dataclasses.asdict(solution.weights),
-    }
+    stats = PlanStats(
+        engine=solution.stats.engine,
+        status=solution.stats.status,
+        wall_time_s=round(solution.stats.wall_time_s, 2),
+        solutions_found=solution.stats.solutions_found,
+        visits=len({v.decision_visit_id for v in inp.visits.values()}),
+        carers=len(inp.carers),
+        check_feasible=verdict.feasible,
+        violations=[v.message for v in verdict.violations][:20],
+        notes=list(solution.notes),
+        weights=dataclasses.asdict(solution.weights),
+    )
     return objective, stats
 
 
-def unassigned_of(inp: PlanningInput, solution: RoutingPlan | None) -> list[dict[str, object]]:
+def unassigned_of(inp: PlanningInput, solution: RoutingPlan | None) -> list[UnassignedVisit]:
     """One entry per vedtak visit left out (both halves of a double-staffed visit count once)."""
-    found: dict[int, dict[str, object]] = {}
+    found: dict[int, UnassignedVisit] = {}
     reasons = [(key, reason, message) for key, (reason, message) in inp.excluded.items()]
     if solution is not None:
         reasons += [(u.visit_id, u.reason, u.message) for u in solution.unassigned]
@@ -72,18 +72,18 @@ def unassigned_of(inp: PlanningInput, solution: RoutingPlan | None) -> list[dict
         visit = inp.visits[key]
         if visit.decision_visit_id in found:
             continue
-        found[visit.decision_visit_id] = {
-            "visit_key": key,
-            "decision_visit_id": visit.decision_visit_id,
-            "recipient_id": visit.recipient_id,
-            "label": visit.label,
-            "window_start": visit.window_start.isoformat(),
-            "window_end": visit.window_end.isoformat(),
-            "minutes": visit.minutes,
-            "reason": reason,
-            "message": message,
-            "alternatives": suggestions.get(key, []),
-        }
+        found[visit.decision_visit_id] = UnassignedVisit(
+            visit_key=key,
+            decision_visit_id=visit.decision_visit_id,
+            recipient_id=visit.recipient_id,
+            label=visit.label,
+            window_start=visit.window_start,
+            window_end=visit.window_end,
+            minutes=visit.minutes,
+            reason=reason,
+            message=message,
+            alternatives=suggestions.get(key, []),
+        )
     return list(found.values())
 
 
@@ -121,15 +121,16 @@ def store_plan(
         for seq, stop in enumerate(sorted(stops_by_carer[carer_id], key=lambda s: s.planned_start)):
             stop.route_id, stop.seq = row.id or 0, seq
             session.add(stop)
-    plan.unassigned = unassigned_of(inp, solution)
+    plan.unassigned = [u.model_dump(mode="json") for u in unassigned_of(inp, solution)]
     if solution is not None and inp.problem is not None:
-        plan.objective, plan.stats = _solver_figures(inp, solution)
+        plan.objective, stats = _solver_figures(inp, solution)
+        plan.stats = stats.model_dump(mode="json", exclude_none=True)
     if base is not None:
         session.add(plan)
         session.flush()
         plan.diff = plan_diff(
             session, base_plan_id=base.id or 0, new_plan_id=plan.id or 0, affected_carers=affected_carers
-        )
+        ).model_dump(mode="json")
     session.add(plan)
     session.commit()
     session.refresh(plan)

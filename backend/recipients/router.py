@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
-from backend.audit.service import log_recipient_reads
+from backend.audit.deps import RecipientReadsDep
 from backend.auth.deps import CoordinatorDep
 from backend.common.types import MAX_ID, IdPath
 from backend.db import SessionDep
@@ -20,33 +20,26 @@ router = APIRouter(prefix="/recipients", tags=["brukere"])
 
 @router.get("", response_model=list[RecipientPublic], summary="List recipients of own teams")
 def list_recipients(
-    request: Request,
     session: SessionDep,
     principal: CoordinatorDep,
+    reads: RecipientReadsDep,
     team_id: int | None = Query(None, ge=1, le=MAX_ID),
 ) -> list[RecipientPublic]:
     rows = service.list_recipients(session, principal=principal, team_id=team_id)
     result = [service.to_public(session, r) for r in rows]
-    log_recipient_reads(
-        session,
-        principal=principal,
-        recipient_ids=[r.id for r in result],
-        action="list",
-        path=request.url.path,
-    )
-    session.commit()
+    reads([r.id for r in result], "list")
     return result
 
 
 @router.get("/{recipient_id}", response_model=RecipientPublic, summary="One recipient")
 def get_recipient(
-    recipient_id: IdPath, request: Request, session: SessionDep, principal: CoordinatorDep
+    recipient_id: IdPath,
+    session: SessionDep,
+    principal: CoordinatorDep,
+    reads: RecipientReadsDep,
 ) -> RecipientPublic:
     recipient = service.recipient_in_scope(session, principal=principal, recipient_id=recipient_id)
-    log_recipient_reads(
-        session, principal=principal, recipient_ids=[recipient_id], action="read", path=request.url.path
-    )
-    session.commit()
+    reads([recipient_id], "read")
     return service.to_public(session, recipient)
 
 

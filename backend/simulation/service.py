@@ -10,9 +10,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from backend.admin.service import create_user
 from backend.app import create_app
 from backend.auth.models import User, UserCreate
-from backend.auth.service import create_user, issue_token
+from backend.auth.service import issue_token
 from backend.common.enums import PlanStatus, Role
 from backend.common.localtime import local_instant
 from backend.common.types import server_clock

@@ -5,11 +5,9 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from backend.auth.service import Principal
-from backend.carers.models import Carer
-from backend.common.crud import apply_update, get_or_404
+from backend.common.crud import apply_update, get_or_404, referenced_elsewhere
 from backend.common.enums import Role
 from backend.errors import Conflict
-from backend.recipients.models import Recipient
 from backend.teams.models import Team, TeamCreate, TeamUpdate
 
 
@@ -56,12 +54,11 @@ def update_team(session: Session, *, principal: Principal, team_id: int, data: T
 
 
 def delete_team(session: Session, *, team_id: int) -> None:
-    """Only an empty team can go; staff and recipients must be moved first."""
+    """Only a team nothing refers to can go; staff, recipients, plans and coordinators must be moved first."""
     team = get_or_404(session, Team, team_id, "Team")
-    in_use = session.exec(select(Carer.id).where(Carer.team_id == team_id)).first() is not None or (
-        session.exec(select(Recipient.id).where(Recipient.team_id == team_id)).first() is not None
-    )
-    if in_use:
-        raise Conflict("Teamet har pleiere eller brukere. Flytt dem til et annet team først.")
+    if referenced_elsewhere(session, Team, [team_id]):
+        raise Conflict(
+            "Teamet er i bruk (pleiere, brukere eller kjørelister). Flytt dem til et annet team først."
+        )
     session.delete(team)
     session.commit()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable, Collection
 
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
@@ -12,14 +13,13 @@ from sqlmodel import Session, col, select
 from backend.auth.service import Principal
 from backend.carers.models import Carer
 from backend.common.crud import get_or_404
-from backend.common.enums import PlanStatus, ShiftKind, VisitEventKind
+from backend.common.enums import PlanStatus, ShiftKind
 from backend.errors import Conflict, Forbidden
-from backend.notices.models import Notice
 from backend.planning import networks
 from backend.planning.models import CarerStopView, Plan, Route, Stop
-from backend.planning.service import events_by_stop, stop_views
 from backend.visits.eta import Eta, EtaStop, expected_starts
 from backend.visits.models import VisitEvent
+from backend.visits.status import events_by_stop, progress_of, stop_views
 from maps import MapError, Point, network_lines, route_geometry
 
 MAP_MARGIN_DEG = 0.004  # about 400 m of roads around the route on the offline base layer
@@ -102,13 +102,6 @@ def day_revision(session: Session, *, principal: Principal, day: dt.date) -> str
     return _revision(_own_published(session, principal, day))
 
 
-def _progress(events: list[VisitEvent]) -> tuple[dt.datetime | None, dt.datetime | None, bool]:
-    ordered = sorted(events, key=lambda e: (e.device_time, e.server_time))
-    check_in = next((e.device_time for e in ordered if e.kind == VisitEventKind.check_in), None)
-    check_out = next((e.device_time for e in ordered if e.kind == VisitEventKind.check_out), None)
-    return check_in, check_out, any(e.kind == VisitEventKind.cancel for e in ordered)
-
-
 def route_etas(
     session: Session,
     route: Route,
@@ -120,7 +113,7 @@ def route_etas(
     events = events if events is not None else events_by_stop(session, stops)
     eta_stops = []
     for stop in stops:
-        check_in, check_out, cancelled = _progress(events[stop.id or 0])
+        check_in, check_out, cancelled = progress_of(events[stop.id or 0])
         eta_stops.append(
             EtaStop(
                 stop_id=stop.id or 0,
@@ -148,7 +141,14 @@ def _partners(session: Session, plan: Plan, route: Route) -> dict[int, str]:
     return {int(visit_id): name for visit_id, name in rows if visit_id is not None}
 
 
-def carer_day(session: Session, *, principal: Principal, day: dt.date, now: dt.datetime) -> CarerDay:
+def carer_day(
+    session: Session,
+    *,
+    principal: Principal,
+    day: dt.date,
+    now: dt.datetime,
+    noticed: Callable[[Session, Collection[int]], set[str]],
+) -> CarerDay:
     """Why: the tablet needs everything for the day in one answer it can keep for when coverage is gone."""
     pairs = _own_published(session, principal, day)
     carer = get_or_404(session, Carer, principal.carer_id or 0, "Pleier")
@@ -160,13 +160,10 @@ def carer_day(session: Session, *, principal: Principal, day: dt.date, now: dt.d
         etas = route_etas(session, route, stops, now, events)
         partners = _partners(session, plan, route)
         refs = [visit_ref(s, day) for s in stops]
-        keys = session.exec(
-            select(Notice.key).where(col(Notice.recipient_id).in_({s.recipient_id for s in stops}))
-        ).all()
-        notified_refs = {key.rsplit(":", 2)[0] for key in keys}
+        notified_refs = noticed(session, {s.recipient_id for s in stops})
         day_stops = []
         for view, (stop, eta), ref in zip(views, etas, refs, strict=True):
-            check_in, check_out, _ = _progress(events[stop.id or 0])
+            check_in, check_out, _ = progress_of(events[stop.id or 0])
             day_stops.append(
                 CarerDayStop(
                     **view.model_dump(),

@@ -13,6 +13,9 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from backend.common.enums import VisitStatus
+from backend.common.lateness import lateness_minutes
+
 
 @dataclass(frozen=True)
 class EtaStop:
@@ -32,11 +35,7 @@ class Eta:
     expected_start: dt.datetime | None  # None for a cancelled visit
     expected_end: dt.datetime | None
     lateness_minutes: int  # expected start after the agreed window's end (0 when within)
-    state: str  # done | in_progress | planned | cancelled
-
-
-def _minutes_after(instant: dt.datetime, limit: dt.datetime) -> int:
-    return max(0, int((instant - limit).total_seconds() // 60))
+    state: VisitStatus  # as backend.visits.status.status_of tells it from the events
 
 
 def expected_starts(
@@ -52,20 +51,20 @@ def expected_starts(
     break_due = break_start is not None and break_minutes > 0
     for stop in stops:
         if stop.cancelled:
-            result.append(Eta(stop.stop_id, None, None, 0, "cancelled"))
+            result.append(Eta(stop.stop_id, None, None, 0, VisitStatus.cancelled))
             continue
         if stop.checked_out is not None or stop.checked_in is not None:
             if stop.checked_out is not None:
                 start = stop.checked_in or stop.checked_out - dt.timedelta(minutes=stop.minutes)
-                end, state = stop.checked_out, "done"
+                end, state = stop.checked_out, VisitStatus.done
             else:
                 assert stop.checked_in is not None
                 start = stop.checked_in
-                end, state = max(start + dt.timedelta(minutes=stop.minutes), now), "in_progress"
+                end, state = max(start + dt.timedelta(minutes=stop.minutes), now), VisitStatus.in_progress
             free_at = end
             if break_due and break_start is not None and start >= break_start:
                 break_due = False  # the carer is past the planned break
-            result.append(Eta(stop.stop_id, start, end, _minutes_after(start, stop.window_end), state))
+            result.append(Eta(stop.stop_id, start, end, lateness_minutes(start, stop.window_end), state))
             continue
         earliest = stop.planned_start
         if free_at is not None:
@@ -77,5 +76,7 @@ def expected_starts(
         start = max(earliest, now)
         end = start + dt.timedelta(minutes=stop.minutes)
         free_at = end
-        result.append(Eta(stop.stop_id, start, end, _minutes_after(start, stop.window_end), "planned"))
+        result.append(
+            Eta(stop.stop_id, start, end, lateness_minutes(start, stop.window_end), VisitStatus.planned)
+        )
     return result

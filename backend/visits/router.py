@@ -8,15 +8,17 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 from sqlmodel import select
 
-from backend.audit.service import log_recipient_reads
+from backend.audit.deps import RecipientReadsDep
 from backend.auth.deps import CarerDep
+from backend.common.hooks import HooksDep
 from backend.common.localtime import local_date_of
 from backend.common.types import Day, IdPath, utcnow
 from backend.db import SessionDep
-from backend.notices.models import DelayReportCreate, DelayReportPublic
-from backend.notices.service import request_delay_notices
-from backend.planning.models import Stop
+from backend.planning.models import CarerRouteView, Stop
 from backend.visits.day import CarerDay, RouteMap, carer_day, day_revision, route_map
+from backend.visits.models import VisitEventCreate, VisitEventPublic
+from backend.visits.service import record_event
+from backend.visits.status import carer_routes
 
 router = APIRouter(tags=["pleierens nettbrett"])
 
@@ -27,18 +29,16 @@ class Revision(BaseModel):
 
 @router.get("/my/day", response_model=CarerDay, summary="The carer's day: routes, brief, progress and ETA")
 def my_day(
-    request: Request, session: SessionDep, principal: CarerDep, date: Day | None = Query(None)
+    session: SessionDep,
+    principal: CarerDep,
+    reads: RecipientReadsDep,
+    hooks: HooksDep,
+    date: Day | None = Query(None),
 ) -> CarerDay:
     now = utcnow()
-    result = carer_day(session, principal=principal, day=date or local_date_of(now), now=now)
-    log_recipient_reads(
-        session,
-        principal=principal,
-        recipient_ids=[s.recipient_id for r in result.routes for s in r.stops],
-        action="read day",
-        path=request.url.path,
-    )
-    session.commit()
+    day = date or local_date_of(now)
+    result = carer_day(session, principal=principal, day=day, now=now, noticed=hooks.noticed)
+    reads([s.recipient_id for r in result.routes for s in r.stops], "read day")
     return result
 
 
@@ -51,21 +51,41 @@ def my_day_revision(session: SessionDep, principal: CarerDep, date: Day | None =
 
 
 @router.get("/my/routes/{route_id}/map", response_model=RouteMap, summary="Route geometry and base layer")
-def my_route_map(route_id: IdPath, request: Request, session: SessionDep, principal: CarerDep) -> RouteMap:
+def my_route_map(
+    route_id: IdPath, session: SessionDep, principal: CarerDep, reads: RecipientReadsDep
+) -> RouteMap:
     result = route_map(session, principal=principal, route_id=route_id)
     recipients = session.exec(select(Stop.recipient_id).where(Stop.route_id == route_id)).all()
-    log_recipient_reads(
-        session, principal=principal, recipient_ids=recipients, action="read route map", path=request.url.path
-    )
-    session.commit()
+    reads(recipients, "read route map")
     return result
 
 
-@router.post("/my/delay-notices", response_model=DelayReportPublic, summary="Forsinket: notify who may be")
-def post_delay(
-    data: DelayReportCreate, request: Request, response: Response, session: SessionDep, principal: CarerDep
-) -> DelayReportPublic:
-    result = request_delay_notices(session, principal=principal, data=data)
+@router.get("/my/routes", response_model=list[CarerRouteView], summary="The carer's own published routes")
+def my_routes(
+    session: SessionDep,
+    principal: CarerDep,
+    reads: RecipientReadsDep,
+    date: Day | None = Query(None),
+) -> list[CarerRouteView]:
+    day: dt.date = date or local_date_of(utcnow())
+    routes = carer_routes(session, principal=principal, day=day)
+    ids = [s.recipient_id for r in routes for s in r.stops]
+    reads(ids, "read route")
+    return routes
+
+
+@router.post(
+    "/visit-events", response_model=VisitEventPublic, summary="Check in, check out or cancel a visit"
+)
+def post_event(
+    data: VisitEventCreate,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    principal: CarerDep,
+    hooks: HooksDep,
+) -> VisitEventPublic:
+    result = record_event(session, principal=principal, data=data, hooks=hooks)
     response.status_code = 200 if result.duplicate else 201
     request.app.state.notice_sender.kick()
     return result

@@ -8,8 +8,8 @@ from sqlmodel import Session, select
 from backend.auth.service import Principal
 from backend.common.crud import get_or_404
 from backend.common.enums import PlanStatus
+from backend.common.hooks import Hooks
 from backend.errors import Conflict, Forbidden
-from backend.notices.detect import notices_after_event
 from backend.planning.models import Plan, Route, Stop
 from backend.planning.service import current_route_of
 from backend.visits.models import VisitEvent, VisitEventCreate, VisitEventPublic
@@ -55,9 +55,12 @@ def _target(session: Session, principal: Principal, stop_id: int) -> tuple[int, 
     return stop_id, None, MOVED_AWAY
 
 
-def record_event(session: Session, *, principal: Principal, data: VisitEventCreate) -> VisitEventPublic:
+def record_event(
+    session: Session, *, principal: Principal, data: VisitEventCreate, hooks: Hooks
+) -> VisitEventPublic:
     """Store an event; a resend of the same UUID answers with the original (idempotent). An event for a
-    visit the coordinator moved away while the tablet was offline is kept and marked as a conflict."""
+    visit the coordinator moved away while the tablet was offline is kept and marked as a conflict.
+    Subscribers (notices) act on the event in its own transaction."""
     key = str(data.event_uuid)
     existing = session.exec(select(VisitEvent).where(VisitEvent.event_uuid == key)).first()
     if existing is not None:
@@ -81,7 +84,7 @@ def record_event(session: Session, *, principal: Principal, data: VisitEventCrea
     try:
         session.flush()
         if not conflict:
-            notices_after_event(session, stop_id=stop_id, kind=data.kind)
+            hooks.event_recorded(session, stop_id, data.kind)
         session.commit()
     except IntegrityError:
         # Two copies of the same event raced; the other one won, answer with it.

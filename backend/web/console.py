@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlmodel import Session, col, select
 
-from backend.audit.service import log_recipient_reads
+from backend.audit.deps import RecipientReads
 from backend.auth.service import Principal
 from backend.carers.models import Carer
 from backend.common.crud import get_or_404
@@ -34,6 +34,7 @@ from backend.planning.models import Plan, Route, Stop
 from backend.planning.networks import network_for
 from backend.recipients.models import Recipient
 from backend.teams.models import Team
+from backend.visits.status import stop_views
 from backend.web.router import TEMPLATES, principal_or_none
 from maps import MapError, Point, route_geometry
 from maps.render import MapRoute, MapStop, MapUnassigned, plan_map
@@ -86,10 +87,7 @@ def console_home(
             select(Recipient).where(col(Recipient.id).in_({n.recipient_id for n in notices}))
         )
     }
-    log_recipient_reads(
-        session, principal=principal, recipient_ids=recipients, action="read notices", path=request.url.path
-    )
-    session.commit()
+    RecipientReads(session, principal, request.url.path)(recipients, "read notices")
     return TEMPLATES.TemplateResponse(
         request,
         "console_home.html",
@@ -180,12 +178,8 @@ def _timeline(
                         f"Venter {minutes} min",
                     )
                 )
-            late = stop.planned_start > stop.window_end
-            late_text = (
-                f", {int((stop.planned_start - stop.window_end).total_seconds() // 60)} min for sent"
-                if late
-                else ""
-            )
+            late = stop.lateness_seconds > 0  # as the solver (or the hand-laid plan) computed it
+            late_text = f", {stop.lateness_seconds // 60} min for sent" if late else ""
             bars.append(
                 Bar(
                     "visit",
@@ -217,8 +211,9 @@ def _plan_context(session: Session, principal: Principal, plan: Plan) -> dict[st
     routes = service.routes_of(session, plan.id or 0)
     carer_ids = {r.carer_id for r, _ in routes}
     carers = {c.id or 0: c for c in session.exec(select(Carer).where(col(Carer.id).in_(carer_ids)))}
+    left_out = plan.unassigned_visits()
     recipient_ids = {s.recipient_id for _, stops in routes for s in stops} | {
-        int(str(u["recipient_id"])) for u in plan.unassigned
+        u.recipient_id for u in left_out
     }
     people = {
         r.id or 0: r for r in session.exec(select(Recipient).where(col(Recipient.id).in_(recipient_ids)))
@@ -233,40 +228,29 @@ def _plan_context(session: Session, principal: Principal, plan: Plan) -> dict[st
         for i in range(len(slots) // 2 + 1)
     ]
     continuity = weekly_continuity(session, team_id=plan.team_id, day=plan.date, extra_plan_id=plan.id)
-    log_recipient_reads(
-        session,
-        principal=principal,
-        recipient_ids=sorted(recipient_ids | {r.recipient_id for r in continuity}),
-        action="read plan (konsoll)",
-        path=f"/konsoll/planer/{plan.id}",
+    RecipientReads(session, principal, f"/konsoll/planer/{plan.id}")(
+        sorted(recipient_ids | {r.recipient_id for r in continuity}), "read plan (konsoll)"
     )
-    session.commit()
-    diff: dict[str, Any] = plan.diff or {}
+    diff = plan.plan_diff()
     changes = [
         {
-            **change,
-            "name": people[change["recipient_id"]].name if change["recipient_id"] in people else "",
-            "old_carers": ", ".join(carers[c].name for c in change["old_carer_ids"] if c in carers),
-            "new_carers": ", ".join(carers[c].name for c in change["new_carer_ids"] if c in carers),
-            "window": f"{local_clock(dt.datetime.fromisoformat(change['window_start']))}–"
-            f"{local_clock(dt.datetime.fromisoformat(change['window_end']))}",
-            "old_clock": local_clock(dt.datetime.fromisoformat(change["old_start"]))
-            if change["old_start"]
-            else "–",
-            "new_clock": local_clock(dt.datetime.fromisoformat(change["new_start"]))
-            if change["new_start"]
-            else "–",
+            **change.model_dump(),
+            "name": people[change.recipient_id].name if change.recipient_id in people else "",
+            "old_carers": ", ".join(carers[c].name for c in change.old_carer_ids if c in carers),
+            "new_carers": ", ".join(carers[c].name for c in change.new_carer_ids if c in carers),
+            "window": f"{local_clock(change.window_start)}–{local_clock(change.window_end)}",
+            "old_clock": local_clock(change.old_start) if change.old_start else "–",
+            "new_clock": local_clock(change.new_start) if change.new_start else "–",
         }
-        for change in diff.get("changes", [])
+        for change in (diff.changes if diff else [])
     ]
     unassigned = [
         {
-            **u,
-            "name": people[int(str(u["recipient_id"]))].name if int(str(u["recipient_id"])) in people else "",
-            "window": f"{local_clock(dt.datetime.fromisoformat(str(u['window_start'])))}–"
-            f"{local_clock(dt.datetime.fromisoformat(str(u['window_end'])))}",
+            **u.model_dump(),
+            "name": people[u.recipient_id].name if u.recipient_id in people else "",
+            "window": f"{local_clock(u.window_start)}–{local_clock(u.window_end)}",
         }
-        for u in plan.unassigned
+        for u in left_out
     ]
     max_need = max([s.need_carers for s in slots] + [s.carers_on_shift for s in slots] + [1])
     return {
@@ -282,7 +266,8 @@ def _plan_context(session: Session, principal: Principal, plan: Plan) -> dict[st
         "max_need": max_need,
         "unassigned": unassigned,
         "changes": changes,
-        "notice_names": [people[r].name for r in diff.get("notice_recipient_ids", []) if r in people],
+        "notice_names": [people[r].name for r in (diff.notice_recipient_ids if diff else []) if r in people],
+        "diff": diff,
         "continuity": continuity,
         "carers": sorted(carers.values(), key=lambda c: c.name),
         "recipients": sorted((p for p in people.values() if p.team_id == plan.team_id), key=lambda p: p.name),
@@ -307,9 +292,8 @@ def plan_map_page(plan_id: int, request: Request, session: SessionDep) -> Respon
         return _login()
     plan = service.plan_in_scope(session, principal=principal, plan_id=plan_id)
     routes = service.routes_of(session, plan.id or 0)
-    ids = {s.recipient_id for _, stops in routes for s in stops} | {
-        int(str(u["recipient_id"])) for u in plan.unassigned
-    }
+    left_out = plan.unassigned_visits()
+    ids = {s.recipient_id for _, stops in routes for s in stops} | {u.recipient_id for u in left_out}
     people = {r.id or 0: r for r in session.exec(select(Recipient).where(col(Recipient.id).in_(ids)))}
     carers = {
         c.id or 0: c
@@ -345,14 +329,13 @@ def plan_map_page(plan_id: int, request: Request, session: SessionDep) -> Respon
             )
         )
     unassigned = [
-        MapUnassigned(people[rid].lat, people[rid].lon, people[rid].address, str(u["message"]))
-        for u in plan.unassigned
-        if (rid := int(str(u["recipient_id"]))) in people
+        MapUnassigned(
+            people[u.recipient_id].lat, people[u.recipient_id].lon, people[u.recipient_id].address, u.message
+        )
+        for u in left_out
+        if u.recipient_id in people
     ]
-    log_recipient_reads(
-        session, principal=principal, recipient_ids=sorted(ids), action="read map", path=request.url.path
-    )
-    session.commit()
+    RecipientReads(session, principal, request.url.path)(sorted(ids), "read map")
     fmap = plan_map(network or network_for("car"), map_routes, unassigned)
     return HTMLResponse(fmap.get_root().render())
 
@@ -370,15 +353,8 @@ def print_list(plan_id: int, carer_id: int, request: Request, session: SessionDe
     route, stops = found[0]
     carer = get_or_404(session, Carer, carer_id, "Pleier")
     team = get_or_404(session, Team, plan.team_id, "Team")
-    views = service.stop_views(session, stops)
-    log_recipient_reads(
-        session,
-        principal=principal,
-        recipient_ids=[s.recipient_id for s in stops],
-        action="print kjøreliste",
-        path=request.url.path,
-    )
-    session.commit()
+    views = stop_views(session, stops)
+    RecipientReads(session, principal, request.url.path)([s.recipient_id for s in stops], "print kjøreliste")
     return TEMPLATES.TemplateResponse(
         request,
         "console_print.html",

@@ -8,8 +8,8 @@ import uuid
 
 from sqlmodel import Session
 
+from backend.admin.service import create_user
 from backend.auth.models import UserCreate
-from backend.auth.service import create_user
 from backend.carers.models import Carer
 from backend.common.enums import PlanStatus, Role, ShiftKind, VisitEventKind
 from backend.common.localtime import local_instant

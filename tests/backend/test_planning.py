@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from backend.common.localtime import local_instant
 from backend.decisions.expansion import visits_for
 from backend.demo import DEMO_PASSWORD, load_demo
+from backend.planning.networks import network_for
 from backend.planning.translate import shift_of
 from backend.recipients.models import Recipient
 from backend.rota.models import RotaEntry
@@ -34,7 +35,7 @@ def settings(planning_settings: Settings) -> Settings:
 @pytest.fixture
 def demo(client: TestClient, engine: Engine) -> Iterator[tuple[TestClient, dict[str, str]]]:
     with Session(engine) as session:
-        load_demo(session, today=DAY)
+        load_demo(session, today=DAY, network=network_for("walk"))
     token = client.post("/api/v1/auth/token", data={"username": "koordinator", "password": DEMO_PASSWORD})
     yield client, {"Authorization": f"Bearer {token.json()['access_token']}"}
 

@@ -9,8 +9,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from backend.addresses.models import Address
+from backend.admin.service import create_user
 from backend.auth.models import UserCreate
-from backend.auth.service import Principal, create_user
+from backend.auth.service import Principal
 from backend.carers.models import CarerCreate
 from backend.carers.service import create_carer
 from backend.common.enums import AbsenceReason, Role, ShiftKind

@@ -22,7 +22,7 @@ from backend.common.localtime import local_date_of
 from backend.common.types import utcnow
 from backend.db import make_engine
 from backend.demo import load_demo, plan_demo_day
-from backend.planning.networks import import_demo_networks
+from backend.planning.networks import import_demo_networks, network_for
 from backend.settings import Settings
 
 CHROMIUM = Path(os.environ.get("HJEMMERUTE_CHROMIUM", "/usr/bin/chromium"))
@@ -64,9 +64,9 @@ def demo_server(base: Path, *, planned: bool) -> Iterator[tuple[str, Engine, Set
     engine = make_engine(settings)
     SQLModel.metadata.create_all(engine)
     today = local_date_of(utcnow())
-    with Session(engine) as session:
-        load_demo(session, today=today)
     app = create_app(settings)  # activates the settings the planning code reads
+    with Session(engine) as session:
+        load_demo(session, today=today, network=network_for("walk"))
     if planned:
         with Session(engine) as session:
             plan_demo_day(session, settings=settings, today=today)

@@ -1,0 +1,1 @@
+"""The administrator's domain: logins and their teams, municipality settings, the access log."""

@@ -1,0 +1,36 @@
+"""What notices do when planning and visits announce something (wired into Hooks by the app factory)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from backend.common.hooks import Hooks
+from backend.common.types import utcnow
+from backend.notices.detect import notices_after_event, notify_replan
+from backend.notices.models import Notice
+
+
+def on_plan_published(session: Session, plan: Any) -> None:
+    """A published re-plan tells the recipients whose visit it moved out of the window or took out."""
+    if plan.base_plan_id is not None:
+        notify_replan(session, plan=plan, now=utcnow())
+
+
+def on_visit_event(session: Session, stop_id: int, kind: Any) -> None:
+    notices_after_event(session, stop_id=stop_id, kind=kind)
+
+
+def noticed_visits(session: Session, recipient_ids: Collection[int]) -> set[str]:
+    """The visit refs of these recipients that have had a notice (the tablet shows «Varslet»)."""
+    keys = session.exec(select(Notice.key).where(col(Notice.recipient_id).in_(set(recipient_ids)))).all()
+    return {key.rsplit(":", 2)[0] for key in keys}
+
+
+def subscribe(hooks: Hooks) -> Hooks:
+    hooks.plan_published.append(on_plan_published)
+    hooks.visit_event_recorded.append(on_visit_event)
+    hooks.noticed_visits.append(noticed_visits)
+    return hooks
