@@ -27,7 +27,7 @@ from backend.notices.subscriptions import subscribe as subscribe_notices
 from backend.planning.router import router as planning_router
 from backend.recipients.router import router as recipients_router
 from backend.rota.router import router as rota_router
-from backend.settings import Settings, activate, get_settings
+from backend.settings import Settings, get_settings
 from backend.stats.router import router as stats_router
 from backend.tasks import register as register_tasks
 from backend.teams.router import router as teams_router
@@ -90,9 +90,8 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
-    activate(settings)
     app.state.engine = engine
-    app.state.hooks = subscribe_notices(Hooks())
+    app.state.hooks = subscribe_notices(Hooks(), settings)
     app.state.job_runner = job_runner or make_runner(settings, engine)
     app.state.notice_sender = (
         notice_sender(engine) if notice_sender else make_notice_sender(settings, engine, app.state.job_runner)

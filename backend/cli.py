@@ -20,7 +20,7 @@ from backend.common.types import utcnow
 from backend.db import make_engine
 from backend.errors import DomainError
 from backend.imports.service import ImportReport, import_recipients, import_rota
-from backend.settings import activate, get_settings
+from backend.settings import get_settings
 
 cli = typer.Typer(
     help="hjemmerute – kjørelister for hjemmetjenesten", no_args_is_help=True, add_completion=False
@@ -74,10 +74,11 @@ def demo(
         drop_everything(engine)
     upgrade_to_head(settings)
     import_demo_networks(settings.network_dir, settings.network_name)
-    activate(settings)
     with Session(engine) as session:
         try:
-            logins = load_demo(session, today=today, network=network_for("walk"), history_days=history_days)
+            logins = load_demo(
+                session, today=today, network=network_for(settings, "walk"), history_days=history_days
+            )
         except ValueError as exc:
             _fail(str(exc))
             return
@@ -365,7 +366,6 @@ def worker(concurrency: int = 1) -> None:
             "arbeideren krever PostgreSQL (sett DATABASE_URL=postgresql://…); med SQLite kjører jobbene i API-et"
         )
     ensure_procrastinate_schema(settings)
-    activate(settings)
     register_tasks()
     ProcrastinateRunner(settings, make_engine(settings)).run_forever(concurrency=concurrency)
 

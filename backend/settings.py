@@ -24,7 +24,6 @@ class Settings(BaseSettings):
     job_backend: Literal["auto", "inprocess", "procrastinate"] = "auto"
     token_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
     cookie_secure: bool = False
-    timezone: str = "Europe/Oslo"
     municipality_name: str = "Demo kommune"
     log_sql: bool = False
     network_dir: Path = DEFAULT_DATA_DIR / "networks"
@@ -68,15 +67,3 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings; tests build their own Settings and pass them to create_app."""
     return Settings()
-
-
-_ACTIVE: list[Settings] = []
-
-
-def activate(settings: Settings) -> None:
-    """The settings background jobs use in this process (the app's or the worker's)."""
-    _ACTIVE[:] = [settings]
-
-
-def active_settings() -> Settings:
-    return _ACTIVE[0] if _ACTIVE else get_settings()

@@ -55,6 +55,7 @@ def plan_day(
     date: str,
     shift_kind: str,
     team_ids: list[int],
+    settings: Settings,
     created_by: int | None = None,
     progress: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
@@ -65,6 +66,7 @@ def plan_day(
         shift_kind=ShiftKind(shift_kind),
         team_ids=team_ids,
         created_by=created_by,
+        settings=settings,
         progress=progress,
     )
     return {
@@ -75,7 +77,7 @@ def plan_day(
 
 
 def replan_job(
-    session: Session, *, plan_id: int, from_time: str, created_by: int | None = None
+    session: Session, *, plan_id: int, from_time: str, settings: Settings, created_by: int | None = None
 ) -> dict[str, Any]:
     """Planlegg resten av dagen på nytt after a sick call or an urgent visit."""
     plan = replan(
@@ -84,6 +86,7 @@ def replan_job(
         from_time=dt.datetime.fromisoformat(from_time),
         created_by=created_by,
         status_of=stops_with_status,
+        settings=settings,
     )
     return {
         "plan_id": plan.id,
@@ -97,12 +100,12 @@ def notice_tasks(app: procrastinate.App, settings: Settings, engine: Engine) -> 
 
     @app.task(name=SEND_TASK, queue=NOTICE_QUEUE, retry=False, pass_context=False)
     def send_notices() -> None:
-        run_once(engine, gateway_for(settings))
+        run_once(engine, gateway_for(settings), settings)
 
     @app.periodic(cron="* * * * *", periodic_id="notice_tick")
     @app.task(name="hjemmerute.notice_tick", queue=NOTICE_QUEUE, retry=False, pass_context=False)
     def notice_tick(timestamp: int) -> None:
-        run_once(engine, gateway_for(settings), tick=True)
+        run_once(engine, gateway_for(settings), settings, tick=True)
 
 
 def register() -> None:

@@ -39,7 +39,7 @@ from backend.recipients.models import Recipient
 from backend.scenarios.generator import generate
 from backend.scenarios.presets import PRESETS
 from backend.scenarios.store import reachable_places, store
-from backend.settings import Settings, activate
+from backend.settings import Settings
 from backend.teams.models import Team
 from backend.visits.status import stops_with_status
 from benchmarks._common import machine, require_shared
@@ -77,7 +77,6 @@ def main() -> None:
     settings = Settings(
         database_url=f"sqlite:///{work / 'day.db'}", network_dir=work / "networks", network_name=NETWORK
     )
-    activate(settings)
     began = time.monotonic()
     network = load_network(pbf, "car", name=NETWORK)
     save_network(network, work / "networks" / f"{NETWORK}-car.graphml")

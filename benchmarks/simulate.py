@@ -34,7 +34,7 @@ from backend.planning.service import publish_plan
 from backend.scenarios.generator import generate
 from backend.scenarios.presets import PRESETS
 from backend.scenarios.store import reachable_places, store
-from backend.settings import Settings, activate
+from backend.settings import Settings
 from backend.simulation.measure import Figures, measure
 from backend.simulation.replay import Options
 from backend.simulation.service import simulate_day
@@ -55,7 +55,6 @@ def run(
         network_name=network_name,
         sms_outbox_file=work / f"{variant}-sms.jsonl",
     )
-    activate(settings)
     engine = make_engine(settings)
     SQLModel.metadata.create_all(engine)
     with Session(engine) as session:

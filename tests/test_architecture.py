@@ -140,3 +140,15 @@ def test_no_backend_function_is_longer_than_a_reader_holds() -> None:
                 if length > MAX_FUNCTION_LINES:
                     long.append(f"{path.relative_to(ROOT)}:{node.name} ({length} lines)")
     assert long == []
+
+
+def test_settings_are_read_from_the_environment_only_at_the_entry_points() -> None:
+    """Settings are built by the CLI and the app factory and then passed (app.state, runners, hooks); no
+    service reaches for a process-wide instance."""
+    readers = sorted(
+        str(path.relative_to(ROOT))
+        for path in _sources()
+        if re.search(r"from backend\.settings import .*\bget_settings\b", path.read_text())
+        and path.name not in ("cli.py", "app.py", "settings.py")
+    )
+    assert readers == []

@@ -15,8 +15,3 @@ def lateness_seconds(start: dt.datetime, window_end: dt.datetime) -> float:
 def lateness_minutes(start: dt.datetime, window_end: dt.datetime) -> int:
     """Whole minutes late, as shown to carers and written in notices."""
     return int(lateness_seconds(start, window_end) // 60)
-
-
-def is_late(start: dt.datetime | None, window_end: dt.datetime) -> bool:
-    """Late, or not started at all (None: the visit is no longer planned)."""
-    return start is None or start > window_end

@@ -31,8 +31,9 @@ NOTICE_QUEUE = "hjemmerute-notices"
 TASK_NAME = "hjemmerute.run_job_record"
 
 
-def execute_job(engine: Engine, record_id: int) -> None:
-    """Run one recorded job and store its outcome; an error becomes status failed with its message."""
+def execute_job(engine: Engine, record_id: int, settings: Settings) -> None:
+    """Run one recorded job and store its outcome; an error becomes status failed with its message. A job
+    that asks for `settings` gets the runner's (the process's own, never a global)."""
     with Session(engine) as session:
         record = session.get(JobRecord, record_id)
         if record is None:
@@ -46,8 +47,11 @@ def execute_job(engine: Engine, record_id: int) -> None:
         session.commit()
         name, args = record.name, dict(record.args)
     func = JOBS[name]
-    if "progress" in inspect.signature(func).parameters:
+    parameters = inspect.signature(func).parameters
+    if "progress" in parameters:
         args["progress"] = _progress_writer(engine, record_id)
+    if "settings" in parameters:
+        args["settings"] = settings
     with Session(engine) as session:
         try:
             result = func(session, **args)
@@ -95,13 +99,13 @@ class InProcessRunner:
 
     backend_name = "inprocess"
 
-    def __init__(self, engine: Engine, workers: int = 2) -> None:
-        self._engine = engine
+    def __init__(self, engine: Engine, settings: Settings, workers: int = 2) -> None:
+        self._engine, self._settings = engine, settings
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hjemmerute-job")
         self._futures: list[Future[None]] = []
 
     def submit(self, record_id: int) -> None:
-        self._futures.append(self._pool.submit(execute_job, self._engine, record_id))
+        self._futures.append(self._pool.submit(execute_job, self._engine, record_id, self._settings))
 
     def wait_idle(self, timeout: float = 30.0) -> None:
         """Block until every submitted job has finished (CLI and tests)."""
@@ -126,7 +130,7 @@ def make_procrastinate_app(settings: Settings, engine: Engine) -> procrastinate.
 
     @app.task(name=TASK_NAME, queue=QUEUE, retry=False, pass_context=False)
     def run_job_record(record_id: int) -> None:
-        execute_job(engine, record_id)
+        execute_job(engine, record_id, settings)
 
     for install in TASK_INSTALLERS:
         install(app, settings, engine)
@@ -174,7 +178,7 @@ def make_runner(settings: Settings, engine: Engine) -> JobRunner:
             raise ValueError("procrastinate-jobber krever PostgreSQL (DATABASE_URL=postgresql://…)")
         ensure_procrastinate_schema(settings)
         return ProcrastinateRunner(settings, engine)
-    return InProcessRunner(engine)
+    return InProcessRunner(engine, settings)
 
 
 def enqueue(

@@ -16,6 +16,7 @@ from backend.notices.outbox import create_notice, municipality
 from backend.notices.policy import delay_decision, has_consent, quiet_now, window_closing
 from backend.planning.models import Plan, Route, Stop
 from backend.recipients.models import Recipient
+from backend.settings import Settings
 from backend.visits.day import route_etas, visit_ref
 
 
@@ -41,6 +42,7 @@ def evaluate_route(
     plan: Plan,
     now: dt.datetime,
     source: str,
+    settings: Settings,
     delay_report_id: int | None = None,
 ) -> list[DelayOutcome]:
     """Delay notices for the route's visits not yet started, written in the caller's transaction."""
@@ -75,6 +77,7 @@ def evaluate_route(
         if decision == "created":
             notice = create_notice(
                 session,
+                settings=settings,
                 key=f"{ref}:delay:{revision + 1}",
                 stop_id=stop.id or 0,
                 recipient=recipient,
@@ -113,7 +116,7 @@ def _stop_of_visit(session: Session, plan_ids: tuple[int | None, ...], decision_
     return None
 
 
-def notify_replan(session: Session, *, plan: Plan, now: dt.datetime) -> int:
+def notify_replan(session: Session, *, plan: Plan, now: dt.datetime, settings: Settings) -> int:
     """On publishing a re-plan: a visit moved outside its window gets a «moved» notice, a visit no longer
     planned a «cancelled» notice (consent, quiet hours and the key rule apply). Returns notices created."""
     diff = plan.plan_diff()
@@ -134,6 +137,7 @@ def notify_replan(session: Session, *, plan: Plan, now: dt.datetime) -> int:
             continue
         notice = create_notice(
             session,
+            settings=settings,
             key=f"{visit_ref(stop, plan.date)}:{kind}:{plan.id}",  # once per visit and published plan
             stop_id=stop.id or 0,
             recipient=recipient,
@@ -148,7 +152,7 @@ def notify_replan(session: Session, *, plan: Plan, now: dt.datetime) -> int:
     return created
 
 
-def notices_after_event(session: Session, *, stop_id: int, kind: VisitEventKind) -> None:
+def notices_after_event(session: Session, *, stop_id: int, kind: VisitEventKind, settings: Settings) -> None:
     """In the event's own transaction: a cancelled visit gets its notice; any event re-estimates the rest
     of the route (a long visit makes the next ones late)."""
     stop = get_or_404(session, Stop, stop_id, "Besøk")
@@ -160,6 +164,7 @@ def notices_after_event(session: Session, *, stop_id: int, kind: VisitEventKind)
         if has_consent(session, recipient) and not quiet_now(now, stop.window_start, *_quiet(session)):
             create_notice(
                 session,
+                settings=settings,
                 key=f"{visit_ref(stop, plan.date)}:cancelled:1",
                 stop_id=stop_id,
                 recipient=recipient,
@@ -170,4 +175,4 @@ def notices_after_event(session: Session, *, stop_id: int, kind: VisitEventKind)
                 source="eta",
                 now=now,
             )
-    evaluate_route(session, route=route, plan=plan, now=now, source="eta")
+    evaluate_route(session, route=route, plan=plan, now=now, source="eta", settings=settings)

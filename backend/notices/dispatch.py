@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 SEND_TASK = "hjemmerute.send_notices"
 
 
-def tick_routes(session: Session) -> int:
+def tick_routes(session: Session, settings: Settings) -> int:
     """The clock moves on: re-check today's routes that are being followed on a tablet (at least one visit
     event); a route nobody reports on gives no evidence of lateness and is left alone."""
     now = utcnow()
@@ -46,17 +46,17 @@ def tick_routes(session: Session) -> int:
         .join(Plan, Plan.id == Route.plan_id)  # type: ignore[arg-type]
         .where(Plan.date == today, Plan.status == PlanStatus.published, col(Route.carer_id).in_(followed))
     ).all():
-        evaluate_route(session, route=route, plan=plan, now=now, source="eta")
+        evaluate_route(session, route=route, plan=plan, now=now, source="eta", settings=settings)
         checked += 1
     session.commit()
     return checked
 
 
-def run_once(engine: Engine, gateway: Gateway, *, tick: bool = False) -> int:
+def run_once(engine: Engine, gateway: Gateway, settings: Settings, *, tick: bool = False) -> int:
     with Session(engine) as session:
         recover(session)
         if tick:
-            tick_routes(session)
+            tick_routes(session, settings)
         return send_due(session, gateway)
 
 
@@ -93,7 +93,7 @@ class InProcessNoticeSender:
                 break
             try:
                 with self.busy:
-                    run_once(self.engine, self.gateway, tick=not woken)
+                    run_once(self.engine, self.gateway, self.settings, tick=not woken)
             except Exception:  # the sender must survive one bad round; the rows stay for the next
                 log.exception("notice sender round failed")
 
@@ -103,7 +103,7 @@ class InProcessNoticeSender:
     def drain(self) -> None:
         """Send everything due now, in the caller's thread (tests, CLI)."""
         with self.busy:
-            run_once(self.engine, self.gateway)
+            run_once(self.engine, self.gateway, self.settings)
 
     def close(self) -> None:
         self.stopping = True
@@ -116,14 +116,14 @@ class InlineNoticeSender:
     at the simulated minute it was caused, on the server's clock)."""
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
-        self.engine, self.gateway = engine, gateway_for(settings)
+        self.engine, self.gateway, self.settings = engine, gateway_for(settings), settings
 
     def kick(self) -> None:
-        run_once(self.engine, self.gateway)
+        run_once(self.engine, self.gateway, self.settings)
 
     def tick(self) -> int:
         """The clock tick the background sender does every notice_tick_seconds: ETAs checked, retries sent."""
-        return run_once(self.engine, self.gateway, tick=True)
+        return run_once(self.engine, self.gateway, self.settings, tick=True)
 
     def close(self) -> None:
         return None

@@ -15,7 +15,7 @@ from backend.municipality.models import MunicipalitySettings
 from backend.notices.models import Notice, NoticeMessage
 from backend.notices.texts import render
 from backend.recipients.models import NextOfKin, Recipient
-from backend.settings import active_settings
+from backend.settings import Settings
 
 
 def municipality(session: Session) -> MunicipalitySettings:
@@ -45,11 +45,11 @@ def create_notice(
     lateness_minutes: int,
     source: str,
     now: dt.datetime,
+    settings: Settings,
     delay_report_id: int | None = None,
 ) -> Notice | None:
     """The notice and its messages, or None when that key exists already (it was created once) or the
     installation has notices switched off."""
-    settings = active_settings()
     if not settings.notices_enabled:
         return None
     if session.exec(select(Notice.id).where(Notice.key == key)).first() is not None:

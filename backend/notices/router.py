@@ -119,7 +119,9 @@ def sveve_report(
 def post_delay(
     data: DelayReportCreate, request: Request, response: Response, session: SessionDep, principal: CarerDep
 ) -> DelayReportPublic:
-    result = request_delay_notices(session, principal=principal, data=data)
+    result = request_delay_notices(
+        session, principal=principal, data=data, settings=request.app.state.settings
+    )
     response.status_code = 200 if result.duplicate else 201
     request.app.state.notice_sender.kick()
     return result

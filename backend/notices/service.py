@@ -24,6 +24,7 @@ from backend.notices.models import (
 )
 from backend.planning.models import Plan, Route, Stop
 from backend.planning.service import current_route_of
+from backend.settings import Settings
 
 
 def _public(report: DelayReport, duplicate: bool) -> DelayReportPublic:
@@ -45,7 +46,12 @@ def _current_route(session: Session, principal: Principal, route_id: int) -> tup
 
 
 def request_delay_notices(
-    session: Session, *, principal: Principal, data: DelayReportCreate, now: dt.datetime | None = None
+    session: Session,
+    *,
+    principal: Principal,
+    data: DelayReportCreate,
+    settings: Settings,
+    now: dt.datetime | None = None,
 ) -> DelayReportPublic:
     """Why: one tap must notify exactly the recipients the rules allow, once, however often it is resent."""
     key = str(data.request_uuid)
@@ -61,7 +67,13 @@ def request_delay_notices(
     session.add(report)
     session.flush()
     outcome = evaluate_route(
-        session, route=route, plan=plan, now=now or utcnow(), source="carer", delay_report_id=report.id
+        session,
+        route=route,
+        plan=plan,
+        now=now or utcnow(),
+        source="carer",
+        settings=settings,
+        delay_report_id=report.id,
     )
     report.outcome = [o.model_dump(mode="json") for o in outcome]
     session.add(report)

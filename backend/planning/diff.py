@@ -1,8 +1,9 @@
 """What a re-plan changes, shown to the coordinator before publishing.
 
 Visits are matched by their vedtak visit (both halves of a double-staffed visit); a visit is moved when a
-carer serving it changed, re-timed when its start moved by at least RETIME_MINUTES, and now late when it
-starts after its agreed window (or is no longer planned) although it was on time before. Recipients of now
+carer serving it changed, re-timed when its start moved by at least RETIME_MINUTES, and now late when its
+stored lateness says it starts after its agreed window (or it is no longer planned) although it was on time
+before. Recipients of now
 late visits are flagged for notice.
 """
 
@@ -14,7 +15,6 @@ from collections.abc import Collection
 
 from sqlmodel import Session
 
-from backend.common.lateness import is_late
 from backend.planning.models import ChangeKind, Plan, PlanChange, PlanDiff, Stop
 from backend.planning.service import routes_of
 
@@ -55,11 +55,10 @@ def plan_diff(
             moved_unaffected += len((old_carers - new_carers) - set(affected_carers))
         if old_start and new_start and abs(new_start - old_start) >= dt.timedelta(minutes=RETIME_MINUTES):
             kinds.append("retimed")
-        if (
-            old_start is not None
-            and not is_late(old_start, sample.window_end)
-            and is_late(new_start, sample.window_end)
-        ):
+        # lateness as the solver (or the hand-laid plan) computed and stored it, never worked out again here
+        was_on_time = bool(before) and not any(stop.lateness_seconds for _, stop in before)
+        late_now = not after or any(stop.lateness_seconds for _, stop in after)
+        if was_on_time and late_now:
             kinds.append("now_late")
         if before and not after and visit_id in unplanned:
             kinds.append("unassigned")

@@ -46,7 +46,7 @@ from backend.planning.translate import (
     visit_keys,
 )
 from backend.recipients.models import Recipient
-from backend.settings import Settings, active_settings
+from backend.settings import Settings
 from backend.teams.models import Team
 from maps import Point
 from routing import Plan as RoutingPlan
@@ -80,7 +80,7 @@ def _solve_all(
 
 
 def _team_inputs(
-    session: Session, *, day: dt.date, shift_kind: ShiftKind, teams: list[Team]
+    session: Session, *, day: dt.date, shift_kind: ShiftKind, teams: list[Team], settings: Settings
 ) -> list[PlanningInput]:
     """The routing input of each team's shift, nurse visits lent where a team has no nurse on shift."""
     municipality = municipality_settings(session)
@@ -105,7 +105,7 @@ def _team_inputs(
             carers=carers[tid],
             recipients=recipients,
             preferred=recent_carers(session, recipient_ids=sorted(recipients), day=day),
-            network_for=networks.network_for,
+            network_for=networks.of(settings),
             early_tolerance_minutes=municipality.early_tolerance_minutes,
         )
         inp.issues = issues[tid] + inp.issues
@@ -120,17 +120,16 @@ def plan_teams(
     shift_kind: ShiftKind,
     team_ids: Sequence[int],
     created_by: int | None,
+    settings: Settings,
     progress: Progress | None = None,
-    settings: Settings | None = None,
     manual_like: bool = False,
 ) -> list[Plan]:
     """Draft plans for the teams' shift, solved in parallel; each validated by `routing.check`.
     `manual_like`: lay the lists as a coordinator does by hand (the baseline the simulator measures against)."""
-    settings = settings or active_settings()
     report = progress or (lambda _: None)
     teams = [get_or_404(session, Team, tid, "Team") for tid in team_ids]
     report({"stage": "matriser", "done": 0, "total": len(teams)})
-    inputs = _team_inputs(session, day=day, shift_kind=shift_kind, teams=teams)
+    inputs = _team_inputs(session, day=day, shift_kind=shift_kind, teams=teams, settings=settings)
     report({"stage": "løser", "done": 0, "total": len(teams)})
     params = [SolveParams(time_limit_s=settings.plan_seconds_per_team) for _ in inputs]
     solutions = (
@@ -236,11 +235,10 @@ def replan(
     from_time: dt.datetime,
     created_by: int | None,
     status_of: StatusReader,
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> Plan:
     """A new draft for the rest of the day from `from_time`: done, started and past stops stay as they
     were; every other visit is planned again with a preference for the carer it had."""
-    settings = settings or active_settings()
     base = get_or_404(session, Plan, plan_id, "Plan")
     if base.status == PlanStatus.superseded:
         raise Conflict("Planen er erstattet av en nyere; planlegg om fra den publiserte planen.")
@@ -258,7 +256,7 @@ def replan(
         carers=rest,
         recipients=recipients_of(session, day_visits),
         preferred={},
-        network_for=networks.network_for,
+        network_for=networks.of(settings),
         early_tolerance_minutes=municipality_settings(session).early_tolerance_minutes,
         replan=ReplanContext(
             _done_keys(kept, day_visits),

@@ -1,16 +1,14 @@
-"""The municipality's road networks, loaded once per process from the GraphML files `network import` wrote.
-
-Jobs run in the API process (in-process runner) or in procrastinate workers; both activate their settings
-at start (backend.settings.activate), so a job reads the same configuration as the process that runs it.
-"""
+"""The municipality's road networks, loaded once per process from the GraphML files `network import` wrote
+(the directory and name come from the Settings the caller passes: the app's, or the worker's)."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from backend.errors import Conflict
-from backend.settings import active_settings
+from backend.settings import Settings
 from maps import MapError, RoadNetwork, bundled_extract_path, load_network, save_network
 
 _LOCK = threading.Lock()
@@ -21,9 +19,8 @@ def network_path(directory: Path, name: str, mode: str) -> Path:
     return directory / f"{name}-{mode}.graphml"
 
 
-def network_for(mode: str) -> RoadNetwork:
+def network_for(settings: Settings, mode: str) -> RoadNetwork:
     """The configured network of a travel mode; a missing import is a coordinator-readable error."""
-    settings = active_settings()
     directory, name = Path(settings.network_dir), settings.network_name
     path = network_path(directory, name, mode)
     with _LOCK:
@@ -40,6 +37,11 @@ def network_for(mode: str) -> RoadNetwork:
             raise Conflict(f"Veinettet «{name}» ({mode}) kan ikke leses: {exc}") from exc
         _LOADED[path] = network
         return network
+
+
+def of(settings: Settings) -> Callable[[str], RoadNetwork]:
+    """network_for with the settings bound (what the translator asks for)."""
+    return lambda mode: network_for(settings, mode)
 
 
 def import_demo_networks(directory: Path, name: str = "demo") -> list[Path]:

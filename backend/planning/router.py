@@ -14,6 +14,7 @@ from backend.jobs.models import JobPublic
 from backend.jobs.runner import enqueue
 from backend.planning import commands, service
 from backend.planning.continuity import weekly_continuity
+from backend.planning.deps import PlanInScopeDep
 from backend.planning.load import peak_load
 from backend.planning.models import (
     ContinuityRow,
@@ -45,14 +46,8 @@ def list_plans(
 
 
 @router.get("/plans/{plan_id}", response_model=PlanPublic, summary="One plan with its routes")
-def get_plan(
-    plan_id: IdPath,
-    session: SessionDep,
-    principal: CoordinatorDep,
-    reads: RecipientReadsDep,
-) -> PlanPublic:
-    plan = service.plan_in_scope(session, principal=principal, plan_id=plan_id)
-    reads(service.recipients_in_plan(session, plan_id), "read plan")
+def get_plan(plan: PlanInScopeDep, session: SessionDep, reads: RecipientReadsDep) -> PlanPublic:
+    reads(service.recipients_in_plan(session, plan.id or 0), "read plan")
     return service.to_public(session, plan)
 
 
@@ -111,9 +106,8 @@ def start_planning(
     summary="Re-plan the rest of the day (sick carer, urgent visit)",
 )
 def start_replan(
-    plan_id: IdPath, data: ReplanCreate, request: Request, session: SessionDep, principal: CoordinatorDep
+    plan: PlanInScopeDep, data: ReplanCreate, request: Request, session: SessionDep, principal: CoordinatorDep
 ) -> object:
-    plan = service.plan_in_scope(session, principal=principal, plan_id=plan_id)
     if plan.status == PlanStatus.superseded:
         raise Conflict("Planen er erstattet av en nyere; planlegg om fra den publiserte planen.")
     from_instant = commands.replan_start(plan, data.from_time)
@@ -127,14 +121,13 @@ def start_replan(
         session,
         request.app.state.job_runner,
         name="replan",
-        args={"plan_id": plan_id, "from_time": from_instant.isoformat(), "created_by": principal.user_id},
+        args={"plan_id": plan.id, "from_time": from_instant.isoformat(), "created_by": principal.user_id},
         created_by=principal.user_id,
     )
 
 
 @router.get("/plans/{plan_id}/load", response_model=list[LoadSlotPublic], summary="Peak load per 30 minutes")
-def plan_load(plan_id: IdPath, session: SessionDep, principal: CoordinatorDep) -> list[LoadSlotPublic]:
-    plan = service.plan_in_scope(session, principal=principal, plan_id=plan_id)
+def plan_load(plan: PlanInScopeDep, session: SessionDep) -> list[LoadSlotPublic]:
     team = get_or_404(session, Team, plan.team_id, "Team")
     slots = peak_load(session, day=plan.date, shift_kind=plan.shift_kind, team=team, plan=plan)
     return [LoadSlotPublic(**slot.__dict__, overloaded=slot.overloaded) for slot in slots]

@@ -95,7 +95,7 @@ def simulate_day(settings: Settings, options: Options, engine: Engine | None = N
     with server_clock(clock.read), Session(engine) as session:
         coordinator, carers = _tokens(session, options.day)
         tolerance = early_tolerance_of(session)
-        travel = RoadTimes(session)
+        travel = RoadTimes(session, run_settings)
         with TestClient(app) as client:
             replay = DayReplay(
                 Api(client, coordinator, carers),

@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 from backend.carers.models import Carer
 from backend.planning import networks
 from backend.recipients.models import Recipient
+from backend.settings import Settings
 from backend.teams.models import Team
 from maps import Point, travel_time_matrix
 
@@ -15,7 +16,8 @@ from maps import Point, travel_time_matrix
 class RoadTimes:
     """Seconds between a carer's base or a recipient and a recipient, by the carer's travel mode."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, settings: Settings) -> None:
+        self.settings = settings
         carers = list(session.exec(select(Carer)))
         self.mode = {c.id or 0: c.transport_mode.value for c in carers}
         self.team = {c.id or 0: c.team_id for c in carers}
@@ -35,7 +37,7 @@ class RoadTimes:
     def __call__(self, carer_id: int, from_recipient: int | None, to_recipient: int) -> int:
         mode = self.mode[carer_id]
         if mode not in self.matrices:
-            self.matrices[mode] = travel_time_matrix(networks.network_for(mode), self.points)
+            self.matrices[mode] = travel_time_matrix(networks.network_for(self.settings, mode), self.points)
         origin = (
             self.index[("base", self.team[carer_id])]
             if from_recipient is None

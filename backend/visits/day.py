@@ -17,6 +17,7 @@ from backend.common.enums import PlanStatus, ShiftKind
 from backend.errors import Conflict, Forbidden
 from backend.planning import networks
 from backend.planning.models import CarerStopView, Plan, Route, Stop
+from backend.settings import Settings
 from backend.visits.eta import Eta, EtaStop, expected_starts
 from backend.visits.models import VisitEvent
 from backend.visits.status import events_by_stop, progress_of, stop_views
@@ -201,7 +202,7 @@ def carer_day(
     )
 
 
-def route_map(session: Session, *, principal: Principal, route_id: int) -> RouteMap:
+def route_map(session: Session, *, principal: Principal, route_id: int, settings: Settings) -> RouteMap:
     """Route geometry along the roads and the nearby road network as an offline base layer."""
     route = get_or_404(session, Route, route_id, "Kjøreliste")
     plan = get_or_404(session, Plan, route.plan_id, "Plan")
@@ -221,7 +222,7 @@ def route_map(session: Session, *, principal: Principal, route_id: int) -> Route
         max(p.lon for p in points) + MAP_MARGIN_DEG,
     )
     try:
-        network = networks.network_for(carer.transport_mode.value)
+        network = networks.network_for(settings, carer.transport_mode.value)
         geometry = route_geometry(network, points) if len(points) > 1 else None
     except (MapError, Conflict) as exc:
         return RouteMap(route_id=route_id, geometry=None, base_layer=None, message=f"Kartet mangler: {exc}")

@@ -52,9 +52,9 @@ def my_day_revision(session: SessionDep, principal: CarerDep, date: Day | None =
 
 @router.get("/my/routes/{route_id}/map", response_model=RouteMap, summary="Route geometry and base layer")
 def my_route_map(
-    route_id: IdPath, session: SessionDep, principal: CarerDep, reads: RecipientReadsDep
+    route_id: IdPath, request: Request, session: SessionDep, principal: CarerDep, reads: RecipientReadsDep
 ) -> RouteMap:
-    result = route_map(session, principal=principal, route_id=route_id)
+    result = route_map(session, principal=principal, route_id=route_id, settings=request.app.state.settings)
     recipients = session.exec(select(Stop.recipient_id).where(Stop.route_id == route_id)).all()
     reads(recipients, "read route map")
     return result

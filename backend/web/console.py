@@ -306,7 +306,7 @@ def plan_map_page(plan_id: int, request: Request, session: SessionDep) -> Respon
     for route, stops in routes:
         carer = carers.get(route.carer_id)
         mode = carer.transport_mode.value if carer else "car"
-        network = network_for(mode)
+        network = network_for(request.app.state.settings, mode)
         points = [base, *(Point(people[s.recipient_id].lat, people[s.recipient_id].lon) for s in stops), base]
         try:
             geometry = route_geometry(network, points) if stops else None
@@ -336,7 +336,7 @@ def plan_map_page(plan_id: int, request: Request, session: SessionDep) -> Respon
         if u.recipient_id in people
     ]
     RecipientReads(session, principal, request.url.path)(sorted(ids), "read map")
-    fmap = plan_map(network or network_for("car"), map_routes, unassigned)
+    fmap = plan_map(network or network_for(request.app.state.settings, "car"), map_routes, unassigned)
     return HTMLResponse(fmap.get_root().render())
 
 

@@ -16,7 +16,7 @@ from tests.backend.world import World, build_world
 @pytest.fixture
 def client(settings: Settings, engine: Engine) -> Iterator[TestClient]:
     """The app on a fresh database (tables from the models; migrations are tested on their own)."""
-    app = create_app(settings, job_runner=InProcessRunner(engine))
+    app = create_app(settings, job_runner=InProcessRunner(engine, settings))
     with TestClient(app) as test_client:
         yield test_client
 

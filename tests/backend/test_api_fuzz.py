@@ -32,7 +32,7 @@ def fuzz_target(tmp_path: Path) -> Iterator[tuple[FastAPI, World]]:
     app_settings = Settings(database_url=f"sqlite:///{tmp_path / 'fuzz.db'}", job_backend="inprocess")
     engine = make_engine(app_settings)
     SQLModel.metadata.create_all(engine)
-    app = create_app(app_settings, job_runner=InProcessRunner(engine))
+    app = create_app(app_settings, job_runner=InProcessRunner(engine, app_settings))
     with TestClient(app) as client, Session(engine) as session:
         yield app, build_world(session, client)
 

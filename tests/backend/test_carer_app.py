@@ -232,7 +232,13 @@ def test_delay_policy_threshold_update_step_and_consent(
         data = DelayReportCreate(
             request_uuid=uuid.uuid4(), route_id=route_id, device_time=local_instant(DAY, at)
         )
-        report = request_delay_notices(session, principal=kari, data=data, now=local_instant(DAY, at))
+        report = request_delay_notices(
+            session,
+            principal=kari,
+            data=data,
+            settings=client.app.state.settings,  # type: ignore[attr-defined]
+            now=local_instant(DAY, at),
+        )
         return report.outcome[0].notice
 
     assert ask(dt.time(7, 0)) == "not_late"

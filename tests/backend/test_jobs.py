@@ -47,7 +47,7 @@ def test_in_process_runner_through_the_api(client: TestClient, world: World) -> 
 def test_a_failing_job_is_stored_as_failed_with_its_reason(
     client: TestClient, world: World, engine: Engine
 ) -> None:
-    runner = InProcessRunner(engine)
+    runner = InProcessRunner(engine, client.app.state.settings)  # type: ignore[attr-defined]
     with Session(engine) as session:
         record = enqueue(
             session, runner, name="prepare_day", args={"date": "2026-11-23", "team_id": 999}, created_by=None

@@ -26,6 +26,7 @@ from backend.notices.models import DelayReport, Notice, NoticeMessage
 from backend.notices.outbox import create_notice
 from backend.notices.sender import _claim, apply_delivery_report, recover, send_due
 from backend.recipients.models import Recipient
+from backend.settings import Settings as AppSettings
 from tests.backend.world import DAY, World
 
 START = local_instant(DAY, dt.time(10, 0))
@@ -54,9 +55,9 @@ class ScriptedGateway:
 
 
 class OutboxMachine(RuleBasedStateMachine):
-    def __init__(self, session: Session, world: World) -> None:
+    def __init__(self, session: Session, world: World, app_settings: AppSettings) -> None:
         super().__init__()
-        self.session, self.world = session, world
+        self.session, self.world, self.app_settings = session, world, app_settings
         session.exec(delete(NoticeMessage))  # type: ignore[call-overload]
         session.exec(delete(Notice))  # type: ignore[call-overload]
         session.exec(delete(DelayReport))  # type: ignore[call-overload]
@@ -75,6 +76,7 @@ class OutboxMachine(RuleBasedStateMachine):
         assert recipient is not None
         notice = create_notice(
             self.session,
+            settings=self.app_settings,
             key=f"test/{next(self.keys)}:delay:1",
             stop_id=self.world.published_stop,
             recipient=recipient,
@@ -150,7 +152,7 @@ class OutboxMachine(RuleBasedStateMachine):
 
 def test_outbox_never_doubles_and_never_loses(client: TestClient, world: World, session: Session) -> None:
     run_state_machine_as_test(
-        lambda: OutboxMachine(session, world),
+        lambda: OutboxMachine(session, world, client.app.state.settings),  # type: ignore[attr-defined]
         settings=settings(
             max_examples=25,
             stateful_step_count=20,

@@ -69,13 +69,19 @@ def _clock(at: dt.datetime) -> Callable[[], dt.datetime]:
     return lambda: at
 
 
-def _late_notice(session: Session, world: World, route_id: int) -> list[NoticeMessage]:
+def _late_notice(client: TestClient, session: Session, world: World, route_id: int) -> list[NoticeMessage]:
     """Kari's 08:10 visit not started at 11:00: a delay notice to the recipient and her daughter."""
     kari = Principal(
         user_id=0, username="pleier", role=Role.carer, team_ids=frozenset(), carer_id=world.carer_a
     )
     data = DelayReportCreate(request_uuid=uuid.uuid4(), route_id=route_id, device_time=AT)
-    report = request_delay_notices(session, principal=kari, data=data, now=AT)
+    report = request_delay_notices(
+        session,
+        principal=kari,
+        data=data,
+        settings=client.app.state.settings,
+        now=AT,  # type: ignore[attr-defined]
+    )
     assert report.outcome[0].notice == "created"
     return list(session.exec(select(NoticeMessage)))
 
@@ -117,7 +123,7 @@ def test_accepted_then_delivered_exactly_once(
     kind: str, client: TestClient, world: World, session: Session, fake: tuple[str, FakeGatewayState]
 ) -> None:
     url, state = fake
-    messages = _late_notice(session, world, _route_id(client, world))
+    messages = _late_notice(client, session, world, _route_id(client, world))
     assert sorted(m.phone for m in messages) == ["+4741234567", "+4791234567"]
     assert send_due(session, _gateway(kind, url), clock=_clock(AT)) == 2
     assert _statuses(session) == ["accepted", "accepted"]
@@ -143,7 +149,7 @@ def test_gateway_error_is_retried_with_backoff(
     client: TestClient, world: World, session: Session, fake: tuple[str, FakeGatewayState]
 ) -> None:
     url, state = fake
-    _late_notice(session, world, _route_id(client, world))
+    _late_notice(client, session, world, _route_id(client, world))
     state.mode = "http500"
     send_due(session, _gateway("link", url), clock=_clock(AT))
     session.expire_all()
@@ -170,7 +176,7 @@ def test_a_lost_answer_is_never_sent_again(
     fake: tuple[str, FakeGatewayState],
 ) -> None:
     url, state = fake
-    _late_notice(session, world, _route_id(client, world))
+    _late_notice(client, session, world, _route_id(client, world))
     state.mode, state.slow_seconds = mode, 1.0
     send_due(session, _gateway(kind, url, timeout=0.4), clock=_clock(AT))
     assert _statuses(session) == ["uncertain", "uncertain"]
@@ -199,7 +205,7 @@ def test_refused_number_fails_with_the_gateways_reason(
     client: TestClient, world: World, session: Session, fake: tuple[str, FakeGatewayState]
 ) -> None:
     url, state = fake
-    _late_notice(session, world, _route_id(client, world))
+    _late_notice(client, session, world, _route_id(client, world))
     state.mode = "reject"
     send_due(session, _gateway("sveve", url), clock=_clock(AT))
     session.expire_all()
@@ -212,7 +218,7 @@ def test_sender_dying_between_sending_and_accepted_never_doubles_an_sms(
     client: TestClient, world: World, session: Session, fake: tuple[str, FakeGatewayState]
 ) -> None:
     url, state = fake
-    _late_notice(session, world, _route_id(client, world))
+    _late_notice(client, session, world, _route_id(client, world))
     gateway = _gateway("link", url)
     claimed = _claim(session, AT)  # «sending» is committed ...
     assert claimed is not None
@@ -242,7 +248,7 @@ def test_landline_or_missing_consent_is_marked_and_blocks_nothing(
     kin.notice_consent = True
     session.add(kin)
     session.commit()
-    messages = {m.phone: m for m in _late_notice(session, world, _route_id(client, world))}
+    messages = {m.phone: m for m in _late_notice(client, session, world, _route_id(client, world))}
     assert (
         messages["+4722334455"].status == "failed" and "mobilnummer" in messages["+4722334455"].status_reason
     )
@@ -281,42 +287,50 @@ def test_a_republished_replan_notifies_moved_and_cancelled_visits_once(
     """The re-plan's diff says Kari's visit now starts after its window (moved) and that another is no
     longer planned (cancelled): each recipient who consented gets one notice of that kind."""
     from backend.notices.detect import notify_replan
-    from backend.planning.models import Plan, Stop
+    from backend.planning.models import Plan, PlanChange, PlanDiff, Stop
 
     stop = session.get(Stop, world.published_stop)
     assert stop is not None
     base = session.get(Plan, world.published_plan)
     assert base is not None
-    change = {
-        "decision_visit_id": stop.decision_visit_id,
-        "recipient_id": world.recipient_a,
-        "kinds": ["moved", "retimed", "now_late"],
-        "window_start": stop.window_start.isoformat(),
-        "window_end": stop.window_end.isoformat(),
-        "old_start": stop.planned_start.isoformat(),
-        "new_start": (stop.window_end + dt.timedelta(minutes=40)).isoformat(),
-    }
+    change = PlanChange(
+        decision_visit_id=stop.decision_visit_id or 0,
+        recipient_id=world.recipient_a,
+        kinds=["moved", "retimed", "now_late"],
+        old_carer_ids=[world.carer_a],
+        new_carer_ids=[world.carer_a],
+        window_start=stop.window_start,
+        window_end=stop.window_end,
+        old_start=stop.planned_start,
+        new_start=stop.window_end + dt.timedelta(minutes=40),
+    )
+
+    def diff_of(*changes: PlanChange) -> dict[str, object]:
+        return PlanDiff(base_plan_id=base.id or 0, changes=list(changes)).model_dump(mode="json")
+
     replanned = Plan(
         date=base.date,
         team_id=base.team_id,
         shift_kind=base.shift_kind,
         base_plan_id=base.id,
-        diff={"changes": [change]},
+        diff=diff_of(change),
     )
     session.add(replanned)
     session.commit()
     noon = local_instant(DAY, dt.time(12, 0))
-    assert notify_replan(session, plan=replanned, now=noon) == 1
-    assert notify_replan(session, plan=replanned, now=noon) == 0  # publishing twice notifies once
+    assert notify_replan(session, plan=replanned, now=noon, settings=client.app.state.settings) == 1
+    assert (
+        notify_replan(session, plan=replanned, now=noon, settings=client.app.state.settings) == 0
+    )  # publishing twice notifies once
     moved = session.exec(select(Notice)).one()
     assert moved.kind == "moved" and moved.source == "replan" and moved.lateness_minutes == 40
     assert {m.text.split(":")[1].strip().split(".")[0] for m in session.exec(select(NoticeMessage))} == {
         "Besøket i dag er flyttet"
     }
-    replanned.diff = {"changes": [{**change, "new_start": None}]}
+    replanned.diff = diff_of(change.model_copy(update={"new_start": None}))
     session.add(replanned)
     session.commit()
-    assert notify_replan(session, plan=replanned, now=noon) == 1
+    assert notify_replan(session, plan=replanned, now=noon, settings=client.app.state.settings) == 1
     assert {n.kind for n in session.exec(select(Notice))} == {"moved", "cancelled"}
     late_evening = local_instant(DAY, dt.time(22, 30))  # quiet hours, and the visit was in the morning
     another = Plan(
@@ -324,11 +338,11 @@ def test_a_republished_replan_notifies_moved_and_cancelled_visits_once(
         team_id=base.team_id,
         shift_kind=base.shift_kind,
         base_plan_id=base.id,
-        diff={"changes": [change]},
+        diff=diff_of(change),
     )
     session.add(another)
     session.commit()
-    assert notify_replan(session, plan=another, now=late_evening) == 0
+    assert notify_replan(session, plan=another, now=late_evening, settings=client.app.state.settings) == 0
 
 
 SENDER_SCRIPT = """
@@ -357,7 +371,7 @@ def test_killing_the_sender_process_mid_send_never_doubles_an_sms(
     import time
 
     url, state = fake
-    _late_notice(session, world, _route_id(client, world))
+    _late_notice(client, session, world, _route_id(client, world))
     state.mode, state.slow_seconds = "accept_then_crash", 10.0
     process = subprocess.Popen(
         [sys.executable, "-c", SENDER_SCRIPT, settings.database_url, f"{url}/link/sms/send", AT.isoformat()]  # type: ignore[attr-defined]
@@ -383,5 +397,5 @@ def test_the_clock_tick_leaves_routes_nobody_follows_alone(
     """The tick re-checks only today's routes with visit events today; the world's day is not today."""
     from backend.notices.dispatch import tick_routes
 
-    assert tick_routes(session) == 0
+    assert tick_routes(session, client.app.state.settings)  # type: ignore[attr-defined] == 0
     assert session.exec(select(Notice)).all() == []

@@ -35,7 +35,8 @@ def settings(planning_settings: Settings) -> Settings:
 @pytest.fixture
 def demo(client: TestClient, engine: Engine) -> Iterator[tuple[TestClient, dict[str, str]]]:
     with Session(engine) as session:
-        load_demo(session, today=DAY, network=network_for("walk"))
+        walk = network_for(client.app.state.settings, "walk")  # type: ignore[attr-defined]
+        load_demo(session, today=DAY, network=walk)
     token = client.post("/api/v1/auth/token", data={"username": "koordinator", "password": DEMO_PASSWORD})
     yield client, {"Authorization": f"Bearer {token.json()['access_token']}"}
 

@@ -26,7 +26,7 @@ from backend.recipients.models import Recipient
 from backend.scenarios.generator import generate
 from backend.scenarios.presets import PRESETS
 from backend.scenarios.store import reachable_places, store
-from backend.settings import Settings, activate, get_settings
+from backend.settings import Settings, get_settings
 from backend.simulation.replay import Options
 from backend.simulation.service import DayResult, simulate_day
 from backend.teams.models import Team
@@ -43,10 +43,9 @@ def settings(planning_settings: Settings) -> Settings:
 
 
 def _planned_day(engine: Engine, settings: Settings, *, manual_like: bool) -> None:
-    activate(settings)
     scenario = generate(
         PRESETS["demo"],
-        reachable_places(bundled_extract_path(), network_for("walk")),
+        reachable_places(bundled_extract_path(), network_for(settings, "walk")),
         seed=3,
         start=DAY,
         days=1,
@@ -57,7 +56,13 @@ def _planned_day(engine: Engine, settings: Settings, *, manual_like: bool) -> No
         system = Principal(0, "test", Role.coordinator, frozenset(teams), None)
         for shift in (ShiftKind.day, ShiftKind.evening):
             for plan in plan_teams(
-                session, day=DAY, shift_kind=shift, team_ids=teams, created_by=None, manual_like=manual_like
+                session,
+                day=DAY,
+                shift_kind=shift,
+                team_ids=teams,
+                created_by=None,
+                settings=settings,
+                manual_like=manual_like,
             ):
                 publish_plan(session, principal=system, plan_id=plan.id or 0)
 

@@ -64,9 +64,9 @@ def demo_server(base: Path, *, planned: bool) -> Iterator[tuple[str, Engine, Set
     engine = make_engine(settings)
     SQLModel.metadata.create_all(engine)
     today = local_date_of(utcnow())
-    app = create_app(settings)  # activates the settings the planning code reads
+    app = create_app(settings)
     with Session(engine) as session:
-        load_demo(session, today=today, network=network_for("walk"))
+        load_demo(session, today=today, network=network_for(settings, "walk"))
     if planned:
         with Session(engine) as session:
             plan_demo_day(session, settings=settings, today=today)

@@ -55,7 +55,7 @@ def test_coordinator_plans_replans_and_publishes(server: str, page: Page) -> Non
     assert page.locator(".tl-track .bar.window").count() >= 5
     assert page.locator(".tl-track .bar.travel").count() >= 1
     expect(page.locator("#unassigned h2")).to_have_text("Ikke planlagte besøk")
-    expect(page.locator("#load .slot")).to_have_count(16)
+    expect(page.locator("#load .slot")).to_have_count(18)  # 06-15, the day shift's hours
     page.locator("#map").scroll_into_view_if_needed()
     map_frame = page.frame_locator("#map iframe")
     expect(map_frame.locator(".leaflet-container")).to_be_visible(timeout=30_000)
