@@ -152,3 +152,28 @@ def test_settings_are_read_from_the_environment_only_at_the_entry_points() -> No
         and path.name not in ("cli.py", "app.py", "settings.py")
     )
     assert readers == []
+
+
+def _routing_imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+    return names
+
+
+def test_one_routing_module_per_engine_and_the_baseline_free_of_both() -> None:
+    """OR-Tools is imported by routing/ortools_model.py alone, PyVRP by routing/pyvrp_engine.py alone; the
+    manual-like baseline, the objective and the validator need neither engine's module."""
+    routing = ROOT / "routing"
+    for path in routing.rglob("*.py"):
+        names = _routing_imports(path)
+        if any(n.split(".")[0] == "ortools" for n in names):
+            assert path.name == "ortools_model.py", path
+        if any(n.split(".")[0] == "pyvrp" for n in names):
+            assert path.name == "pyvrp_engine.py", path
+    for name in ("baseline.py", "objective.py", "check.py"):
+        names = _routing_imports(routing / name)
+        assert not names & {"routing.ortools_model", "routing.pyvrp_engine", "routing.solve"}, name

@@ -397,5 +397,5 @@ def test_the_clock_tick_leaves_routes_nobody_follows_alone(
     """The tick re-checks only today's routes with visit events today; the world's day is not today."""
     from backend.notices.dispatch import tick_routes
 
-    assert tick_routes(session, client.app.state.settings)  # type: ignore[attr-defined] == 0
+    assert tick_routes(session, client.app.state.settings) == 0  # type: ignore[attr-defined]
     assert session.exec(select(Notice)).all() == []
