@@ -3,7 +3,8 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEMO_HISTORY_DAYS ?= 28  # simulated days before today, so the KPI dashboard has four weeks of data
+# simulated days before today, so the KPI dashboard has four weeks of data on first start
+DEMO_HISTORY_DAYS ?= 28
 CODE := $(wildcard backend routing maps tests benchmarks)
 
 .PHONY: demo test install lint typecheck pytest serve clean

@@ -37,7 +37,6 @@ from maps import RoadNetwork, bundled_extract_path
 
 DEMO_PASSWORD = "hjemmerute-demo"
 DEMO_SEED = 1
-HISTORY_DAYS = 28  # four weeks of simulated days before today
 # the history's lists are solved quickly, one team after another (no worker processes to start), its
 # re-plans run in this process (also on PostgreSQL, where no worker may run yet), and its days are
 # replayed with an ETA check every quarter of an hour: about 10 s a day on 2 cores
