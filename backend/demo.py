@@ -135,7 +135,6 @@ def plan_demo_day(session: Session, *, settings: Settings, today: dt.date) -> li
 
 def publish_day(session: Session, *, settings: Settings, day: dt.date) -> list[str]:
     """A day's kjørelister for every team, day and evening, solved and published."""
-    today = day
     teams = [t.id for t in session.exec(select(Team).order_by(col(Team.id))) if t.id is not None]
     coordinator = Principal(
         user_id=0, username="demo", role=Role.coordinator, team_ids=frozenset(teams), carer_id=None
@@ -143,7 +142,7 @@ def publish_day(session: Session, *, settings: Settings, day: dt.date) -> list[s
     lines = []
     for shift in (ShiftKind.day, ShiftKind.evening):
         for plan in plan_teams(
-            session, day=today, shift_kind=shift, team_ids=teams, created_by=None, settings=settings
+            session, day=day, shift_kind=shift, team_ids=teams, created_by=None, settings=settings
         ):
             publish_plan(session, principal=coordinator, plan_id=plan.id or 0)
             team = session.get(Team, plan.team_id)

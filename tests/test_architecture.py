@@ -53,22 +53,30 @@ def _domain(path: Path) -> str:
     return path.relative_to(BACKEND).parts[0].removesuffix(".py")
 
 
-def _backend_imports(tree: ast.AST) -> list[tuple[int, str]]:
-    """(line, imported backend domain) for every import, at module level and inside functions."""
+def _imports(tree: ast.AST) -> list[tuple[int, str]]:
+    """(line, module) for every import, at module level and inside functions (`from backend import x`
+    counts as importing backend.x)."""
     found = []
     for node in ast.walk(tree):
-        names: list[str] = []
         if isinstance(node, ast.ImportFrom) and node.module and not node.level:
             names = [node.module] + [
                 f"{node.module}.{a.name}" for a in node.names if node.module == "backend"
             ]
         elif isinstance(node, ast.Import):
             names = [a.name for a in node.names]
-        for name in names:
-            parts = name.split(".")
-            if parts[0] == "backend" and len(parts) > 1:
-                found.append((getattr(node, "lineno", 0), parts[1]))
+        else:
+            continue
+        found += [(node.lineno, name) for name in names]
     return found
+
+
+def _backend_imports(tree: ast.AST) -> list[tuple[int, str]]:
+    """(line, imported backend domain) for every import of the backend."""
+    return [
+        (line, parts[1])
+        for line, name in _imports(tree)
+        if (parts := name.split("."))[0] == "backend" and len(parts) > 1
+    ]
 
 
 def import_violations(sources: list[Path]) -> list[str]:
@@ -155,13 +163,7 @@ def test_settings_are_read_from_the_environment_only_at_the_entry_points() -> No
 
 
 def _routing_imports(path: Path) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module)
-        elif isinstance(node, ast.Import):
-            names.update(a.name for a in node.names)
-    return names
+    return {name for _, name in _imports(ast.parse(path.read_text()))}
 
 
 def test_one_routing_module_per_engine_and_the_baseline_free_of_both() -> None:

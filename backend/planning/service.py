@@ -73,6 +73,7 @@ def create_manual_plan(session: Session, *, principal: Principal, data: ManualPl
         v.decision_visit_id: v for v in visits_for(session, day=data.date, team_id=data.team_id)
     }
     seen: dict[int, int] = {}
+    late = 0  # stops starting after their agreed window, counted as they are written
     plan = Plan(
         date=data.date,
         team_id=data.team_id,
@@ -134,7 +135,7 @@ def create_manual_plan(session: Session, *, principal: Principal, data: ManualPl
                     lateness_seconds=int(lateness_seconds(start, visit.window_end)),
                 )
             )
-    late = sum(1 for _, stops in routes_of(session, plan.id) for stop in stops if stop.lateness_seconds)
+            late += lateness_seconds(start, visit.window_end) > 0
     plan.stats = PlanStats(
         visits_planned=sum(seen.values()), visits_of_day=len(day_visits), late=late
     ).model_dump(mode="json", exclude_none=True)

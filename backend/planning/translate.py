@@ -219,9 +219,12 @@ def _snapped_places(
         else:
             label = places.points[index].label
             result.issues.append(Issue("unsnappable", f"Startstedet ({label}) ligger utenfor veinettet."))
-    off = [v for v in visits if places.index[("recipient", v.recipient_id)] in bad]
+    off_network = {
+        ident for (kind, ident), index in places.index.items() if kind == "recipient" and index in bad
+    }
+    off = [v for v in visits if v.recipient_id in off_network]
     _exclude(result, off, "unsnappable", "Adressen kan ikke plasseres på veinettet.")
-    visits = [v for v in visits if v not in off]
+    visits = [v for v in visits if v.recipient_id not in off_network]
     carers = [
         c
         for c in carers

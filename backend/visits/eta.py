@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from backend.common.enums import VisitStatus
 from backend.common.lateness import lateness_minutes
+from backend.visits.status import status_of
 
 
 @dataclass(frozen=True)
@@ -50,17 +51,18 @@ def expected_starts(
     free_at: dt.datetime | None = None  # when the carer can leave the last place
     break_due = break_start is not None and break_minutes > 0
     for stop in stops:
-        if stop.cancelled:
-            result.append(Eta(stop.stop_id, None, None, 0, VisitStatus.cancelled))
+        state = status_of(stop.checked_in, stop.checked_out, stop.cancelled)
+        if state == VisitStatus.cancelled:
+            result.append(Eta(stop.stop_id, None, None, 0, state))
             continue
-        if stop.checked_out is not None or stop.checked_in is not None:
+        if state != VisitStatus.planned:
             if stop.checked_out is not None:
                 start = stop.checked_in or stop.checked_out - dt.timedelta(minutes=stop.minutes)
-                end, state = stop.checked_out, VisitStatus.done
+                end = stop.checked_out
             else:
                 assert stop.checked_in is not None
                 start = stop.checked_in
-                end, state = max(start + dt.timedelta(minutes=stop.minutes), now), VisitStatus.in_progress
+                end = max(start + dt.timedelta(minutes=stop.minutes), now)
             free_at = end
             if break_due and break_start is not None and start >= break_start:
                 break_due = False  # the carer is past the planned break
@@ -76,7 +78,5 @@ def expected_starts(
         start = max(earliest, now)
         end = start + dt.timedelta(minutes=stop.minutes)
         free_at = end
-        result.append(
-            Eta(stop.stop_id, start, end, lateness_minutes(start, stop.window_end), VisitStatus.planned)
-        )
+        result.append(Eta(stop.stop_id, start, end, lateness_minutes(start, stop.window_end), state))
     return result
