@@ -3,15 +3,18 @@
 The municipality comes from the scenario generator's `lier` preset (docs/scenarios.md): 420 recipients at
 real addressed buildings the car network reaches, 4 geographic teams around one base, 135 staff (38 %
 nurses), the weekday rota of Lier (24 carers on the day shift with 7 nurses, 15 in the evening with 5),
-vedtak with 1-4 visits a day, windows of 60/120 min at 08, 12, 16 and 21, ~5 % double-staffed, nurse-only
-tasks, day-centre users, lunch → dinner links.
+vedtak calibrated to ~60 % face-to-face time (daily, 2-3 times or once a week; agreed times spread around
+the peaks), ~5 % double-staffed, nurse-only tasks, day-centre users, lunch → dinner links. `lier-peak`
+keeps the same rota with everyone at the peak hours (windows at 08, 12, 16 and 21, most every day).
 
 It measures: time to build the travel-time matrices; time to plan the whole day (day and evening shift, all
 teams, matrices included, default solver time); time to re-plan one team after a carer calls in sick at 07:30;
-unassigned visits; share of visits planned to start within their agreed window; and how many stops of carers
-the sick call did not affect moved to another carer.
+unassigned visits; share of visits planned to start within their agreed window; how many stops of carers
+the sick call did not affect moved to another carer; the capacity bound (routing.bound: no plan starts more
+visits inside their window), visits on time against it (bound_pct), and carers left idle in a team-shift
+with visits late or left out.
 
-    python benchmarks/plan_day.py [--seed 7]
+    python benchmarks/plan_day.py [--seed 7] [--preset lier|lier-peak] [--seconds 8]
 """
 
 from __future__ import annotations
@@ -66,17 +69,34 @@ def _within(plans: list[Plan], session: Session) -> tuple[int, int]:
     return within, total
 
 
+def _idle_carers(plans: list[Plan], session: Session) -> int:
+    """Carers on shift with no visit in a team-shift that has visits late or left out."""
+    idle = 0
+    for plan in plans:
+        routes = routes_of(session, plan.id or 0)
+        late = any(s.planned_start > s.window_end for _, stops in routes for s in stops)
+        if late or plan.unassigned:
+            idle += sum(1 for route, stops in routes if route.shift_start is not None and not stops)
+    return idle
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="lier")
+    parser.add_argument(
+        "--seconds", type=float, default=None, help="solver seconds per team (default: the product's)"
+    )
     args = parser.parse_args()
     pbf = require_shared("osm/liechtenstein-latest.osm.pbf")
     work = Path(tempfile.mkdtemp(prefix="hjemmerute-plan-day-"))
     settings = Settings(
         database_url=f"sqlite:///{work / 'day.db'}", network_dir=work / "networks", network_name=NETWORK
     )
+    if args.seconds is not None:
+        settings = settings.model_copy(update={"plan_seconds_per_team": args.seconds})
     began = time.monotonic()
     network = load_network(pbf, "car", name=NETWORK)
     save_network(network, work / "networks" / f"{NETWORK}-car.graphml")
@@ -86,7 +106,9 @@ def main() -> None:
 
     engine = make_engine(settings)
     SQLModel.metadata.create_all(engine)
-    scenario = generate(PRESETS["lier"], reachable_places(pbf, network), seed=args.seed, start=DAY, days=1)
+    scenario = generate(
+        PRESETS[args.preset], reachable_places(pbf, network), seed=args.seed, start=DAY, days=1
+    )
     with Session(engine) as session:
         store(session, scenario)
         team_ids = [t.id or 0 for t in session.exec(select(Team))]
@@ -119,11 +141,15 @@ def main() -> None:
             print(
                 f"  team {plan.team_id} {plan.shift_kind.value}: {plan.stats.get('visits')} visits, "
                 f"{len(plan.unassigned)} unassigned, lateness {int(plan.objective.get('lateness_total_s', 0)) // 60} min, "
-                f"travel {int(plan.objective.get('travel_s', 0)) // 60} min, check {status}"
+                f"travel {int(plan.objective.get('travel_s', 0)) // 60} min, check {status}, "
+                f"on time {plan.stats.get('on_time')}/{plan.stats.get('solver_visits')} "
+                f"bound {plan.stats.get('bound_on_time')} ({plan.stats.get('bound_method')})"
             )
         visits = sum(int(str(p.stats.get("visits", 0))) for p in plans)
         unassigned = sum(len(p.unassigned) for p in plans)
         within, total = _within(plans, session)
+        bound = sum(int(p.plan_stats().bound_on_time or 0) for p in plans)
+        idle = _idle_carers(plans, session)
 
         system = Principal(0, "benchmark", Role.coordinator, frozenset(team_ids), None)
         for plan in plans:
@@ -151,9 +177,10 @@ def main() -> None:
         )
     print(machine())
     print(
-        f"RESULT recipients={len(recipients)} visits={visits} teams={len(teams)} matrices_s={matrices_s:.2f} "
+        f"RESULT preset={args.preset} seconds_per_team={settings.plan_seconds_per_team:g} recipients={len(recipients)} visits={visits} teams={len(teams)} matrices_s={matrices_s:.2f} "
         f"day_s={day_s:.1f} replan_s={replan_s:.1f} unassigned={unassigned} "
-        f"within_window_pct={100 * within / max(total, 1):.1f} moved_unaffected={diff.get('moved_unaffected')}"
+        f"within_window_pct={100 * within / max(total, 1):.1f} moved_unaffected={diff.get('moved_unaffected')} "
+        f"bound={bound} on_time={within} bound_pct={100 * within / max(bound, 1):.1f} idle_carers={idle}"
     )
 
 

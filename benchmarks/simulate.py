@@ -141,6 +141,7 @@ def main() -> None:
     print(
         f"RESULT punctual_pct={ours.punctual_pct:.1f} baseline_punctual_pct={base.punctual_pct:.1f} "
         f"notice_coverage_pct={value(ours.kpis.notice_coverage_pct)} "
+        f"notice_coverage_consenting_pct={value(ours.noticed_consenting_pct)} "
         f"baseline_notice_coverage_pct={value(base.kpis.notice_coverage_pct) if base.kpis.late_visits else '0.0'} "
         f"travel_share_pct={value(ours.kpis.travel_pct)} baseline_travel_share_pct={value(base.kpis.travel_pct)}"
     )

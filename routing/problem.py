@@ -36,7 +36,9 @@ class Visit:
     """One carer's presence at one place for `duration` seconds.
 
     `windows` are hard: the service must start inside one. `soft_end` is the agreed window's end: starting
-    later is allowed (up to the hard window) and costs `lateness_weight` per second late. A double-staffed
+    later is allowed (up to the hard window) and costs `lateness_weight` per second late; it may lie before
+    the hard window opens when something else (a link to a visit in another shift) forces a late start, and
+    then every start is late. A double-staffed
     visit is two Visits joined by a SameStart link.
     """
 
@@ -69,10 +71,6 @@ class Visit:
                     f"visit {self.id}: time windows overlap ({a.start}-{a.end}, {b.start}-{b.end})"
                 )
         object.__setattr__(self, "windows", tuple(ordered))
-        if self.soft_end is not None and not self.windows[0].start <= self.soft_end:
-            raise ValueError(
-                f"visit {self.id}: agreed window end {self.soft_end} is before the hard window opens"
-            )
         if self.lateness_weight < 0:
             raise ValueError(f"visit {self.id}: lateness_weight must be ≥ 0")
         if not self.mandatory and self.drop_penalty < 0:

@@ -9,8 +9,9 @@ same for every problem.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pyvrp
 from pyvrp.stop import MaxRuntime
 
@@ -90,4 +91,120 @@ def initial_routes(problem: Problem, seconds: float, seed: int) -> Mapping[str, 
     routes: dict[str, tuple[str, ...]] = {}
     for carer_obj, route in zip(problem.carers, result.best.routes(), strict=False):
         routes[carer_obj.id] = tuple(names[activity.idx] for activity in route if activity.is_client())
+    return routes
+
+
+# ---- on time first: prize-collecting over the agreed windows (any home-care day) --------------------
+
+ON_TIME_PRIZE = 1_000_000  # one more visit on time outweighs any travel and continuity a route can save
+UNREACHABLE = 10**8  # travel time on arcs a carer may not take (another carer's break, a visit not theirs)
+
+
+def _carer_matrices(
+    problem: Problem,
+    places: np.ndarray,
+    clients: Sequence[int],
+    k: int,
+    continuity_miss: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Carer k's (cost, duration) matrices over depots, client copies and break places."""
+    carer = problem.carers[k]
+    n_real = len(places)
+    size = n_real + len(problem.carers)
+    duration = np.full((size, size), UNREACHABLE, dtype=np.int64)
+    duration[:n_real, :n_real] = problem.matrices[carer.profile][np.ix_(places, places)]
+    first_client = n_real - len(clients)
+    cost = duration.copy()
+    for j, v in enumerate(clients):
+        visit = problem.visits[v]
+        column = first_client + j
+        if not problem.may_serve(carer, visit):
+            duration[:, column] = cost[:, column] = UNREACHABLE
+        elif visit.preferred_carers and carer.id not in visit.preferred_carers:
+            cost[:n_real, column] += continuity_miss
+    own_break = n_real + k
+    shortest_in = np.where(np.eye(n_real, dtype=bool), UNREACHABLE, duration[:n_real, :n_real]).min(axis=0)
+    duration[:n_real, own_break] = cost[:n_real, own_break] = 0
+    duration[own_break, :n_real] = cost[own_break, :n_real] = np.minimum(shortest_in, UNREACHABLE)
+    np.fill_diagonal(duration, 0)
+    np.fill_diagonal(cost, 0)
+    return cost, duration
+
+
+def on_time_routes(
+    problem: Problem,
+    candidates: Sequence[int],
+    windows: Mapping[int, tuple[int, int]],
+    required: set[int],
+    *,
+    seconds: float,
+    seed: int,
+    continuity_miss: int,
+) -> dict[str, tuple[str, ...]] | None:
+    """Routes that start as many of `candidates` (visit indices) as possible inside `windows` (the starts that
+    count as on time; a visit weighs its lateness weight; those in `required` must be served), then travel least. PyVRP knows no competences or breaks: each carer gets a travel
+    profile of their own in which visits they may not make are out of reach, and their break (at most one)
+    is a required stop only they can reach, entered free and left by the shortest leg into the next place,
+    so the caller re-times the routes with the real break. None when PyVRP found nothing feasible."""
+    carers = problem.carers
+    if not carers or any(len(c.breaks) > 1 for c in carers):
+        return None
+    depots = sorted({c.start_location for c in carers} | {c.end_location for c in carers})
+    depot_of = {loc: i for i, loc in enumerate(depots)}
+    places = np.asarray(depots + [problem.visits[v].location for v in candidates], dtype=np.int64)
+    matrices = [_carer_matrices(problem, places, candidates, k, continuity_miss) for k in range(len(carers))]
+    size = len(places) + len(carers)
+    locations = [pyvrp.Location(0, 0) for _ in range(size)]
+    clients = [
+        pyvrp.Client(
+            location=len(depots) + j,
+            service_duration=problem.visits[v].duration,
+            tw_early=windows[v][0],
+            tw_late=windows[v][1],
+            prize=0 if v in required else ON_TIME_PRIZE * max(1, problem.visits[v].lateness_weight),
+            required=v in required,
+            name=problem.visits[v].id,
+        )
+        for j, v in enumerate(candidates)
+    ]
+    for k, carer in enumerate(carers):
+        for brk in carer.breaks:
+            clients.append(
+                pyvrp.Client(
+                    location=len(places) + k,
+                    service_duration=brk.duration,
+                    tw_early=brk.earliest_start,
+                    tw_late=brk.latest_start,
+                    required=True,
+                    name="",
+                )
+            )
+    vehicle_types = [
+        pyvrp.VehicleType(
+            1,
+            start_depot=depot_of[c.start_location],
+            end_depot=depot_of[c.end_location],
+            tw_early=c.shift_start,
+            tw_late=c.shift_end,
+            profile=k,
+            name=c.id,
+        )
+        for k, c in enumerate(carers)
+    ]
+    data = pyvrp.ProblemData(
+        locations,
+        clients,
+        [pyvrp.Depot(location=i) for i in range(len(depots))],
+        vehicle_types,
+        [cost for cost, _ in matrices],  # type: ignore[misc]  # numpy's shape typing vs PyVRP's stubs
+        [duration for _, duration in matrices],  # type: ignore[misc]
+    )
+    result = pyvrp.solve(data, stop=MaxRuntime(seconds), seed=seed, display=False)
+    if not result.is_feasible():
+        return None
+    names = [client.name for client in data.clients()]
+    routes: dict[str, tuple[str, ...]] = {c.id: () for c in carers}
+    for route in result.best.routes():
+        carer_id = carers[route.vehicle_type()].id
+        routes[carer_id] = tuple(names[a.idx] for a in route if a.is_client() and names[a.idx])
     return routes

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from routing import lns, pyvrp_engine
+from routing import lns, on_time, pyvrp_engine
 from routing.explain import explain_unassigned
 from routing.linked import solve_linked
 from routing.objective import objective_of
@@ -15,7 +15,9 @@ from routing.plan import Plan, Route
 from routing.problem import Problem
 
 PYVRP_SHARE = 0.9
+ON_TIME_SHARE = 0.6  # of the time for the on-time search; OR-Tools adds the other visits in the rest
 LNS_MARGIN_S = 0.3
+LINKED_FRAME_S = 1.0  # at most, for placing the linked visits alone
 
 
 def solve(problem: Problem, params: SolveParams | None = None) -> Plan:
@@ -27,6 +29,10 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Plan:
     runs (max_solutions) skip PyVRP and give the pair-aware search a fixed number of iterations.
     """
     params = params or SolveParams()
+    if _on_time_first_applies(problem, params):
+        found = _on_time_first(problem, params)
+        if found is not None:
+            return found
     began = time.monotonic()
     engine = "ortools"
     pair_search = params.lns_share > 0 and lns.qualifies(problem, params.weights)
@@ -64,6 +70,68 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Plan:
         unassigned=unassigned,
         objective=objective_of(problem, routes, dropped, params),
         stats=stats,
+        weights=params.weights,
+    )
+
+
+def _on_time_first_applies(problem: Problem, params: SolveParams) -> bool:
+    """Home-care days (agreed windows that may be missed) where nothing asks for a reproducible run or for
+    the worst lateness to be weighed on its own."""
+    return (
+        params.engine == "auto"
+        and params.initial_routes is None
+        and params.max_solutions is None
+        and params.weights.max_lateness_per_second == 0
+        and bool(problem.carers)
+        and any(v.soft_end is not None for v in problem.visits)
+        and all(c.capacity is None and len(c.breaks) <= 1 for c in problem.carers)
+    )
+
+
+def _linked_frame(problem: Problem, params: SolveParams) -> Problem:
+    """The problem with its linked visits (double staffing) pinned where OR-Tools places them alone, so the
+    on-time search plans the other visits around them instead of leaving them no room."""
+    if not problem.links:
+        return problem
+    part = on_time.linked_part(problem)
+    seconds = min(LINKED_FRAME_S, params.time_limit_s * 0.1)
+    frame = solve(part, replace(params, time_limit_s=seconds, engine="ortools", lns_share=0))
+    placed = {s.visit_id: (r.carer_id, s.start) for r in frame.routes for s in r.stops}
+    return on_time.with_placed(problem, placed)
+
+
+def _on_time_first(problem: Problem, params: SolveParams) -> Plan | None:
+    """Linked visits first as a frame, then visits in their window (PyVRP, prize-collecting over the agreed
+    windows), then OR-Tools adds every other visit where it can without moving those out of their window.
+    None when PyVRP finds nothing feasible, so the caller plans the usual way."""
+    began = time.monotonic()
+    framed = _linked_frame(problem, params)
+    chosen, windows, required = on_time.search_windows(framed)
+    routes = pyvrp_engine.on_time_routes(
+        framed,
+        chosen,
+        windows,
+        required,
+        seconds=max(params.time_limit_s * ON_TIME_SHARE - (time.monotonic() - began), 0.2),
+        seed=params.seed,
+        continuity_miss=params.weights.continuity_miss,
+    )
+    if routes is None:
+        return None
+    kept = on_time.keep_on_time(framed, routes, windows)
+    held = on_time.held_on_time(framed, {v for route in kept.values() for v in route})
+    remaining = max(params.time_limit_s - (time.monotonic() - began), 0.5)
+    plan = solve(held, replace(params, time_limit_s=remaining, initial_routes=kept, engine="ortools"))
+    dropped = sorted(problem.visit_index[u.visit_id] for u in plan.unassigned)
+    stats = replace(
+        plan.stats, wall_time_s=time.monotonic() - began, engine=f"pyvrp-on-time+{plan.stats.engine}"
+    )
+    return Plan(
+        routes=plan.routes,
+        unassigned=tuple(explain_unassigned(problem, v, set(dropped)) for v in dropped),
+        objective=objective_of(problem, list(plan.routes), dropped, params),
+        stats=stats,
+        notes=plan.notes,
         weights=params.weights,
     )
 

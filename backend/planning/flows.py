@@ -26,6 +26,7 @@ from backend.errors import Conflict
 from backend.planning import networks
 from backend.planning.gather import (
     lend_nurse_visits,
+    linked_starts,
     municipality_settings,
     recent_carers,
     recipients_of,
@@ -50,8 +51,9 @@ from backend.settings import Settings
 from backend.teams.models import Team
 from maps import Point
 from routing import Plan as RoutingPlan
-from routing import SolveParams
+from routing import Problem, SolveParams
 from routing.baseline import plan_manual_like
+from routing.bound import Bound, on_time_bound
 from routing.strategies import solve_keeping_unaffected, solve_or_rescue
 
 Progress = Callable[[dict[str, Any]], None]
@@ -60,20 +62,26 @@ Progress = Callable[[dict[str, Any]], None]
 StatusReader = Callable[[Session, list[Stop]], list[tuple[Stop, str]]]
 
 
-def _solve_all(
-    inputs: list[PlanningInput], params: list[SolveParams], workers: int
-) -> list[RoutingPlan | None]:
-    """Each team's problem solved (rescued where no first solution came), in parallel processes."""
+Solved = tuple[RoutingPlan, Bound]
+
+
+def _solve_and_bound(problem: Problem, params: SolveParams) -> Solved:
+    """A team's plan and what was possible at best, in the same worker process."""
+    return solve_or_rescue(problem, params), on_time_bound(problem)
+
+
+def _solve_all(inputs: list[PlanningInput], params: list[SolveParams], workers: int) -> list[Solved | None]:
+    """Each team's problem solved (rescued where no first solution came) and bounded, in parallel processes."""
     jobs = [(i, inp.problem, p) for i, (inp, p) in enumerate(zip(inputs, params, strict=True)) if inp.problem]
-    results: list[RoutingPlan | None] = [None] * len(inputs)
+    results: list[Solved | None] = [None] * len(inputs)
     if len(jobs) <= 1 or workers <= 1:
         for i, problem, p in jobs:
             assert problem is not None
-            results[i] = solve_or_rescue(problem, p)
+            results[i] = _solve_and_bound(problem, p)
         return results
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
-        futures = {i: pool.submit(solve_or_rescue, problem, p) for i, problem, p in jobs}
+        futures = {i: pool.submit(_solve_and_bound, problem, p) for i, problem, p in jobs}
         for i, future in futures.items():
             results[i] = future.result()
     return results
@@ -107,6 +115,7 @@ def _team_inputs(
             preferred=recent_carers(session, recipient_ids=sorted(recipients), day=day),
             network_for=networks.of(settings),
             early_tolerance_minutes=municipality.early_tolerance_minutes,
+            partner_starts=linked_starts(session, day=day, shift_kind=shift_kind, visits=visits[tid]),
         )
         inp.issues = issues[tid] + inp.issues
         inputs.append(inp)
@@ -133,13 +142,17 @@ def plan_teams(
     report({"stage": "løser", "done": 0, "total": len(teams)})
     params = [SolveParams(time_limit_s=settings.plan_seconds_per_team) for _ in inputs]
     solutions = (
-        [plan_manual_like(inp.problem) if inp.problem else None for inp in inputs]
+        [
+            (plan_manual_like(inp.problem), on_time_bound(inp.problem)) if inp.problem else None
+            for inp in inputs
+        ]
         if manual_like
         else _solve_all(inputs, params, settings.plan_workers)
     )
     plans = []
-    for done, (inp, solution) in enumerate(zip(inputs, solutions, strict=True), start=1):
-        plans.append(store_plan(session, inp, solution, created_by=created_by))
+    for done, (inp, solved) in enumerate(zip(inputs, solutions, strict=True), start=1):
+        solution, bound = solved if solved is not None else (None, None)
+        plans.append(store_plan(session, inp, solution, created_by=created_by, bound=bound))
         report({"stage": "lagrer", "done": done, "total": len(teams), "plan_ids": [p.id for p in plans]})
     return plans
 
@@ -258,6 +271,7 @@ def replan(
         preferred={},
         network_for=networks.of(settings),
         early_tolerance_minutes=municipality_settings(session).early_tolerance_minutes,
+        partner_starts=linked_starts(session, day=base.date, shift_kind=base.shift_kind, visits=day_visits),
         replan=ReplanContext(
             _done_keys(kept, day_visits),
             kept.previous,

@@ -139,3 +139,37 @@ def recipients_of(session: Session, visits: Sequence[DayVisit]) -> dict[int, Rec
 
 def municipality_settings(session: Session) -> MunicipalitySettings:
     return session.get(MunicipalitySettings, 1) or MunicipalitySettings(id=1, name="")
+
+
+def linked_starts(
+    session: Session, *, day: dt.date, shift_kind: ShiftKind, visits: Sequence[DayVisit]
+) -> dict[int, dt.datetime]:
+    """Decision visit id → planned start, for the partners of `visits`' links planned in another shift of
+    the day (lunch in the day shift → dinner in the evening), from the latest plan of that shift that is
+    not superseded. A link across shifts is then planned against the other shift's plan."""
+    own = {v.decision_visit_id for v in visits}
+    partners = {
+        other
+        for v in visits
+        for link in v.links
+        for other in (link.from_visit_id, link.to_visit_id)
+        if other not in own
+    }
+    if not partners:
+        return {}
+    plans = session.exec(
+        select(Plan)
+        .where(Plan.date == day, Plan.shift_kind != shift_kind, Plan.status != PlanStatus.superseded)
+        .order_by(col(Plan.id).desc())
+    ).all()
+    starts: dict[int, dt.datetime] = {}
+    for plan in plans:
+        stops = session.exec(
+            select(Stop)
+            .join(Route, col(Route.id) == Stop.route_id)
+            .where(Route.plan_id == plan.id, col(Stop.decision_visit_id).in_(partners))
+        ).all()
+        for stop in stops:
+            if stop.decision_visit_id is not None:
+                starts.setdefault(stop.decision_visit_id, stop.planned_start)
+    return starts

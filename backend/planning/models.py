@@ -187,6 +187,16 @@ class PlanDiff(BaseModel):
     notice_recipient_ids: list[int] = Field(default_factory=list)
 
 
+class CannotBeOnTime(BaseModel):
+    """A visit no carer on shift can start inside its agreed window, whatever the plan (routing.bound)."""
+
+    decision_visit_id: int
+    recipient_id: int
+    label: str
+    reason: str
+    message: str
+
+
 class PlanStats(BaseModel):
     """The solver's statistics and the validator's verdict (solver plans), or the counts of a hand-laid plan."""
 
@@ -203,6 +213,12 @@ class PlanStats(BaseModel):
     visits_planned: int | None = None
     visits_of_day: int | None = None
     late: int | None = None
+    on_time: int | None = None
+    solver_visits: int | None = None  # what on_time and the bound count: a double-staffed visit twice
+    bound_on_time: int | None = None
+    bound_method: str | None = None
+    bound_lateness_min_s: int | None = None
+    cannot_be_on_time: list[CannotBeOnTime] = Field(default_factory=list)
 
 
 class PlanPublic(BaseModel):

@@ -12,10 +12,16 @@ from sqlmodel import Session
 
 from backend.planning.alternatives import suggest_windows
 from backend.planning.diff import plan_diff
-from backend.planning.models import Plan, PlanStats, Stop, UnassignedVisit
+from backend.planning.models import CannotBeOnTime, Plan, PlanStats, Stop, UnassignedVisit
 from backend.planning.translate import PlanningInput, route_row, solved_stops
 from routing import Plan as RoutingPlan
 from routing import check
+from routing.bound import NO_COMPETENT_CARER, NO_SHIFT_COVERS, Bound, on_time_bound
+
+WHY_NOT_ON_TIME = {
+    NO_COMPETENT_CARER: "Ingen pleier på vakt har kompetansen besøket krever.",
+    NO_SHIFT_COVERS: "Ingen vakt dekker den avtalte tiden (med reisetid fra og til basen).",
+}
 
 
 def _carried_over(fixed: Sequence[tuple[int, Stop]]) -> dict[int, list[Stop]]:
@@ -33,10 +39,32 @@ def _carried_over(fixed: Sequence[tuple[int, Stop]]) -> dict[int, list[Stop]]:
     return stops
 
 
-def _solver_figures(inp: PlanningInput, solution: RoutingPlan) -> tuple[dict[str, object], PlanStats]:
-    """The objective as the solver weighed it, and the statistics with the independent check's verdict."""
+def _cannot_be_on_time(inp: PlanningInput, bound: Bound) -> list[CannotBeOnTime]:
+    """The bound's impossible visits as the coordinator knows them (a double-staffed visit once)."""
+    found: dict[int, CannotBeOnTime] = {}
+    for key, reason in bound.impossible.items():
+        visit = inp.visits[key]
+        found.setdefault(
+            visit.decision_visit_id,
+            CannotBeOnTime(
+                decision_visit_id=visit.decision_visit_id,
+                recipient_id=visit.recipient_id,
+                label=visit.label,
+                reason=reason,
+                message=WHY_NOT_ON_TIME[reason],
+            ),
+        )
+    return list(found.values())
+
+
+def _solver_figures(
+    inp: PlanningInput, solution: RoutingPlan, bound: Bound | None
+) -> tuple[dict[str, object], PlanStats]:
+    """The objective as the solver weighed it, and the statistics with the independent check's verdict and
+    the bound on visits on time (computed here unless the solving worker brought it)."""
     assert inp.problem is not None
     verdict = check(inp.problem, solution, solution.weights)
+    bound = bound or on_time_bound(inp.problem)
     o = solution.objective
     objective: dict[str, object] = {
         "lateness_total_s": o.lateness_total,
@@ -57,6 +85,12 @@ def _solver_figures(inp: PlanningInput, solution: RoutingPlan) -> tuple[dict[str
         violations=[v.message for v in verdict.violations][:20],
         notes=list(solution.notes),
         weights=dataclasses.asdict(solution.weights),
+        on_time=sum(1 for r in solution.routes for s in r.stops if s.lateness == 0),
+        solver_visits=bound.visits,
+        bound_on_time=bound.on_time_max,
+        bound_method=bound.method,
+        bound_lateness_min_s=bound.lateness_min_s,
+        cannot_be_on_time=_cannot_be_on_time(inp, bound),
     )
     return objective, stats
 
@@ -96,6 +130,7 @@ def store_plan(
     base: Plan | None = None,
     fixed: Sequence[tuple[int, Stop]] = (),
     affected_carers: Sequence[int] = (),
+    bound: Bound | None = None,
 ) -> Plan:
     """One draft plan in one transaction: a route per carer on shift (kept stops first, then the solver's)."""
     plan = Plan(
@@ -123,7 +158,7 @@ def store_plan(
             session.add(stop)
     plan.unassigned = [u.model_dump(mode="json") for u in unassigned_of(inp, solution)]
     if solution is not None and inp.problem is not None:
-        plan.objective, stats = _solver_figures(inp, solution)
+        plan.objective, stats = _solver_figures(inp, solution, bound)
         plan.stats = stats.model_dump(mode="json", exclude_none=True)
     if base is not None:
         session.add(plan)

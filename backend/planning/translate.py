@@ -158,6 +158,40 @@ def _windows(
     return TimeWindow(max(start, 0), max(hard_end, max(start, 0))), soft_end
 
 
+def _held_by_other_shift(
+    visit: DayVisit,
+    window: TimeWindow,
+    soft_end: int | None,
+    partner_starts: Mapping[int, dt.datetime],
+    seconds: Callable[[dt.datetime], int],
+) -> tuple[TimeWindow, int | None] | str:
+    """The window narrowed by links to visits planned in another shift (a dinner at least 3 h after the
+    lunch the day shift planned); a message naming the window that would let the link hold when none does."""
+    first, last = window.start, window.end
+    for link in visit.links:
+        if link.to_visit_id == visit.decision_visit_id and link.from_visit_id in partner_starts:
+            anchor = seconds(partner_starts[link.from_visit_id])
+            first = max(first, anchor + link.min_gap_minutes * 60)
+            if link.max_gap_minutes is not None:
+                last = min(last, anchor + link.max_gap_minutes * 60)
+        elif link.from_visit_id == visit.decision_visit_id and link.to_visit_id in partner_starts:
+            anchor = seconds(partner_starts[link.to_visit_id])
+            last = min(last, anchor - link.min_gap_minutes * 60)
+            if link.max_gap_minutes is not None:
+                first = max(first, anchor - link.max_gap_minutes * 60)
+    if first > last:
+        return (
+            f"«{visit.label}» må ha minst/høyst avtalt avstand til et besøk i en annen vakt; med det besøkets "
+            f"planlagte tid måtte det starte mellom {_clock(first)} og {_clock(last)}, som ikke går. "
+            "Flytt det andre besøket eller endre avstanden i vedtaket."
+        )
+    return TimeWindow(first, last), soft_end
+
+
+def _clock(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
 def _exclude(result: PlanningInput, visits: Iterable[DayVisit], reason: str, message: str) -> None:
     for visit in visits:
         for key in visit_keys(visit):
@@ -274,6 +308,7 @@ def _routing_visits(
     preferred: Mapping[int, frozenset[int]],
     early_s: int,
     replan: ReplanContext | None,
+    partner_starts: Mapping[int, dt.datetime],
 ) -> tuple[list[Visit], list[SameStart | Precedence]]:
     """Each visit (two for double staffing) with its windows, preferences and pins; then the links."""
     on_shift = set(result.carers)
@@ -284,7 +319,13 @@ def _routing_visits(
         keys = visit_keys(visit)
         if any(key in done for key in keys):
             continue
-        window, soft_end = _windows(visit, result.seconds, early_s)
+        held = _held_by_other_shift(
+            visit, *_windows(visit, result.seconds, early_s), partner_starts, result.seconds
+        )
+        if isinstance(held, str):
+            _exclude(result, [visit], "link_other_shift", held)
+            continue
+        window, soft_end = held
         wanted = {carer_key(cid) for cid in preferred.get(visit.recipient_id, frozenset())} & on_shift
         for key in keys:
             if replan and key in replan.previous_carer and replan.previous_carer[key] in on_shift:
@@ -329,6 +370,7 @@ def build_input(
     network_for: Callable[[str], RoadNetwork],
     early_tolerance_minutes: int = 0,
     replan: ReplanContext | None = None,
+    partner_starts: Mapping[int, dt.datetime] | None = None,
 ) -> PlanningInput:
     """The routing problem of one team's shift, with everything needed to turn its plan back into stops."""
     result = PlanningInput(day=day, shift_kind=shift_kind, team=team, problem=None)
@@ -348,7 +390,7 @@ def build_input(
     }
     routing_carers = _routing_carers(result, carers, places)
     routing_visits, links = _routing_visits(
-        result, visits, places, preferred, early_tolerance_minutes * 60, replan
+        result, visits, places, preferred, early_tolerance_minutes * 60, replan, partner_starts or {}
     )
     result.problem = Problem(
         matrices=matrices, visits=tuple(routing_visits), carers=tuple(routing_carers), links=tuple(links)

@@ -29,6 +29,19 @@ SLOTS = {  # agreed windows clustered at the peaks (A 915) and meal times
     "kveld": ((21, 22), (20, 22)),
 }
 VISITS_PER_DAY = ([1, 2, 3, 4], [50, 30, 13, 7])  # 1-4 visits a day
+# The calibrated demand (preset.demand == "calibrated", docs/scenarios.md): agreed times spread as real ones
+# are, the 08-09 and 21-22 peaks still the busiest (A 915); 60- or 120-minute windows (B 801-871); lunch
+# around 13:30 and dinner around 16:30 (B 881-887); many users helped a few times a week, not daily.
+SPREAD_STARTS = {
+    "morgen": (("07:30", "08:00", "08:30", "09:00", "09:30", "10:00"), (10, 28, 22, 18, 12, 10)),
+    "lunsj": (("11:00", "11:30", "12:00", "12:30", "13:00"), (15, 20, 30, 20, 15)),
+    "middag": (("15:30", "16:00", "16:30", "17:00"), (20, 35, 30, 15)),
+    "kveld": (("19:00", "19:30", "20:00", "20:30", "21:00"), (12, 13, 20, 20, 35)),
+}
+SPREAD_WIDTHS = ([60, 120], [60, 40])
+LATEST_WINDOW_END = "22:00"  # the evening shift ends 22:30
+FREQUENCY = (["daily", "few", "weekly"], [45, 32, 23])  # every day; 2-3 weekdays; one weekday
+FEW_VISIT_LABELS = (["morgen", "lunsj"], [70, 30])  # practical help, shower: once on the day
 DOUBLE_STAFFED_SHARE = 0.05
 NURSE_TASK_SHARE = 0.25  # medication, wound care
 DAY_CENTRE_SHARE = 0.05
@@ -124,6 +137,52 @@ def _visit(rng: random.Random, label: str, day_centre: bool) -> dict[str, Any]:
         "window_end": f"{end:02d}:00",
         "double_staffed": rng.random() < DOUBLE_STAFFED_SHARE,
         "tasks": [task],
+    }
+
+
+def _spread_window(rng: random.Random, label: str) -> tuple[str, str]:
+    starts, weights = SPREAD_STARTS[label]
+    begin = rng.choices(starts, weights)[0]
+    width = rng.choices(*SPREAD_WIDTHS)[0]
+    hour, minute = map(int, begin.split(":"))
+    end_minutes = min(hour * 60 + minute + width, 22 * 60)
+    return begin, f"{end_minutes // 60:02d}:{end_minutes % 60:02d}"
+
+
+def _calibrated_decision(rng: random.Random, recipient: int, start: dt.date) -> dict[str, Any]:
+    """A vedtak of the calibrated demand: how often first (daily, a few weekdays, weekly), then the visits."""
+    frequency = rng.choices(*FREQUENCY)[0]
+    names = list(SLOTS)
+    if frequency == "daily":
+        count = rng.choices(*VISITS_PER_DAY)[0]
+        chosen = sorted(rng.sample(names, count), key=names.index)
+        if count == 1 and rng.random() < 0.6:
+            chosen = ["morgen"]
+        weekdays = list(range(1, 8))
+    else:
+        chosen = [rng.choices(*FEW_VISIT_LABELS)[0]]
+        weekdays = sorted(rng.sample(range(1, 6), rng.choice([2, 3]) if frequency == "few" else 1))
+    day_centre = "morgen" in chosen and rng.random() < DAY_CENTRE_SHARE / 0.8
+    visits = []
+    for name in chosen:
+        visit = _visit(rng, name, day_centre and name == "morgen")
+        if not visit.get("window_hard"):
+            visit["window_start"], visit["window_end"] = _spread_window(rng, name)
+        visits.append(visit)
+    links = (
+        [{"from_label": "lunsj", "to_label": "middag", "min_gap_minutes": 180, "max_gap_minutes": 360}]
+        if "lunsj" in chosen and "middag" in chosen
+        else []
+    )
+    if day_centre:
+        weekdays = [d for d in weekdays if d <= 5] or [1, 3]
+    return {
+        "recipient": recipient,
+        "reference": f"V-{recipient:04d}",
+        "valid_from": start.isoformat(),
+        "weekdays": weekdays,
+        "visits": visits,
+        "links": links,
     }
 
 
@@ -312,5 +371,6 @@ def generate(
                     "next_of_kin": kin,
                 }
             )
-            scenario.decisions.append(_decision(rng, number, start))
+            make = _calibrated_decision if preset.demand == "calibrated" else _decision
+            scenario.decisions.append(make(rng, number, start))
     return scenario

@@ -19,6 +19,7 @@ from backend.kpis.records import load_records
 from backend.kpis.service import early_tolerance_of
 from backend.notices.outbox import municipality
 from backend.planning.translate import shift_of
+from backend.recipients.models import NextOfKin, Recipient
 from backend.teams.models import Team
 
 
@@ -33,6 +34,8 @@ class Figures:
     notice_threshold_min: int
     late_beyond_threshold: int
     noticed_beyond_threshold_pct: float | None
+    late_consenting: int  # late beyond the threshold, for a recipient or next of kin who consented to SMS
+    noticed_consenting_pct: float | None
     kpis: Kpis
 
     def lines(self) -> list[str]:
@@ -44,7 +47,9 @@ class Figures:
             f"late visits {k.late_visits}: lateness mean {_num(k.lateness_mean_min)} min, "
             f"p90 {_num(k.lateness_p90_min)} min; notice coverage {_pct(k.notice_coverage_pct)} "
             f"({_pct(self.noticed_beyond_threshold_pct)} of the {self.late_beyond_threshold} visits late "
-            f"≥ {self.notice_threshold_min} min, the municipality's notice threshold)",
+            f"≥ {self.notice_threshold_min} min, the municipality's notice threshold; "
+            f"{_pct(self.noticed_consenting_pct)} of the {self.late_consenting} of them whose recipient or "
+            "next of kin consented to SMS)",
             f"travel share {_pct(k.travel_pct)}, face-to-face share {_pct(k.face_to_face_pct)}, "
             f"distinct carers per recipient {_num(k.distinct_carers_7d)} (7 days)",
         ]
@@ -60,6 +65,15 @@ def _num(value: float | None) -> str:
 
 def _share(part: int, whole: int) -> float | None:
     return None if whole == 0 else round(100 * part / whole, 1)
+
+
+def _consenting(session: Session) -> set[int]:
+    """Recipients a delay notice may reach: their own consent and mobile, or a consenting next of kin."""
+    own = session.exec(
+        select(Recipient.id).where(Recipient.notice_consent == True, col(Recipient.phone).is_not(None))  # noqa: E712
+    ).all()
+    kin = session.exec(select(NextOfKin.recipient_id).where(NextOfKin.notice_consent == True)).all()  # noqa: E712
+    return {int(r) for r in own if r is not None} | set(kin)
 
 
 def measure(session: Session, *, start: dt.date, end: dt.date) -> Figures:
@@ -84,6 +98,9 @@ def measure(session: Session, *, start: dt.date, end: dt.date) -> Figures:
     threshold = municipality(session).notice_threshold_minutes
     beyond = [v for v in visits if not v.cancelled and v.lateness_minutes >= max(threshold, 1)]
     noticed = [v for v in beyond if v.notice_accepted_at is not None and v.notice_accepted_at <= v.window_end]
+    consenting = _consenting(session)
+    beyond_consenting = [v for v in beyond if v.recipient_id in consenting]
+    noticed_consenting = [v for v in noticed if v.recipient_id in consenting]
     made = sum(1 for v in visits if v.check_in is not None and not v.cancelled)
     total_due, total_on_time = sum(due.values()), sum(on_time.values())
     return Figures(
@@ -96,5 +113,7 @@ def measure(session: Session, *, start: dt.date, end: dt.date) -> Figures:
         notice_threshold_min=threshold,
         late_beyond_threshold=len(beyond),
         noticed_beyond_threshold_pct=_share(len(noticed), len(beyond)),
+        late_consenting=len(beyond_consenting),
+        noticed_consenting_pct=_share(len(noticed_consenting), len(beyond_consenting)),
         kpis=kpis,
     )

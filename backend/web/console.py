@@ -138,6 +138,25 @@ class TimelineRow:
     bars: Sequence[Bar]
     visits: int
     travel_minutes: int
+    idle_note: str = ""
+
+
+TRAVEL_WORDS = {"car": "bil", "walk": "til fots", "bike": "sykkel"}
+
+
+def _idle_note(route: Route, carer: Carer | None) -> str:
+    """Why a carer on the plan has no visits, in the facts a coordinator checks: the shift (after absences),
+    the competences and the travel mode the planner had to work with."""
+    if carer is None:
+        return "Ingen besøk."
+    if route.shift_start is None or route.shift_end is None:
+        return "Ingen besøk: ikke på vakt i denne planen (fravær eller ikke i turnus)."
+    competences = ", ".join(carer.competences) or "ingen registrert"
+    mode = TRAVEL_WORDS.get(carer.transport_mode.value, carer.transport_mode.value)
+    return (
+        f"Ingen besøk: vakt {local_clock(route.shift_start)}–{local_clock(route.shift_end)}, "
+        f"kompetanse {competences}, {mode}. Sjekk om besøkene krever annen kompetanse eller ligger utenfor vakten."
+    )
 
 
 def _px(start: dt.datetime, end: dt.datetime, origin: dt.datetime) -> tuple[float, float]:
@@ -202,6 +221,7 @@ def _timeline(
                 bars,
                 len(stops),
                 sum(s.travel_seconds for s in stops) // 60,
+                "" if stops else _idle_note(route, carer),
             )
         )
     return rows
@@ -212,9 +232,12 @@ def _plan_context(session: Session, principal: Principal, plan: Plan) -> dict[st
     carer_ids = {r.carer_id for r, _ in routes}
     carers = {c.id or 0: c for c in session.exec(select(Carer).where(col(Carer.id).in_(carer_ids)))}
     left_out = plan.unassigned_visits()
-    recipient_ids = {s.recipient_id for _, stops in routes for s in stops} | {
-        u.recipient_id for u in left_out
-    }
+    never_on_time = plan.plan_stats().cannot_be_on_time
+    recipient_ids = (
+        {s.recipient_id for _, stops in routes for s in stops}
+        | {u.recipient_id for u in left_out}
+        | {c.recipient_id for c in never_on_time}
+    )
     people = {
         r.id or 0: r for r in session.exec(select(Recipient).where(col(Recipient.id).in_(recipient_ids)))
     }
@@ -265,6 +288,10 @@ def _plan_context(session: Session, principal: Principal, plan: Plan) -> dict[st
         "slots": slots,
         "max_need": max_need,
         "unassigned": unassigned,
+        "cannot_be_on_time": [
+            {"name": people[c.recipient_id].name if c.recipient_id in people else "", **c.model_dump()}
+            for c in never_on_time
+        ],
         "changes": changes,
         "notice_names": [people[r].name for r in (diff.notice_recipient_ids if diff else []) if r in people],
         "diff": diff,

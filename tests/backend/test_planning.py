@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from backend.common.localtime import local_instant
 from backend.decisions.expansion import visits_for
+from backend.decisions.models import DecisionLink, DecisionVisit
 from backend.demo import DEMO_PASSWORD, load_demo
 from backend.planning.networks import network_for
 from backend.planning.translate import shift_of
@@ -264,3 +265,54 @@ def test_bad_input_still_gives_a_plan_for_everything_else(
         response = client.post(f"/api/v1/plans/{plan['id']}/replan", json=body, headers=headers)
         assert response.status_code == status and needle in response.text, response.text
     assert client.get(f"/api/v1/plans/{plan['id']}", headers=headers).json() == stored
+
+
+def test_links_hold_across_shifts(demo: tuple[TestClient, dict[str, str]], engine: Engine) -> None:
+    """Lunch is planned in the day shift and dinner in the evening shift: the evening plan places each linked
+    dinner at least the vedtak's gap after the lunch the day plan placed (or says why it cannot). One user's
+    lunch is agreed 13:30-14:30 and dinner 15:00-16:00 with three hours between: the dinner comes late
+    rather than too soon."""
+    client, headers = demo
+    with Session(engine) as session:
+        squeezed = session.exec(select(DecisionLink)).first()
+        assert squeezed is not None, "the demo has lunch → dinner links"
+        lunch = session.get(DecisionVisit, squeezed.from_visit_id)
+        dinner = session.get(DecisionVisit, squeezed.to_visit_id)
+        assert lunch is not None and dinner is not None
+        lunch.window_start, lunch.window_end = dt.time(13, 30), dt.time(14, 30)
+        dinner.window_start, dinner.window_end = dt.time(15), dt.time(16)
+        squeezed.min_gap_minutes = 180
+        session.add_all([lunch, dinner, squeezed])
+        session.commit()
+        squeezed_dinner = dinner.id
+    day_job = _run(client, headers, "/api/v1/planning/runs", {"date": DAY.isoformat(), "shift_kind": "day"})
+    evening_job = _run(
+        client, headers, "/api/v1/planning/runs", {"date": DAY.isoformat(), "shift_kind": "evening"}
+    )
+    plans = [
+        client.get(f"/api/v1/plans/{pid}", headers=headers).json()
+        for pid in day_job["result"]["plan_ids"] + evening_job["result"]["plan_ids"]
+    ]
+    starts = {
+        s["decision_visit_id"]: dt.datetime.fromisoformat(s["planned_start"])
+        for p in plans
+        for r in p["routes"]
+        for s in r["stops"]
+    }
+    reasons = {u["decision_visit_id"]: u["reason"] for p in plans for u in p["unassigned"]}
+    pairs = []
+    with Session(engine) as session:
+        for plan in plans:
+            _assert_sound(session, plan)
+        for team in session.exec(select(Team)):
+            for visit in visits_for(session, day=DAY, team_id=team.id or 0):
+                for link in visit.links:
+                    if link.to_visit_id == visit.decision_visit_id and link.from_visit_id in starts:
+                        pairs.append((link, visit.decision_visit_id))
+    assert squeezed_dinner in {dinner for _, dinner in pairs}
+    for link, dinner in pairs:
+        if dinner in starts:
+            gap = starts[dinner] - starts[link.from_visit_id]
+            assert gap >= dt.timedelta(minutes=link.min_gap_minutes), (dinner, gap)
+        else:
+            assert reasons[dinner] in ("link_other_shift", "capacity", "link_infeasible")

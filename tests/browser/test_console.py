@@ -55,6 +55,13 @@ def test_coordinator_plans_replans_and_publishes(server: str, page: Page) -> Non
     assert page.locator(".tl-track .bar.window").count() >= 5
     assert page.locator(".tl-track .bar.travel").count() >= 1
     expect(page.locator("#unassigned h2")).to_have_text("Ikke planlagte besøk")
+    on_time = re.fullmatch(r"(\d+) av (\d+) · høyst mulig: (\d+)", page.locator("#on-time dd").inner_text())
+    assert on_time is not None
+    placed, visits, best = map(int, on_time.groups())
+    assert placed <= best <= visits  # the plan never claims more than the bound allows
+    for i in range(rows.count()):  # a carer without visits is explained
+        if rows.nth(i).get_attribute("data-visits") == "0":
+            expect(rows.nth(i).locator(".idle-note")).to_contain_text("Ingen besøk")
     expect(page.locator("#load .slot")).to_have_count(18)  # 06-15, the day shift's hours
     page.locator("#map").scroll_into_view_if_needed()
     map_frame = page.frame_locator("#map iframe")

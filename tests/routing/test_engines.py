@@ -1,4 +1,5 @@
-"""PyVRP warms up pure VRPTW problems only; home-care problems go straight to OR-Tools."""
+"""PyVRP warms up pure VRPTW problems; on home-care days (agreed windows that may be missed) it first puts as
+many visits as possible inside their windows and OR-Tools adds the rest; reproducible runs stay on OR-Tools."""
 
 from __future__ import annotations
 
@@ -25,9 +26,27 @@ def test_pure_vrptw_is_warmed_by_pyvrp_and_still_checked() -> None:
     assert all(len(r.stops) <= 4 for r in plan.routes)  # capacity 4 per carer
 
 
-def test_home_care_features_keep_pyvrp_out() -> None:
+def test_home_care_days_put_visits_in_their_window_first() -> None:
+    """Kari starts at 08:00; stell (60 min) is agreed for 08:00, medisin (40 min) by 08:10, lunsj (20 min)
+    by 09:30. Least total lateness is medisin, stell, lunsj (50 min late in all, one visit on time); on time
+    first puts two visits on time (medisin, lunsj, stell or stell, lunsj, medisin)."""
+    problem = Problem(
+        {"car": line_matrix(2, step=0)},
+        (visit("lunsj", 1, 8, 9.5, 20), visit("stell", 1, 8, 8, 60), visit("medisin", 1, 8, 8 + 10 / 60, 40)),
+        (carer("kari", 8, 15),),
+    )
+    plan = solve(problem, SolveParams(time_limit_s=1))
+    assert check(problem, plan).feasible and plan.unassigned == ()
+    assert plan.stats.engine.startswith("pyvrp-on-time")
+    assert sum(s.lateness == 0 for s in plan.routes[0].stops) == 2
+    reproducible = solve(problem, SolveParams(time_limit_s=1, max_solutions=50))
+    assert check(problem, reproducible).feasible
+    assert sum(s.lateness == 0 for s in reproducible.routes[0].stops) == 1  # OR-Tools weighs minutes late
+
+
+def test_links_stay_with_ortools_and_the_pair_search() -> None:
     soft = Problem({"car": line_matrix(3)}, (visit("a", 1, 8, 9), visit("b", 2, 8, 9)), (carer("kari"),))
-    assert not pyvrp_engine.qualifies(soft)  # agreed windows are soft
+    assert not pyvrp_engine.qualifies(soft)  # agreed windows are soft: no plain VRPTW warm start
     linked = Problem(
         {"car": line_matrix(3)},
         (visit("a", 1, 8, 9), visit("b", 1, 8, 9)),
@@ -35,8 +54,31 @@ def test_home_care_features_keep_pyvrp_out() -> None:
         (SameStart("a", "b"),),
     )
     assert not pyvrp_engine.qualifies(linked)
-    assert solve(linked, SolveParams(time_limit_s=0.5)).stats.engine == "ortools-fix-and-optimise+lns"
-    without_lns = SolveParams(time_limit_s=0.5, lns_share=0)
+    on_time_first = solve(linked, SolveParams(time_limit_s=0.5))
+    assert on_time_first.stats.engine.startswith("pyvrp-on-time+ortools")
+    assert check(linked, on_time_first).feasible and on_time_first.unassigned == ()
+    reproducible = SolveParams(time_limit_s=0.5, max_solutions=100)
+    assert solve(linked, reproducible).stats.engine == "ortools-fix-and-optimise+lns"
+    without_lns = replace(reproducible, lns_share=0)
     assert solve(linked, without_lns).stats.engine == "ortools-fix-and-optimise"
     assert solve(linked, replace(without_lns, link_strategy="direct")).stats.engine == "ortools"
     assert solve(_vrptw(), SolveParams(time_limit_s=1, engine="ortools")).stats.engine == "ortools"
+
+
+def test_a_double_staffed_visit_and_full_mornings_are_all_on_time() -> None:
+    """Kari and Per work 08:00-10:30 with three morning visits each agreed 08-10 and a double-staffed lift
+    08-09 that needs both: the lift starts together and on time, and so does every other visit around it;
+    the plan passes the validator."""
+    singles = tuple(visit(f"{who}{i}", i + 1, 8, 10, 25) for who in ("k", "p") for i in range(3))
+    lift = (visit("løft_a", 4, 8, 9, 30), visit("løft_b", 4, 8, 9, 30))
+    problem = Problem(
+        {"car": line_matrix(6, step=2 * 60)},
+        singles + lift,
+        (carer("kari", 8, 10.5), carer("per", 8, 10.5)),
+        (SameStart("løft_a", "løft_b"),),
+    )
+    plan = solve(problem, SolveParams(time_limit_s=2))
+    assert check(problem, plan).feasible and plan.unassigned == ()
+    starts = {s.visit_id: s for r in plan.routes for s in r.stops}
+    assert starts["løft_a"].start == starts["løft_b"].start
+    assert all(s.lateness == 0 for s in starts.values())

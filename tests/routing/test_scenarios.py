@@ -195,7 +195,7 @@ def test_validator_catches_what_a_bad_plan_does() -> None:
 @pytest.mark.parametrize(
     ("build", "message"),
     [
-        (lambda: visit("x", 1, 9, 8), "before the hard window opens"),
+        (lambda: visit("x", 1, 9, 10, hard_end=8 * H), "before it starts"),
         (
             lambda: Problem({"car": line_matrix(2)}, (visit("x", 5, 8, 9),), (carer("a"),)),
             "outside the matrix",

@@ -1,0 +1,145 @@
+"""On time first: which starts count as inside the agreed window, and how a route of on-time visits is kept
+on time once its real break and travel are laid in.
+
+`routing.solve` first asks PyVRP for routes that start as many visits as possible inside their agreed windows
+(routing.pyvrp_engine.on_time_routes), re-times them here with the carer's real break, and then lets OR-Tools
+insert every other visit into a problem where the on-time visits may not slip out of their window. The
+objective is thus lexicographic: visits in their window first, then visits served, then lateness, then travel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+from routing.problem import Carer, Problem, TimeWindow, Visit
+
+
+def on_time_window(visit: Visit) -> tuple[int, int]:
+    """Starts that count as on time: from the window's opening to the agreed end (the hard end if none)."""
+    first = visit.fixed_start if visit.fixed_start is not None else visit.earliest
+    last = visit.latest if visit.soft_end is None else min(visit.soft_end, visit.latest)
+    if visit.fixed_start is not None:
+        last = min(last, visit.fixed_start)
+    return first, last
+
+
+def _start(visit: Visit, arrival: int) -> int | None:
+    """The earliest start at or after `arrival` inside one of the visit's hard windows."""
+    if visit.fixed_start is not None:
+        return visit.fixed_start if arrival <= visit.fixed_start else None
+    for window in visit.windows:
+        if arrival <= window.end:
+            return max(arrival, window.start)
+    return None
+
+
+def linked_ids(problem: Problem) -> set[str]:
+    return {vid for link in problem.links for vid in (link.first, link.second)}
+
+
+def linked_part(problem: Problem) -> Problem:
+    """Only the linked visits (double staffing, gaps) with every carer: planned first, as a frame."""
+    ids = linked_ids(problem)
+    return replace(problem, visits=tuple(v for v in problem.visits if v.id in ids))
+
+
+def with_placed(problem: Problem, placed: Mapping[str, tuple[str, int]]) -> Problem:
+    """The problem with some visits pinned to a carer at a fixed start (the linked visits' frame)."""
+    visits = tuple(
+        replace(v, pinned_carer=placed[v.id][0], fixed_start=placed[v.id][1]) if v.id in placed else v
+        for v in problem.visits
+    )
+    return replace(problem, visits=visits)
+
+
+def search_windows(problem: Problem) -> tuple[list[int], dict[int, tuple[int, int]], set[int]]:
+    """What the on-time search places: (visits, their windows, those it must place). A visit at a fixed
+    start (a placed linked visit) must be served at that start, on time or not; any other unlinked visit
+    may be placed inside its on-time window; linked visits without a place are left to the later search."""
+    linked = linked_ids(problem)
+    chosen: list[int] = []
+    windows: dict[int, tuple[int, int]] = {}
+    required: set[int] = set()
+    for i, visit in enumerate(problem.visits):
+        if visit.fixed_start is not None and visit.pinned_carer is not None:
+            chosen.append(i)
+            windows[i] = (visit.fixed_start, visit.fixed_start)
+            required.add(i)
+        elif visit.id not in linked and on_time_window(visit)[0] <= on_time_window(visit)[1]:
+            chosen.append(i)
+            windows[i] = on_time_window(visit)
+    return chosen, windows, required
+
+
+def _kept_with_break_at(
+    problem: Problem, carer: Carer, sequence: list[Visit], at: int, latest: Mapping[str, int]
+) -> list[str] | None:
+    """The visits that stay on time when the break is taken before travelling to sequence[at] (at the end
+    when at == len); a visit that would start late is left out, which only makes later ones earlier. None
+    when the break cannot be taken there or the carer is not back by the shift's end."""
+    clock, place, kept = carer.shift_start, carer.start_location, []
+    brk = carer.breaks[0] if carer.breaks else None
+    for index in range(len(sequence) + 1):
+        if brk is not None and index == at:
+            begin = max(clock, brk.earliest_start)
+            if begin > brk.latest_start:
+                return None
+            clock = begin + brk.duration
+        if index == len(sequence):
+            break
+        visit = sequence[index]
+        start = _start(visit, clock + problem.travel(carer.profile, place, visit.location))
+        if start is None or start > latest[visit.id]:
+            continue
+        kept.append(visit.id)
+        clock, place = start + visit.duration, visit.location
+    if clock + problem.travel(carer.profile, place, carer.end_location) > carer.shift_end:
+        return None
+    return kept
+
+
+def _kept(problem: Problem, carer: Carer, sequence: list[Visit], latest: Mapping[str, int]) -> list[str]:
+    """The most visits of the sequence that stay on time with the break where it keeps most of them."""
+    while True:
+        positions = range(len(sequence) + 1) if carer.breaks else [len(sequence)]
+        options = [
+            k
+            for at in positions
+            if (k := _kept_with_break_at(problem, carer, sequence, at, latest)) is not None
+        ]
+        if options:
+            return max(options, key=len)
+        if not sequence:
+            return []
+        sequence = sequence[:-1]
+
+
+def keep_on_time(
+    problem: Problem, routes: Mapping[str, tuple[str, ...]], windows: Mapping[int, tuple[int, int]]
+) -> dict[str, tuple[str, ...]]:
+    """Each route re-timed with its real break and travel, keeping only the visits that still start by the
+    end of their search window (`search_windows`)."""
+    latest = {problem.visits[i].id: last for i, (_, last) in windows.items()}
+    kept: dict[str, tuple[str, ...]] = {}
+    for carer in problem.carers:
+        sequence = [problem.visits[problem.visit_index[v]] for v in routes.get(carer.id, ())]
+        kept[carer.id] = tuple(_kept(problem, carer, sequence, latest))
+    return kept
+
+
+def held_on_time(problem: Problem, on_time: set[str]) -> Problem:
+    """The problem with the given visits' hard windows cut to their on-time starts, so a later search may
+    add visits around them but never push them out of their agreed window."""
+    visits = []
+    for visit in problem.visits:
+        if visit.id in on_time and visit.fixed_start is None:
+            first, last = on_time_window(visit)
+            windows = tuple(
+                TimeWindow(max(w.start, first), min(w.end, last))
+                for w in visit.windows
+                if w.start <= last and w.end >= first
+            )
+            visit = replace(visit, windows=windows)
+        visits.append(visit)
+    return replace(problem, visits=tuple(visits))
