@@ -51,11 +51,13 @@ def solve_or_rescue(problem: Problem, params: SolveParams) -> Plan:
 
 
 def _worse_for_recipients(candidate: Plan, reference: Plan) -> bool:
-    """Fewer visits left out first, then less lateness: the only grounds for moving unaffected stops."""
+    """More visits in their window first, then fewer left out, then less lateness (the objective order):
+    the only grounds for moving unaffected stops."""
 
-    def key(plan: Plan) -> tuple[int, int]:
+    def key(plan: Plan) -> tuple[int, int, int]:
         o = plan.objective
-        return o.dropped_mandatory + o.dropped_optional, o.lateness_total
+        on_time = sum(1 for r in plan.routes for s in r.stops if s.lateness == 0)
+        return -on_time, o.dropped_mandatory + o.dropped_optional, o.lateness_total
 
     return key(candidate) >= key(reference)
 
@@ -69,14 +71,19 @@ def solve_keeping_unaffected(
     pinned_problem: Problem, initial_routes: dict[str, tuple[str, ...]] | None, seconds: float
 ) -> tuple[Problem, Plan]:
     """Re-plan in two phases: first with every unaffected carer's visits pinned to that carer, so only the
-    absent carer's visits find new places; then freed, warm-started from the first answer, and kept only if
-    fewer visits are left out or lateness drops. Unaffected stops thus move only when that helps recipients.
+    absent carer's visits find new places (visits in their window first, on a home-care day); then freed,
+    warm-started from the first answer, and kept only if more visits are on time, or as many and fewer are
+    left out, or lateness drops. Unaffected stops thus move only when that helps recipients.
     Returns the problem the kept plan answers (pinned or freed), so it is checked against the right one."""
     weights = Weights(continuity_miss=STABILITY_WEIGHT)
+    # on a home-care day the pinned phase plans visits in their window first, which builds its own routes
+    home_care_day = any(v.soft_end is not None for v in pinned_problem.visits)
     first = solve(
         pinned_problem,
         SolveParams(
-            time_limit_s=seconds * PINNED_SHARE, weights=weights, initial_routes=initial_routes or None
+            time_limit_s=seconds * PINNED_SHARE,
+            weights=weights,
+            initial_routes=None if home_care_day else initial_routes or None,
         ),
     )
     if not any(v.pinned_carer for v in pinned_problem.visits):

@@ -184,7 +184,8 @@ def test_bad_input_still_gives_a_plan_for_everything_else(
     demo: tuple[TestClient, dict[str, str]], engine: Engine
 ) -> None:
     """No carers on shift, a window no shift covers and an address off the network: each is listed with
-    what to fix, and the rest of the day is planned."""
+    what to fix, the capacity bound names the visit no shift can make on time, and the rest of the day is
+    planned."""
     client, headers = demo
     with Session(engine) as session:
         team = session.exec(select(Team)).first()
@@ -224,6 +225,10 @@ def test_bad_input_still_gives_a_plan_for_everything_else(
     assert any(i["kind"] == "unsnappable" and i["recipient_id"] == far_id for i in plan["issues"])
     outside = [u for u in plan["unassigned"] if u["recipient_id"] == early_id and u["label"] == "Tidlig"]
     assert outside and outside[0]["reason"] == "outside_shifts"
+    never = {(c["recipient_id"], c["label"]): c["reason"] for c in plan["stats"]["cannot_be_on_time"]}
+    assert never[(early_id, "Tidlig")] == "no_shift_covers"  # the bound says why, too
+    stats = plan["stats"]
+    assert stats["on_time"] <= stats["bound_on_time"] <= stats["solver_visits"] - 1
     assert sum(len(r["stops"]) for r in plan["routes"]) > 5
     assert any(u["recipient_id"] == far_id and u["reason"] == "unsnappable" for u in plan["unassigned"])
     with Session(engine) as session:
