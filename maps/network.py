@@ -149,7 +149,7 @@ def load_network(
     key = cache_key(source, travel.name, bbox, polygon)
     cached = cache_dir / f"{label}-{travel.name}-{key}.graphml" if cache_dir else None
     if cached is not None and cached.is_file():
-        return RoadNetwork(label, travel, ox.load_graphml(cached), key)
+        return RoadNetwork(label, travel, _routing_graph(cached) or ox.load_graphml(cached), key)
     suffix = "".join(source.suffixes[-2:]).lower()
     if suffix.endswith(".pbf"):
         graph = _from_pbf(source, travel, bbox, polygon)
@@ -163,7 +163,7 @@ def load_network(
         if polygon is not None:
             graph = ox.truncate.truncate_graph_polygon(graph, polygon)
     elif suffix.endswith(".graphml"):
-        graph = ox.load_graphml(source)
+        graph = _routing_graph(source) or ox.load_graphml(source)
     else:
         raise ExtractError(f"{source}: unknown format; give a .osm.pbf, .osm/.xml or .graphml file")
     if "travel_time" not in next(iter(graph.edges(data=True)), (0, 0, {}))[2]:
@@ -197,13 +197,64 @@ def load_network_by_place(place: str | BBox, mode: str = "car") -> RoadNetwork:
     )
 
 
-def save_network(network: RoadNetwork, path: Path) -> None:
-    """Write a network as GraphML atomically: a failed write leaves any earlier file as it was."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".graphml.tmp")
+def routing_sidecar(path: Path) -> Path:
+    """The compact routing copy written beside a GraphML network (`save_network`)."""
+    return path.with_suffix(".routing.npz")
+
+
+def _routing_graph(graphml: Path) -> nx.MultiDiGraph | None:
+    """The graph from the routing copy, when one at least as new as the GraphML lies beside it. It holds
+    what routing and snapping read (node positions, edge travel times and lengths) and loads in a fraction
+    of a second where parsing GraphML takes several (a planning worker's first plan waits for it). A stale
+    or unreadable copy is ignored: the GraphML stays the network of record."""
+    sidecar = routing_sidecar(graphml)
+    try:
+        if sidecar.stat().st_mtime < graphml.stat().st_mtime:
+            return None
+        with np.load(sidecar, allow_pickle=False) as data:
+            nodes, x, y = data["nodes"], data["x"], data["y"]
+            u, v, times, lengths = data["u"], data["v"], data["travel_time"], data["length"]
+    except (OSError, KeyError, ValueError):
+        return None
+    graph = nx.MultiDiGraph(crs="EPSG:4326")
+    graph.add_nodes_from(
+        (int(n), {"x": float(a), "y": float(b)}) for n, a, b in zip(nodes, x, y, strict=True)
+    )
+    graph.add_edges_from(
+        (int(a), int(b), {"travel_time": float(t), "length": float(m)})
+        for a, b, t, m in zip(u, v, times, lengths, strict=True)
+    )
+    return graph
+
+
+def _write_atomically(path: Path, suffix: str, write: Any) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=suffix)
     os.close(fd)
     try:
-        ox.save_graphml(network.graph, tmp)
+        write(tmp)
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
+
+
+def save_network(network: RoadNetwork, path: Path) -> None:
+    """Write a network as GraphML, and its routing copy beside it, atomically: a failed write leaves any
+    earlier file as it was (the copy is written last, so it is never newer than a GraphML it does not match)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomically(path, ".graphml.tmp", lambda tmp: ox.save_graphml(network.graph, tmp))
+    edges = list(network.graph.edges(data=True))
+
+    def write_copy(tmp: str) -> None:
+        with open(tmp, "wb") as handle:
+            np.savez(
+                handle,
+                nodes=network.node_ids,
+                x=network.lon,
+                y=network.lat,
+                u=np.asarray([a for a, _, _ in edges], dtype=np.int64),
+                v=np.asarray([b for _, b, _ in edges], dtype=np.int64),
+                travel_time=np.asarray([float(d["travel_time"]) for _, _, d in edges]),
+                length=np.asarray([float(d["length"]) for _, _, d in edges]),
+            )
+
+    _write_atomically(routing_sidecar(path), ".npz.tmp", write_copy)

@@ -4,6 +4,7 @@ and clear errors for bad input."""
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import networkx as nx
@@ -20,9 +21,10 @@ from maps import (
     distance_matrix,
     load_network,
     route_geometry,
+    save_network,
     travel_time_matrix,
 )
-from maps.network import RoadNetwork
+from maps.network import RoadNetwork, routing_sidecar
 from tests.conftest import IN_CI, SHARED
 
 OSM = SHARED / "osm"
@@ -119,7 +121,7 @@ def test_bad_sources_give_clear_errors_and_leave_the_cache_alone(tmp_path: Path)
     cache = tmp_path / "cache"
     good = load_network(bundled_extract_path(), "bike", cache_dir=cache)
     before = sorted(p.name for p in cache.iterdir())
-    assert len(before) == 1 and before[0].endswith(".graphml")
+    assert len(before) == 2 and before[0].endswith(".graphml") and before[1].endswith(".routing.npz")
     with pytest.raises(ExtractError, match=r"korrupt\.osm\.pbf"):
         load_network(corrupt, "bike", cache_dir=cache)
     with pytest.raises(ExtractError, match="no car roads inside bbox"):
@@ -127,7 +129,7 @@ def test_bad_sources_give_clear_errors_and_leave_the_cache_alone(tmp_path: Path)
     with pytest.raises(UnknownModeError, match="unknown travel mode 'boat'"):
         load_network(bundled_extract_path(), "boat")
     assert sorted(p.name for p in cache.iterdir()) == before
-    again = load_network(bundled_extract_path(), "bike", cache_dir=cache)  # from the GraphML cache
+    again = load_network(bundled_extract_path(), "bike", cache_dir=cache)  # from the cache's routing copy
     assert again.graph.number_of_nodes() == good.graph.number_of_nodes()
 
 
@@ -138,3 +140,28 @@ def test_liechtenstein_car_network_is_strongly_connected_and_matches_networkx() 
     picks = rng.choice(len(network.node_ids), size=30, replace=False)
     points = [Point(float(network.lat[i]), float(network.lon[i]), f"node {i}") for i in picks]
     _check_against_networkx(network, points)
+
+
+def test_the_routing_copy_loads_the_same_network_and_a_stale_one_is_ignored(
+    tmp_path: Path, helsinki_car: RoadNetwork, addresses: list[Point]
+) -> None:
+    """A saved network reloads from its compact routing copy with the same nodes and the same travel-time
+    matrix as from GraphML; a copy older than the GraphML, or a broken one, is not used."""
+    path = tmp_path / "helsinki-car.graphml"
+    save_network(helsinki_car, path)
+    sidecar = routing_sidecar(path)
+    assert sidecar.is_file()
+    fast = load_network(path, "car")
+    assert len(fast.graph.edges) == len(helsinki_car.graph.edges)
+    assert sorted(fast.node_ids.tolist()) == sorted(helsinki_car.node_ids.tolist())
+    assert (travel_time_matrix(fast, addresses) == travel_time_matrix(helsinki_car, addresses)).all()
+
+    sidecar.write_bytes(b"not a numpy archive")
+    assert (
+        travel_time_matrix(load_network(path, "car"), addresses)
+        == travel_time_matrix(helsinki_car, addresses)
+    ).all()
+    save_network(helsinki_car, path)
+    os.utime(sidecar, (1, 1))  # older than the GraphML: stale
+    from_graphml = load_network(path, "car")
+    assert "highway" in next(iter(from_graphml.graph.edges(data=True)))[2]  # the full GraphML was read
