@@ -21,15 +21,6 @@ class Insertion:
     added_travel: int
 
 
-def _start_in_windows(visit: Visit, arrival: int) -> int | None:
-    if visit.fixed_start is not None:
-        return visit.fixed_start if arrival <= visit.fixed_start else None
-    for window in sorted(visit.windows, key=lambda w: w.start):
-        if arrival <= window.end:
-            return max(arrival, window.start)
-    return None
-
-
 def _after_breaks(start: int, duration: int, breaks: list[tuple[int, int]]) -> int:
     for begin, end in breaks:
         if start < end and start + duration > begin:
@@ -47,7 +38,7 @@ def _timed_route(
     for visit in sequence:
         leg = problem.travel(carer.profile, place, visit.location)
         arrival = clock + leg
-        start = _start_in_windows(visit, arrival)
+        start = visit.start_from(arrival)
         if start is None:
             return None
         start = _after_breaks(start, visit.duration, breaks)
@@ -55,7 +46,7 @@ def _timed_route(
             if start > linked[visit.id]:
                 return None
             start = linked[visit.id]
-        if _start_in_windows(visit, start) != start:
+        if visit.start_from(start) != start:
             return None
         late = max(0, start - visit.soft_end) if visit.soft_end is not None else 0
         stops.append(Stop(visit.id, arrival, start, start + visit.duration, start - arrival, late))

@@ -36,16 +36,6 @@ def with_reserve(window: tuple[int, int]) -> tuple[int, int]:
     return first, last - min(RESERVE_S, max(0, last - first) // RESERVE_SHARE)
 
 
-def _start(visit: Visit, arrival: int) -> int | None:
-    """The earliest start at or after `arrival` inside one of the visit's hard windows."""
-    if visit.fixed_start is not None:
-        return visit.fixed_start if arrival <= visit.fixed_start else None
-    for window in visit.windows:
-        if arrival <= window.end:
-            return max(arrival, window.start)
-    return None
-
-
 def linked_ids(problem: Problem) -> set[str]:
     return {vid for link in problem.links for vid in (link.first, link.second)}
 
@@ -102,7 +92,7 @@ def _kept_with_break_at(
         if index == len(sequence):
             break
         visit = sequence[index]
-        start = _start(visit, clock + problem.travel(carer.profile, place, visit.location))
+        start = visit.start_from(clock + problem.travel(carer.profile, place, visit.location))
         if start is None or start > latest[visit.id]:
             continue
         kept.append(visit.id)

@@ -70,5 +70,9 @@ class Plan:
     def route_of(self, carer_id: str) -> Route | None:
         return next((r for r in self.routes if r.carer_id == carer_id), None)
 
+    def on_time(self) -> int:
+        """Stops that start inside their agreed window (no lateness)."""
+        return sum(1 for r in self.routes for s in r.stops if s.lateness == 0)
+
     def assigned_visit_ids(self) -> list[str]:
         return [s.visit_id for r in self.routes for s in r.stops]

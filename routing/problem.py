@@ -82,6 +82,16 @@ class Visit:
         if self.demand < 0:
             raise ValueError(f"visit {self.id}: demand must be ≥ 0")
 
+    def start_from(self, arrival: int) -> int | None:
+        """The earliest start at or after `arrival` inside one of the hard windows (the fixed start, if
+        any); None when every window has closed."""
+        if self.fixed_start is not None:
+            return self.fixed_start if arrival <= self.fixed_start else None
+        for window in self.windows:
+            if arrival <= window.end:
+                return max(arrival, window.start)
+        return None
+
     @property
     def earliest(self) -> int:
         return self.windows[0].start

@@ -56,8 +56,7 @@ def _worse_for_recipients(candidate: Plan, reference: Plan) -> bool:
 
     def key(plan: Plan) -> tuple[int, int, int]:
         o = plan.objective
-        on_time = sum(1 for r in plan.routes for s in r.stops if s.lateness == 0)
-        return -on_time, o.dropped_mandatory + o.dropped_optional, o.lateness_total
+        return -plan.on_time(), o.dropped_mandatory + o.dropped_optional, o.lateness_total
 
     return key(candidate) >= key(reference)
 

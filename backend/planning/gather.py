@@ -157,19 +157,20 @@ def linked_starts(
     }
     if not partners:
         return {}
-    plans = session.exec(
-        select(Plan)
-        .where(Plan.date == day, Plan.shift_kind != shift_kind, Plan.status != PlanStatus.superseded)
+    stops = session.exec(
+        select(Stop)
+        .join(Route, col(Route.id) == Stop.route_id)
+        .join(Plan, col(Plan.id) == Route.plan_id)
+        .where(
+            Plan.date == day,
+            Plan.shift_kind != shift_kind,
+            Plan.status != PlanStatus.superseded,
+            col(Stop.decision_visit_id).in_(partners),
+        )
         .order_by(col(Plan.id).desc())
     ).all()
     starts: dict[int, dt.datetime] = {}
-    for plan in plans:
-        stops = session.exec(
-            select(Stop)
-            .join(Route, col(Route.id) == Stop.route_id)
-            .where(Route.plan_id == plan.id, col(Stop.decision_visit_id).in_(partners))
-        ).all()
-        for stop in stops:
-            if stop.decision_visit_id is not None:
-                starts.setdefault(stop.decision_visit_id, stop.planned_start)
+    for stop in stops:  # the latest plan first
+        if stop.decision_visit_id is not None:
+            starts.setdefault(stop.decision_visit_id, stop.planned_start)
     return starts

@@ -85,7 +85,7 @@ def _solver_figures(
         violations=[v.message for v in verdict.violations][:20],
         notes=list(solution.notes),
         weights=dataclasses.asdict(solution.weights),
-        on_time=sum(1 for r in solution.routes for s in r.stops if s.lateness == 0),
+        on_time=solution.on_time(),
         solver_visits=bound.visits,
         bound_on_time=bound.on_time_max,
         bound_method=bound.method,

@@ -19,7 +19,7 @@ import numpy as np
 from backend.carers.competence import effective_competences
 from backend.carers.models import Carer
 from backend.common.enums import ShiftKind
-from backend.common.localtime import local_midnight, seconds_since_local_midnight
+from backend.common.localtime import local_clock, local_midnight, seconds_since_local_midnight
 from backend.common.shifts import shift_of_instant
 from backend.decisions.expansion import DayVisit
 from backend.planning.models import Route, Stop
@@ -163,33 +163,30 @@ def _held_by_other_shift(
     window: TimeWindow,
     soft_end: int | None,
     partner_starts: Mapping[int, dt.datetime],
-    seconds: Callable[[dt.datetime], int],
+    inp: PlanningInput,
 ) -> tuple[TimeWindow, int | None] | str:
     """The window narrowed by links to visits planned in another shift (a dinner at least 3 h after the
     lunch the day shift planned); a message naming the window that would let the link hold when none does."""
     first, last = window.start, window.end
     for link in visit.links:
         if link.to_visit_id == visit.decision_visit_id and link.from_visit_id in partner_starts:
-            anchor = seconds(partner_starts[link.from_visit_id])
+            anchor = inp.seconds(partner_starts[link.from_visit_id])
             first = max(first, anchor + link.min_gap_minutes * 60)
             if link.max_gap_minutes is not None:
                 last = min(last, anchor + link.max_gap_minutes * 60)
         elif link.from_visit_id == visit.decision_visit_id and link.to_visit_id in partner_starts:
-            anchor = seconds(partner_starts[link.to_visit_id])
+            anchor = inp.seconds(partner_starts[link.to_visit_id])
             last = min(last, anchor - link.min_gap_minutes * 60)
             if link.max_gap_minutes is not None:
                 first = max(first, anchor - link.max_gap_minutes * 60)
     if first > last:
         return (
             f"«{visit.label}» må ha minst/høyst avtalt avstand til et besøk i en annen vakt; med det besøkets "
-            f"planlagte tid måtte det starte mellom {_clock(first)} og {_clock(last)}, som ikke går. "
+            f"planlagte tid måtte det starte mellom {local_clock(inp.instant(first))} og "
+            f"{local_clock(inp.instant(last))}, som ikke går. "
             "Flytt det andre besøket eller endre avstanden i vedtaket."
         )
     return TimeWindow(first, last), soft_end
-
-
-def _clock(seconds: int) -> str:
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
 def _exclude(result: PlanningInput, visits: Iterable[DayVisit], reason: str, message: str) -> None:
@@ -319,9 +316,7 @@ def _routing_visits(
         keys = visit_keys(visit)
         if any(key in done for key in keys):
             continue
-        held = _held_by_other_shift(
-            visit, *_windows(visit, result.seconds, early_s), partner_starts, result.seconds
-        )
+        held = _held_by_other_shift(visit, *_windows(visit, result.seconds, early_s), partner_starts, result)
         if isinstance(held, str):
             _exclude(result, [visit], "link_other_shift", held)
             continue

@@ -149,15 +149,41 @@ def _spread_window(rng: random.Random, label: str) -> tuple[str, str]:
     return begin, f"{end_minutes // 60:02d}:{end_minutes % 60:02d}"
 
 
+def _daily_labels(rng: random.Random) -> list[str]:
+    """Which of the day's slots a daily vedtak has: 1-4, a single visit mostly in the morning."""
+    count = rng.choices(*VISITS_PER_DAY)[0]
+    names = list(SLOTS)
+    chosen = sorted(rng.sample(names, count), key=names.index)
+    return ["morgen"] if count == 1 and rng.random() < 0.6 else chosen
+
+
+def _vedtak(
+    recipient: int, start: dt.date, weekdays: list[int], visits: list[dict[str, Any]], day_centre: bool
+) -> dict[str, Any]:
+    """The vedtak record: lunch → dinner linked where both are asked for; day-centre users on weekdays."""
+    labels = [v["label"] for v in visits]
+    links = (
+        [{"from_label": "lunsj", "to_label": "middag", "min_gap_minutes": 180, "max_gap_minutes": 360}]
+        if "lunsj" in labels and "middag" in labels
+        else []
+    )
+    if day_centre:
+        weekdays = [d for d in weekdays if d <= 5] or [1, 3]
+    return {
+        "recipient": recipient,
+        "reference": f"V-{recipient:04d}",
+        "valid_from": start.isoformat(),
+        "weekdays": weekdays,
+        "visits": visits,
+        "links": links,
+    }
+
+
 def _calibrated_decision(rng: random.Random, recipient: int, start: dt.date) -> dict[str, Any]:
     """A vedtak of the calibrated demand: how often first (daily, a few weekdays, weekly), then the visits."""
     frequency = rng.choices(*FREQUENCY)[0]
-    names = list(SLOTS)
     if frequency == "daily":
-        count = rng.choices(*VISITS_PER_DAY)[0]
-        chosen = sorted(rng.sample(names, count), key=names.index)
-        if count == 1 and rng.random() < 0.6:
-            chosen = ["morgen"]
+        chosen = _daily_labels(rng)
         weekdays = list(range(1, 8))
     else:
         chosen = [rng.choices(*FEW_VISIT_LABELS)[0]]
@@ -169,49 +195,17 @@ def _calibrated_decision(rng: random.Random, recipient: int, start: dt.date) -> 
         if not visit.get("window_hard"):
             visit["window_start"], visit["window_end"] = _spread_window(rng, name)
         visits.append(visit)
-    links = (
-        [{"from_label": "lunsj", "to_label": "middag", "min_gap_minutes": 180, "max_gap_minutes": 360}]
-        if "lunsj" in chosen and "middag" in chosen
-        else []
-    )
-    if day_centre:
-        weekdays = [d for d in weekdays if d <= 5] or [1, 3]
-    return {
-        "recipient": recipient,
-        "reference": f"V-{recipient:04d}",
-        "valid_from": start.isoformat(),
-        "weekdays": weekdays,
-        "visits": visits,
-        "links": links,
-    }
+    return _vedtak(recipient, start, weekdays, visits, day_centre)
 
 
 def _decision(rng: random.Random, recipient: int, start: dt.date) -> dict[str, Any]:
-    count = rng.choices(*VISITS_PER_DAY)[0]
-    names = list(SLOTS)
-    chosen = sorted(rng.sample(names, count), key=names.index)
-    if count == 1 and rng.random() < 0.6:
-        chosen = ["morgen"]
+    chosen = _daily_labels(rng)
     day_centre = "morgen" in chosen and rng.random() < DAY_CENTRE_SHARE / 0.8
     visits = [_visit(rng, name, day_centre and name == "morgen") for name in chosen]
-    links = (
-        [{"from_label": "lunsj", "to_label": "middag", "min_gap_minutes": 180, "max_gap_minutes": 360}]
-        if "lunsj" in chosen and "middag" in chosen
-        else []
-    )
     weekdays = (
         list(range(1, 8)) if rng.random() < 0.65 else sorted(rng.sample(range(1, 8), rng.choice([2, 3, 5])))
     )
-    if day_centre:
-        weekdays = [d for d in weekdays if d <= 5] or [1, 3]
-    return {
-        "recipient": recipient,
-        "reference": f"V-{recipient:04d}",
-        "valid_from": start.isoformat(),
-        "weekdays": weekdays,
-        "visits": visits,
-        "links": links,
-    }
+    return _vedtak(recipient, start, weekdays, visits, day_centre)
 
 
 def _staff(rng: random.Random, preset: Preset) -> list[dict[str, Any]]:

@@ -141,9 +141,6 @@ class TimelineRow:
     idle_note: str = ""
 
 
-TRAVEL_WORDS = {"car": "bil", "walk": "til fots", "bike": "sykkel"}
-
-
 def _idle_note(route: Route, carer: Carer | None) -> str:
     """Why a carer on the plan has no visits, in the facts a coordinator checks: the shift (after absences),
     the competences and the travel mode the planner had to work with."""
@@ -152,7 +149,7 @@ def _idle_note(route: Route, carer: Carer | None) -> str:
     if route.shift_start is None or route.shift_end is None:
         return "Ingen besøk: ikke på vakt i denne planen (fravær eller ikke i turnus)."
     competences = ", ".join(carer.competences) or "ingen registrert"
-    mode = TRAVEL_WORDS.get(carer.transport_mode.value, carer.transport_mode.value)
+    mode = NORWEGIAN_LABELS.get(carer.transport_mode.value, carer.transport_mode.value)
     return (
         f"Ingen besøk: vakt {local_clock(route.shift_start)}–{local_clock(route.shift_end)}, "
         f"kompetanse {competences}, {mode}. Sjekk om besøkene krever annen kompetanse eller ligger utenfor vakten."
