@@ -24,7 +24,7 @@ from backend.planning.flows import plan_teams, replan
 from backend.rota.service import carers_on_shift
 from backend.settings import Settings
 from backend.teams.models import Team
-from backend.visits.status import stops_with_status
+from backend.visits.status import stops_with_progress
 
 
 def prepare_day(session: Session, *, date: str, team_id: int) -> dict[str, Any]:
@@ -85,7 +85,7 @@ def replan_job(
         plan_id=plan_id,
         from_time=dt.datetime.fromisoformat(from_time),
         created_by=created_by,
-        status_of=stops_with_status,
+        status_of=stops_with_progress,
         settings=settings,
     )
     return {

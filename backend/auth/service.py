@@ -76,6 +76,11 @@ def principal_for_token(session: Session, *, token: str) -> Principal:
     user = session.get(User, row.user_id)
     if user is None or not user.active:
         raise NotAuthenticated("Brukeren er deaktivert.")
+    return principal_of(session, user)
+
+
+def principal_of(session: Session, user: User) -> Principal:
+    """What the user may do, as every request (and a job acting for them) sees it."""
     assert user.id is not None
     return Principal(
         user_id=user.id,

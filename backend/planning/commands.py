@@ -9,11 +9,12 @@ from sqlmodel import Session
 from backend.auth.service import Principal
 from backend.common.crud import get_or_404
 from backend.common.enums import AbsenceReason
-from backend.common.localtime import local_instant, local_midnight
+from backend.common.localtime import local_clock, local_instant, local_midnight
 from backend.common.shifts import shift_of_hour
+from backend.common.types import utcnow
 from backend.decisions.models import DecisionCreate, DecisionVisitIn
 from backend.decisions.service import create_decision
-from backend.errors import InvalidInput
+from backend.errors import Conflict, InvalidInput
 from backend.planning.models import Plan, UrgentVisitIn
 from backend.planning.service import routes_of
 from backend.recipients.models import Recipient
@@ -74,5 +75,23 @@ def add_urgent_visit(session: Session, *, principal: Principal, plan: Plan, data
     )
 
 
-def replan_start(plan: Plan, clock: dt.time) -> dt.datetime:
-    return local_instant(plan.date, clock)
+PAST_TOLERANCE = dt.timedelta(minutes=1)  # the form shows minutes: "now" may be a few seconds gone
+
+
+def replan_start(plan: Plan, clock: dt.time | None) -> dt.datetime:
+    """When the re-plan starts: now when no time is given; never in the past, where what is planned
+    has either happened or been missed, and never after the plan's day."""
+    now = utcnow()
+    day_start, day_end = local_midnight(plan.date), local_midnight(plan.date + dt.timedelta(days=1))
+    if now >= day_end:
+        raise Conflict("Dagen er over; den kan ikke planlegges på nytt.")
+    if clock is None:
+        return max(now.replace(second=0, microsecond=0) + dt.timedelta(minutes=1), day_start)
+    start = local_instant(plan.date, clock)
+    if start < now - PAST_TOLERANCE:
+        raise InvalidInput(
+            f"Fra kl. {clock:%H:%M} er allerede passert (klokka er {local_clock(now)}). "
+            "Planlegg om fra nå eller senere.",
+            field="from_time",
+        )
+    return start

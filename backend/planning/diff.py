@@ -45,6 +45,8 @@ def plan_diff(
     moved_unaffected = 0
     for visit_id in sorted(set(old) | set(new)):
         before, after = old.get(visit_id, []), new.get(visit_id, [])
+        if after and all(stop.fixed for _, stop in after):
+            continue  # done or in progress: what happened, not a change the coordinator makes
         sample = (after or before)[0][1]
         old_start = min((s.planned_start for _, s in before), default=None)
         new_start = min((s.planned_start for _, s in after), default=None)

@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 
 from backend.common.crud import get_or_404
 from backend.common.enums import PlanStatus, ShiftKind, VisitStatus
+from backend.common.lateness import lateness_seconds
 from backend.decisions.expansion import DayVisit, visits_for
 from backend.errors import Conflict
 from backend.planning import networks
@@ -32,7 +33,7 @@ from backend.planning.gather import (
     recipients_of,
     shift_carers,
 )
-from backend.planning.models import Plan, Stop
+from backend.planning.models import Plan, Stop, StopProgress
 from backend.planning.service import routes_of
 from backend.planning.store import store_plan
 from backend.planning.translate import (
@@ -57,9 +58,9 @@ from routing.bound import Bound, on_time_bound
 from routing.strategies import solve_keeping_unaffected, solve_or_rescue
 
 Progress = Callable[[dict[str, Any]], None]
-# each stop with its progress (a VisitStatus value): visits/ owns visit progress and
-# sits above planning, so whoever starts a re-plan passes its reader in (backend.tasks)
-StatusReader = Callable[[Session, list[Stop]], list[tuple[Stop, str]]]
+# each stop with its progress: visits/ owns visit progress and sits above planning, so whoever starts a
+# re-plan passes its reader in (backend.tasks)
+StatusReader = Callable[[Session, list[Stop]], list[StopProgress]]
 
 
 Solved = tuple[RoutingPlan, Bound]
@@ -159,32 +160,72 @@ def plan_teams(
 
 @dataclass
 class _Kept:
-    """What a re-plan finds in the base plan: stops that stay, where each carer is, who had which visit."""
+    """What a re-plan finds in the base plan: stops that stay (as they happened), where and from when each
+    carer goes on, the breaks already begun, and who had which visit."""
 
     fixed: list[tuple[int, Stop]] = field(default_factory=list)
     previous: dict[str, str] = field(default_factory=dict)
     initial: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     last_place: dict[int, tuple[Point, dt.datetime]] = field(default_factory=dict)
+    breaks_taken: dict[int, tuple[dt.datetime, int]] = field(default_factory=dict)
     visit_ids: set[int] = field(default_factory=set)
 
 
+def _as_it_happened(progress: StopProgress, from_time: dt.datetime) -> Stop:
+    """A copy of a kept stop for the new plan, with the times the carer reported: a visit in progress
+    ends at the later of its check-in plus its length and the re-plan's start."""
+    stop = progress.stop
+    start, end = stop.planned_start, stop.planned_end
+    if progress.checked_in is not None and progress.status != VisitStatus.cancelled:
+        start = progress.checked_in
+        end = progress.checked_out or max(start + (stop.planned_end - stop.planned_start), from_time)
+    return Stop(
+        **stop.model_dump(
+            exclude={
+                "id",
+                "route_id",
+                "origin_stop_id",
+                "fixed",
+                "planned_start",
+                "planned_end",
+                "lateness_seconds",
+            }
+        ),
+        route_id=0,
+        fixed=True,
+        origin_stop_id=stop.origin_stop_id or stop.id,
+        planned_start=start,
+        planned_end=end,
+        lateness_seconds=int(lateness_seconds(start, stop.window_end)),
+    )
+
+
 def _kept_from_base(session: Session, base: Plan, from_time: dt.datetime, status_of: StatusReader) -> _Kept:
-    """Done, started, cancelled and past stops stay; the rest is planned again, preferring its carer."""
+    """Done, started, cancelled and past stops stay as they happened; the rest is planned again,
+    preferring its carer. Each carer goes on from the place and time their last kept visit ends."""
     kept = _Kept()
     for route, stops in routes_of(session, base.id or 0):
-        for stop, status in status_of(session, stops):
+        if route.break_start is not None and route.break_minutes and route.break_start < from_time:
+            kept.breaks_taken[route.carer_id] = (route.break_start, route.break_minutes)
+        for progress in status_of(session, stops):
+            stop = progress.stop
             if stop.decision_visit_id is not None:
                 kept.visit_ids.add(stop.decision_visit_id)
-            if status != VisitStatus.planned or stop.planned_start < from_time:
-                kept.fixed.append((route.carer_id, stop))
+            if progress.status == VisitStatus.planned and stop.planned_start >= from_time:
+                kept.previous[stop.visit_key] = carer_key(route.carer_id)
+                kept.initial[carer_key(route.carer_id)].append(stop.visit_key)
+                continue
+            copy = _as_it_happened(progress, from_time)
+            kept.fixed.append((route.carer_id, copy))
+            if progress.status == VisitStatus.cancelled and stop.planned_start >= from_time:
+                continue  # called off ahead: the carer is not there
+            busy_until = kept.last_place.get(route.carer_id, (None, copy.planned_end))[1]
+            if copy.planned_end >= busy_until:
                 person = get_or_404(session, Recipient, stop.recipient_id, "Bruker")
                 kept.last_place[route.carer_id] = (
                     Point(person.lat, person.lon, person.address),
-                    stop.planned_end,
+                    copy.planned_end,
                 )
-            else:
-                kept.previous[stop.visit_key] = carer_key(route.carer_id)
-                kept.initial[carer_key(route.carer_id)].append(stop.visit_key)
     return kept
 
 
@@ -217,27 +258,45 @@ def _done_keys(kept: _Kept, day_visits: Sequence[DayVisit]) -> frozenset[str]:
 
 
 def _rest_of_shift(shift: Sequence[ShiftCarer], kept: _Kept, from_time: dt.datetime) -> list[ShiftCarer]:
-    """Each carer from the later of `from_time` and the end of their last kept stop, starting there."""
+    """Each carer from the latest of `from_time`, the end of their last kept visit and a break they are
+    on, starting there; the shift itself and a break already begun stay as they are."""
     rest = []
     for shift_carer in shift:
+        carer_id = shift_carer.carer.id or 0
         begin = max(shift_carer.start, from_time)
         place = None
-        if shift_carer.carer.id in kept.last_place:
-            point, busy_until = kept.last_place[shift_carer.carer.id or 0]
+        if carer_id in kept.last_place:
+            point, busy_until = kept.last_place[carer_id]
             begin, place = max(begin, busy_until), point
+        taken = kept.breaks_taken.get(carer_id)
+        if taken is not None:
+            begin = max(begin, taken[0] + dt.timedelta(minutes=taken[1]))
         if begin < shift_carer.end:
-            rest.append(replace(shift_carer, start=begin, start_place=place))
+            rest.append(
+                replace(
+                    shift_carer,
+                    available_from=begin,
+                    start_place=place,
+                    break_taken=taken[0] if taken else None,
+                )
+            )
     return rest
 
 
-def _affected_carers(session: Session, base: Plan, rest: Sequence[ShiftCarer]) -> list[int]:
-    """Carers of the base plan who no longer work (all or part of) the rest of their shift."""
+def _affected_carers(
+    session: Session, base: Plan, rest: Sequence[ShiftCarer], from_time: dt.datetime
+) -> list[int]:
+    """Carers of the base plan who no longer work (all or part of) the rest of their shift; not those
+    whose shift is simply over."""
     still_working = {c.carer.id for c in rest if c.end >= c.start}
     return sorted(
         r.carer_id
         for r, _ in routes_of(session, base.id or 0)
-        if r.carer_id not in still_working
-        or any(c.carer.id == r.carer_id and r.shift_end and c.end < r.shift_end for c in rest)
+        if (r.shift_end is None or r.shift_end > from_time)
+        and (
+            r.carer_id not in still_working
+            or any(c.carer.id == r.carer_id and r.shift_end and c.end < r.shift_end for c in rest)
+        )
     )
 
 
@@ -260,7 +319,7 @@ def replan(
     day_visits = _visits_of_base(session, base, team, kept)
     shift, issues = shift_carers(session, day=base.date, shift_kind=base.shift_kind, team=team)
     rest = _rest_of_shift(shift, kept, from_time)
-    affected = _affected_carers(session, base, rest)
+    affected = _affected_carers(session, base, rest, from_time)
     inp = build_input(
         day=base.date,
         shift_kind=base.shift_kind,

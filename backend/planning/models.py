@@ -3,20 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, model_validator
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from backend.common.enums import PlanStatus, ShiftKind
 from backend.common.types import Day, IdField, ShortText, UTCDateTime, utcnow
 from backend.decisions.models import Task
 
+PUBLISHED_ONLY = text("status = 'published'")
+
 
 class Plan(SQLModel, table=True):
-    """One team's kjørelister for a date and shift; carers see only published plans."""
+    """One team's kjørelister for a date and shift; carers see only published plans. The database holds at
+    most one published plan per team, date and shift, whatever two coordinators do at the same moment."""
 
+    __table_args__ = (
+        Index(
+            "uq_plan_published",
+            "team_id",
+            "date",
+            "shift_kind",
+            unique=True,
+            sqlite_where=PUBLISHED_ONLY,
+            postgresql_where=PUBLISHED_ONLY,
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     date: dt.date = Field(index=True)
     team_id: int = Field(foreign_key="team.id", index=True)
@@ -36,6 +50,18 @@ class Plan(SQLModel, table=True):
     )
     base_plan_id: int | None = Field(default=None, foreign_key="plan.id", ondelete="SET NULL")
     diff: dict[str, object] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    revision: int = Field(
+        default=0, ge=0, sa_column_kwargs={"server_default": "0"}, description="1, 2, … as published"
+    )
+    from_revision: int = Field(
+        default=0,
+        ge=0,
+        sa_column_kwargs={"server_default": "0"},
+        description="the revision published for the team, date and shift when this draft was made",
+    )
+    absence_mark: int = Field(
+        default=0, ge=0, sa_column_kwargs={"server_default": "0"}, description="the last absence it knew of"
+    )
 
     # the JSON columns as typed documents (written with `model_dump(mode="json")`, read back here)
     def unassigned_visits(self) -> list[UnassignedVisit]:
@@ -86,6 +112,16 @@ class Stop(SQLModel, table=True):
     )
 
 
+class StopProgress(NamedTuple):
+    """A stop with its progress as the carer reported it (a VisitStatus value and the first check-in and
+    check-out): what a re-plan keeps, and from when and where each carer goes on."""
+
+    stop: Stop
+    status: str
+    checked_in: dt.datetime | None
+    checked_out: dt.datetime | None
+
+
 # ---- API shapes -------------------------------------------------------------------------------
 
 
@@ -130,6 +166,7 @@ class StopPublic(BaseModel):
     planned_start: dt.datetime
     planned_end: dt.datetime
     travel_seconds: int = 0
+    lateness_seconds: int = 0  # after the agreed window, as planned (or as it happened, when fixed)
     fixed: bool = False
 
 
@@ -236,6 +273,8 @@ class PlanPublic(BaseModel):
     issues: list[dict[str, object]] = Field(default_factory=list)
     base_plan_id: int | None = None
     diff: PlanDiff | None = None
+    revision: int = 0
+    from_revision: int = 0
     routes: list[RoutePublic]
 
 
@@ -288,11 +327,19 @@ class UrgentVisitIn(BaseModel):
 
 
 class ReplanCreate(BaseModel):
-    """Planlegg resten av dagen: from a local time, with a carer reported sick and/or an urgent visit."""
+    """Planlegg resten av dagen: from a local time (now when left out; never in the past), with a carer
+    reported sick and/or an urgent visit."""
 
-    from_time: dt.time
+    from_time: dt.time | None = None
     absent_carer_id: IdField | None = None
     urgent_visit: UrgentVisitIn | None = None
+
+
+class PublishIn(BaseModel):
+    """`confirm`: publish although the draft is stale (made before the plan now published, or before an
+    absence registered since): the coordinator has read the warning."""
+
+    confirm: bool = False
 
 
 class LoadSlotPublic(BaseModel):

@@ -22,6 +22,7 @@ from backend.planning.models import (
     ManualPlanCreate,
     PlanningRunCreate,
     PlanPublic,
+    PublishIn,
     ReplanCreate,
 )
 from backend.teams.models import Team
@@ -58,9 +59,20 @@ def create_plan(data: ManualPlanCreate, session: SessionDep, principal: Coordina
 
 @router.post("/plans/{plan_id}/publish", response_model=PlanPublic, summary="Publish a draft to the carers")
 def publish_plan(
-    plan_id: IdPath, request: Request, session: SessionDep, principal: CoordinatorDep, hooks: HooksDep
+    plan_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    principal: CoordinatorDep,
+    hooks: HooksDep,
+    data: PublishIn | None = None,
 ) -> PlanPublic:
-    plan = service.publish_plan(session, principal=principal, plan_id=plan_id, on_publish=hooks.publish)
+    plan = service.publish_plan(
+        session,
+        principal=principal,
+        plan_id=plan_id,
+        confirm=data is not None and data.confirm,
+        on_publish=hooks.publish,
+    )
     request.app.state.notice_sender.kick()
     return service.to_public(session, plan)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from backend.auth.service import Principal
@@ -30,6 +32,7 @@ from backend.planning.models import (
     Stop,
     StopPublic,
 )
+from backend.planning.revisions import next_revision, stale_reasons, stamp_draft
 from backend.rota.models import RotaEntry
 from backend.teams.service import team_in_scope
 
@@ -81,6 +84,7 @@ def create_manual_plan(session: Session, *, principal: Principal, data: ManualPl
         source="manual",
         created_by=principal.user_id,
     )
+    stamp_draft(session, plan)
     session.add(plan)
     session.flush()
     assert plan.id is not None
@@ -145,34 +149,58 @@ def create_manual_plan(session: Session, *, principal: Principal, data: ManualPl
     return plan
 
 
+class _PublishedMeanwhile(Exception):
+    """The draft was published by a concurrent request between reading and writing it."""
+
+
 def publish_plan(
     session: Session,
     *,
     principal: Principal,
     plan_id: int,
+    confirm: bool = False,
     on_publish: Callable[[Session, Plan], object] | None = None,
 ) -> Plan:
     """Publish a draft; the plan it replaces (same team, date, shift) becomes superseded. `on_publish`
-    runs in the same transaction (the notices a re-plan causes are written with the publication)."""
+    runs in the same transaction (the notices a re-plan causes are written with the publication). A stale
+    draft (`revisions.stale_reasons`) needs `confirm`; of two coordinators publishing at once, one wins and
+    the other gets a conflict: the database holds one published plan per team, date and shift."""
     plan = plan_in_scope(session, principal=principal, plan_id=plan_id)
     if plan.status != PlanStatus.draft:
         raise Conflict("Bare utkast kan publiseres.")
-    for older in session.exec(
-        select(Plan).where(
-            Plan.team_id == plan.team_id,
-            Plan.date == plan.date,
-            Plan.shift_kind == plan.shift_kind,
-            Plan.status == PlanStatus.published,
+    reasons = stale_reasons(session, plan)
+    if reasons and not confirm:
+        raise Conflict(" ".join(reasons) + " Lag planen på nytt, eller bekreft at du vil publisere likevel.")
+    try:
+        session.execute(
+            update(Plan)
+            .where(
+                col(Plan.team_id) == plan.team_id,
+                col(Plan.date) == plan.date,
+                col(Plan.shift_kind) == plan.shift_kind,
+                col(Plan.status) == PlanStatus.published,
+            )
+            .values(status=PlanStatus.superseded)
         )
-    ):
-        older.status = PlanStatus.superseded
-        session.add(older)
-    plan.status = PlanStatus.published
-    plan.published_at = utcnow()
-    session.add(plan)
-    if on_publish is not None:
-        on_publish(session, plan)
-    session.commit()
+        won = session.execute(
+            update(Plan)
+            .where(col(Plan.id) == plan.id, col(Plan.status) == PlanStatus.draft)
+            .values(status=PlanStatus.published, published_at=utcnow(), revision=next_revision(plan))
+        )
+        if won.rowcount != 1:  # type: ignore[attr-defined]
+            raise _PublishedMeanwhile
+        session.refresh(plan)
+        if on_publish is not None:
+            on_publish(session, plan)
+        session.commit()
+    except (IntegrityError, OperationalError, _PublishedMeanwhile) as exc:
+        session.rollback()
+        if isinstance(exc, OperationalError) and "lock" not in str(exc).lower():  # SQLite busy, PG deadlock
+            raise
+        raise Conflict(
+            "En annen koordinator publiserte en plan for samme team, dato og vakt i samme øyeblikk. "
+            "Last siden på nytt og se hvilken plan som gjelder."
+        ) from exc
     session.refresh(plan)
     return plan
 

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from backend.planning.alternatives import suggest_windows
 from backend.planning.diff import plan_diff
 from backend.planning.models import CannotBeOnTime, Plan, PlanStats, Stop, UnassignedVisit
+from backend.planning.revisions import stamp_draft
 from backend.planning.translate import PlanningInput, route_row, solved_stops
 from routing import Plan as RoutingPlan
 from routing import check
@@ -25,18 +26,21 @@ WHY_NOT_ON_TIME = {
 
 
 def _carried_over(fixed: Sequence[tuple[int, Stop]]) -> dict[int, list[Stop]]:
-    """Stops a re-plan keeps (done, started, past), copied onto the new plan's routes."""
+    """Stops a re-plan keeps (done, started, past, as they happened), by carer."""
     stops: dict[int, list[Stop]] = defaultdict(list)
-    for carer_id, old in fixed:
-        stops[carer_id].append(
-            Stop(
-                **old.model_dump(exclude={"id", "route_id", "origin_stop_id", "fixed"}),
-                route_id=0,
-                fixed=True,
-                origin_stop_id=old.origin_stop_id or old.id,
-            )
-        )
+    for carer_id, kept in fixed:
+        stops[carer_id].append(kept)
     return stops
+
+
+def _with_kept_lateness(objective: dict[str, object], fixed: Sequence[tuple[int, Stop]]) -> dict[str, object]:
+    """The day's lateness includes what already happened (a visit begun late), not only what was solved."""
+    late = [stop.lateness_seconds for _, stop in fixed]
+    if not late:
+        return objective
+    total, worst = objective.get("lateness_total_s", 0), objective.get("lateness_max_s", 0)
+    assert isinstance(total, int) and isinstance(worst, int)
+    return {**objective, "lateness_total_s": total + sum(late), "lateness_max_s": max(worst, *late)}
 
 
 def _cannot_be_on_time(inp: PlanningInput, bound: Bound) -> list[CannotBeOnTime]:
@@ -142,6 +146,7 @@ def store_plan(
         issues=[i.as_dict() for i in inp.issues],
         base_plan_id=base.id if base else None,
     )
+    stamp_draft(session, plan)
     session.add(plan)
     session.flush()
     stops_by_carer = _carried_over(fixed)
@@ -158,7 +163,8 @@ def store_plan(
             session.add(stop)
     plan.unassigned = [u.model_dump(mode="json") for u in unassigned_of(inp, solution)]
     if solution is not None and inp.problem is not None:
-        plan.objective, stats = _solver_figures(inp, solution, bound)
+        objective, stats = _solver_figures(inp, solution, bound)
+        plan.objective = _with_kept_lateness(objective, fixed)
         plan.stats = stats.model_dump(mode="json", exclude_none=True)
     if base is not None:
         session.add(plan)

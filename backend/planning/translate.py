@@ -75,6 +75,8 @@ class ShiftCarer:
     break_latest: dt.datetime | None
     break_minutes: int
     start_place: Point | None = None
+    available_from: dt.datetime | None = None  # a re-plan: free from then (the shift itself stays)
+    break_taken: dt.datetime | None = None  # a re-plan: the break began then, before it
 
     @property
     def key(self) -> str:
@@ -273,14 +275,17 @@ def _routing_carers(result: PlanningInput, carers: list[ShiftCarer], places: _Pl
     for shift_carer in carers:
         home = places.index[("base", shift_carer.team.id or 0)]
         start_at = places.index.get(("carer", shift_carer.carer.id or 0), home)
-        begin, end = seconds(shift_carer.start), seconds(shift_carer.end)
+        begin = seconds(max(shift_carer.start, shift_carer.available_from or shift_carer.start))
+        end = seconds(shift_carer.end)
         if end <= begin:
             continue
         breaks: tuple[Break, ...] = ()
-        if shift_carer.break_minutes and shift_carer.break_earliest and shift_carer.break_latest:
+        due = shift_carer.break_taken is None and shift_carer.break_minutes
+        if due and shift_carer.break_earliest and shift_carer.break_latest:
+            # a re-plan that starts after the break's window still gives the break, as soon as it can
             earliest = max(seconds(shift_carer.break_earliest), begin)
-            latest = seconds(shift_carer.break_latest)
-            if latest >= earliest and latest + shift_carer.break_minutes * 60 <= end:
+            latest = max(seconds(shift_carer.break_latest), earliest)
+            if latest + shift_carer.break_minutes * 60 <= end:
                 breaks = (Break(earliest, latest, shift_carer.break_minutes * 60),)
         routing_carers.append(
             RoutingCarer(
@@ -441,13 +446,15 @@ def route_row(inp: PlanningInput, solution: RoutingPlan | None, *, plan_id: int,
     """A carer's route row: the shift they work (if on it), the break and travel the solver planned."""
     on_shift = inp.carers.get(carer_key(carer_id))
     routed = solution.route_of(carer_key(carer_id)) if solution else None
-    has_break = routed is not None and bool(routed.break_starts)
+    break_start = inp.instant(routed.break_starts[0]) if routed and routed.break_starts else None
+    if on_shift is not None and on_shift.break_taken is not None:
+        break_start = on_shift.break_taken
     return Route(
         plan_id=plan_id,
         carer_id=carer_id,
         shift_start=on_shift.start if on_shift else None,
         shift_end=on_shift.end if on_shift else None,
-        break_start=inp.instant(routed.break_starts[0]) if routed and routed.break_starts else None,
-        break_minutes=on_shift.break_minutes if has_break and on_shift else 0,
+        break_start=break_start,
+        break_minutes=on_shift.break_minutes if break_start is not None and on_shift else 0,
         travel_seconds=routed.travel_time if routed else 0,
     )

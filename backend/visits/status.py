@@ -12,7 +12,15 @@ from backend.common.crud import get_or_404
 from backend.common.enums import PlanStatus, VisitEventKind, VisitStatus
 from backend.decisions.models import DecisionVisit
 from backend.errors import Forbidden
-from backend.planning.models import CarerRouteView, CarerStopView, Plan, Route, Stop, StopPublic
+from backend.planning.models import (
+    CarerRouteView,
+    CarerStopView,
+    Plan,
+    Route,
+    Stop,
+    StopProgress,
+    StopPublic,
+)
 from backend.recipients.models import Recipient
 from backend.visits.models import VisitEvent
 
@@ -71,6 +79,17 @@ def stops_with_status(
 ) -> list[tuple[Stop, str]]:
     events = events if events is not None else events_by_stop(session, stops)
     return [(stop, stop_status(events[stop.id or 0])) for stop in stops]
+
+
+def stops_with_progress(session: Session, stops: list[Stop]) -> list[StopProgress]:
+    """Each stop's status, first check-in and check-out: a re-plan keeps what happened as it happened."""
+    events = events_by_stop(session, stops)
+    result = []
+    for stop in stops:
+        check_in, check_out, cancelled = progress_of(events[stop.id or 0])
+        status = status_of(check_in, check_out, cancelled).value
+        result.append(StopProgress(stop, status, check_in, check_out))
+    return result
 
 
 def carer_routes(session: Session, *, principal: Principal, day: dt.date) -> list[CarerRouteView]:

@@ -21,7 +21,7 @@ from backend.audit.deps import RecipientReads
 from backend.auth.service import Principal
 from backend.carers.models import Carer
 from backend.common.crud import get_or_404
-from backend.common.enums import NORWEGIAN_LABELS, Role, ShiftKind
+from backend.common.enums import NORWEGIAN_LABELS, PlanStatus, Role, ShiftKind
 from backend.common.localtime import local_clock, local_date_of
 from backend.common.types import utcnow
 from backend.db import SessionDep
@@ -32,6 +32,7 @@ from backend.planning.continuity import weekly_continuity
 from backend.planning.load import LoadSlot, peak_load
 from backend.planning.models import Plan, Route, Stop
 from backend.planning.networks import network_for
+from backend.planning.revisions import stale_reasons
 from backend.recipients.models import Recipient
 from backend.teams.models import Team
 from backend.visits.status import stop_views
@@ -305,7 +306,11 @@ def plan_page(plan_id: int, request: Request, session: SessionDep) -> Response:
     if principal is None:
         return _login()
     plan = service.plan_in_scope(session, principal=principal, plan_id=plan_id)
-    return TEMPLATES.TemplateResponse(request, "console_plan.html", _plan_context(session, principal, plan))
+    context = _plan_context(session, principal, plan)
+    context["clock"] = local_clock
+    context["now_clock"] = local_clock(utcnow()) if plan.date == local_date_of(utcnow()) else None
+    context["stale_reasons"] = stale_reasons(session, plan) if plan.status == PlanStatus.draft else []
+    return TEMPLATES.TemplateResponse(request, "console_plan.html", context)
 
 
 @router.get("/planer/{plan_id}/kart", response_class=HTMLResponse)

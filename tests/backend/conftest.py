@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 from fastapi.testclient import TestClient
@@ -8,9 +10,32 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from backend.app import create_app
+from backend.common.localtime import local_instant
+from backend.common.types import server_clock
 from backend.jobs.runner import InProcessRunner
 from backend.settings import Settings
-from tests.backend.world import World, build_world
+from tests.backend.world import DAY, World, build_world
+
+
+@dataclass
+class Clock:
+    """The server's clock in a test: set `now` to move it (never the wall clock)."""
+
+    now: dt.datetime
+
+    def read(self) -> dt.datetime:
+        return self.now
+
+    def at(self, clock: dt.time, day: dt.date = DAY) -> None:
+        self.now = local_instant(day, clock)
+
+
+@pytest.fixture
+def clock() -> Iterator[Clock]:
+    """07:00 on the test world's day (a Monday) until the test moves it."""
+    fixed = Clock(local_instant(DAY, dt.time(7, 0)))
+    with server_clock(fixed.read):
+        yield fixed
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.backend.conftest import Clock
 from tests.backend.world import DAY, PASSWORD, World, auth
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -264,7 +265,7 @@ CALLS: list[Call] = [
         "POST",
         "/api/v1/plans/{plan_id}/replan",
         {"coordinator"},
-        lambda w: {"path": {"plan_id": w.draft_plan_a2}, "json": {"from_time": "10:00"}},
+        lambda w: {"path": {"plan_id": w.draft_plan_a2}, "json": {"from_time": "10:00"}},  # at 07:00 (clock)
     ),
     c(
         "GET",
@@ -423,7 +424,9 @@ def test_the_matrix_names_every_endpoint(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_each_role_gets_exactly_what_it_may(client: TestClient, world: World, role: str) -> None:
+def test_each_role_gets_exactly_what_it_may(
+    client: TestClient, world: World, role: str, clock: Clock
+) -> None:
     outcomes = []
     for call in CALLS:
         spec = call.build(world)

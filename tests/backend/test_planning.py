@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import threading
+import uuid
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -14,16 +17,25 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from backend.admin.service import create_user
+from backend.auth.models import User, UserCreate
+from backend.auth.service import principal_of
+from backend.carers.models import Carer
+from backend.common.enums import PlanStatus, Role
 from backend.common.localtime import local_instant
 from backend.decisions.expansion import visits_for
 from backend.decisions.models import DecisionLink, DecisionVisit
 from backend.demo import DEMO_PASSWORD, load_demo
+from backend.errors import Conflict
+from backend.planning.models import Plan
 from backend.planning.networks import network_for
+from backend.planning.service import publish_plan
 from backend.planning.translate import shift_of
 from backend.recipients.models import Recipient
 from backend.rota.models import RotaEntry
 from backend.settings import Settings
 from backend.teams.models import Team
+from tests.backend.conftest import Clock
 
 DAY = dt.date(2026, 11, 23)  # a Monday: every carer works
 
@@ -34,7 +46,9 @@ def settings(planning_settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def demo(client: TestClient, engine: Engine) -> Iterator[tuple[TestClient, dict[str, str]]]:
+def demo(client: TestClient, engine: Engine, clock: Clock) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    """The demo municipality at 09:55 on DAY (the server's clock, moved by tests that need another time)."""
+    clock.at(dt.time(9, 55), DAY)
     with Session(engine) as session:
         walk = network_for(client.app.state.settings, "walk")  # type: ignore[attr-defined]
         load_demo(session, today=DAY, network=walk)
@@ -253,6 +267,7 @@ def test_bad_input_still_gives_a_plan_for_everything_else(
     for body, status, needle in (
         ({"from_time": "10:00", "absent_carer_id": 999999}, 422, "ingen kjøreliste"),
         ({"from_time": "25:00"}, 422, "from_time"),
+        ({"from_time": "08:00"}, 422, "passert"),  # 09:55 by the server's clock
         (
             {
                 "from_time": "10:00",
@@ -321,3 +336,174 @@ def test_links_hold_across_shifts(demo: tuple[TestClient, dict[str, str]], engin
             assert gap >= dt.timedelta(minutes=link.min_gap_minutes), (dinner, gap)
         else:
             assert reasons[dinner] in ("link_other_shift", "capacity", "link_infeasible")
+
+
+def _carer_login(client: TestClient, username: str) -> dict[str, str]:
+    token = client.post("/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD})
+    return {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+
+def _event(client: TestClient, carer: dict[str, str], stop_id: int, kind: str, at: dt.datetime) -> None:
+    body = {"event_uuid": str(uuid.uuid4()), "stop_id": stop_id, "kind": kind, "device_time": at.isoformat()}
+    response = client.post("/api/v1/visit-events", json=body, headers=carer)
+    assert response.status_code == 201, response.text
+
+
+def test_a_replan_at_12_59_keeps_what_happened_and_plans_nothing_in_the_past(
+    demo: tuple[TestClient, dict[str, str]], engine: Engine, clock: Clock
+) -> None:
+    """At 12:59 a carer is ten minutes late into a visit: re-planning from now keeps that visit from its
+    check-in (and counts its lateness), plans nothing before 12:59, refuses a «Fra kl.» in the past, and
+    keeps every carer's shift and break."""
+    client, headers = demo
+    clock.at(dt.time(6, 30))
+    run = {"date": DAY.isoformat(), "shift_kind": "day", "team_ids": [1]}
+    job = _run(client, headers, "/api/v1/planning/runs", run)
+    base = client.get(f"/api/v1/plans/{job['result']['plan_ids'][0]}", headers=headers).json()
+    assert client.post(f"/api/v1/plans/{base['id']}/publish", headers=headers).status_code == 200
+
+    twelve_59 = local_instant(DAY, dt.time(12, 59))
+
+    def morning(route: dict[str, Any]) -> list[dict[str, Any]]:
+        cut = twelve_59 - dt.timedelta(minutes=10)
+        return [s for s in route["stops"] if dt.datetime.fromisoformat(s["planned_start"]) < cut]
+
+    route = max(base["routes"], key=lambda r: len(morning(r)))
+    carer_id = route["carer_id"]
+    *done, current = morning(route)
+    assert done, "the carer has visits in the morning"
+    with Session(engine) as session:
+        create_user(
+            session,
+            data=UserCreate(
+                username="pleier-test",
+                full_name="Test",
+                password=DEMO_PASSWORD,
+                role=Role.carer,
+                carer_id=carer_id,
+            ),
+        )
+    carer = _carer_login(client, "pleier-test")
+    for stop in done:
+        _event(client, carer, stop["id"], "check_in", dt.datetime.fromisoformat(stop["planned_start"]))
+        _event(client, carer, stop["id"], "check_out", dt.datetime.fromisoformat(stop["planned_end"]))
+    began = max(
+        dt.datetime.fromisoformat(current["planned_start"]) + dt.timedelta(minutes=10),
+        twelve_59 - dt.timedelta(minutes=9),
+    )
+    _event(client, carer, current["id"], "check_in", began)
+
+    clock.at(dt.time(12, 59))
+    refused = client.post(f"/api/v1/plans/{base['id']}/replan", json={"from_time": "10:00"}, headers=headers)
+    assert refused.status_code == 422 and "passert" in refused.json()["detail"]
+    job = _run(client, headers, f"/api/v1/plans/{base['id']}/replan", {})
+    new = client.get(f"/api/v1/plans/{job['result']['plan_id']}", headers=headers).json()
+    with Session(engine) as session:
+        _assert_sound(session, new)
+
+    for stop in (s for r in new["routes"] for s in r["stops"] if not s["fixed"]):
+        assert dt.datetime.fromisoformat(stop["planned_start"]) >= twelve_59, stop
+    mine = next(r for r in new["routes"] if r["carer_id"] == carer_id)
+    in_progress = next(s for s in mine["stops"] if s["decision_visit_id"] == current["decision_visit_id"])
+    length = dt.datetime.fromisoformat(current["planned_end"]) - dt.datetime.fromisoformat(
+        current["planned_start"]
+    )
+    assert in_progress["fixed"] and dt.datetime.fromisoformat(in_progress["planned_start"]) == began
+    assert dt.datetime.fromisoformat(in_progress["planned_end"]) == max(began + length, twelve_59)
+    window_end = dt.datetime.fromisoformat(in_progress["window_end"])
+    assert in_progress["lateness_seconds"] == max(0, int((began - window_end).total_seconds()))
+    assert new["objective"]["lateness_total_s"] >= in_progress["lateness_seconds"]
+    later = [s for s in mine["stops"] if not s["fixed"]]
+    if later:
+        assert dt.datetime.fromisoformat(later[0]["planned_arrival"]) >= dt.datetime.fromisoformat(
+            in_progress["planned_end"]
+        )
+
+    old_routes = {r["carer_id"]: r for r in base["routes"]}
+    for route in new["routes"]:
+        old = old_routes[route["carer_id"]]
+        assert (route["shift_start"], route["shift_end"]) == (old["shift_start"], old["shift_end"])
+        if old["break_minutes"]:
+            assert route["break_minutes"] == old["break_minutes"], route["carer_id"]
+            if dt.datetime.fromisoformat(old["break_start"]) < twelve_59:
+                assert route["break_start"] == old["break_start"]  # taken before the re-plan: as it was
+            else:
+                assert dt.datetime.fromisoformat(route["break_start"]) >= twelve_59
+
+
+def test_a_stale_draft_is_refused_unless_confirmed(
+    demo: tuple[TestClient, dict[str, str]], engine: Engine, clock: Clock
+) -> None:
+    """Two drafts made against nothing published: the second, published after the first, would undo it;
+    a draft made before a sick call would send the sick carer out. Both need the coordinator's yes."""
+    client, headers = demo
+    clock.at(dt.time(6, 0))
+    run = {"date": DAY.isoformat(), "shift_kind": "day", "team_ids": [1]}
+    first, second = (
+        _run(client, headers, "/api/v1/planning/runs", run)["result"]["plan_ids"][0] for _ in range(2)
+    )
+    published = client.post(f"/api/v1/plans/{first}/publish", headers=headers).json()
+    assert published["revision"] == 1 and published["from_revision"] == 0
+
+    stale = client.post(f"/api/v1/plans/{second}/publish", headers=headers)
+    assert stale.status_code == 409 and "revisjon 1" in stale.json()["detail"]
+    assert client.get(f"/api/v1/plans/{second}", headers=headers).json()["status"] == "draft"
+    confirmed = client.post(f"/api/v1/plans/{second}/publish", json={"confirm": True}, headers=headers).json()
+    assert confirmed["status"] == "published" and confirmed["revision"] == 2
+    assert client.get(f"/api/v1/plans/{first}", headers=headers).json()["status"] == "superseded"
+
+    third = client.get(
+        f"/api/v1/plans/{_run(client, headers, '/api/v1/planning/runs', run)['result']['plan_ids'][0]}",
+        headers=headers,
+    ).json()
+    assert third["from_revision"] == 2
+    busy = max(third["routes"], key=lambda r: len(r["stops"]))
+    absence = {
+        "carer_id": busy["carer_id"],
+        "start": local_instant(DAY, dt.time(6, 0)).isoformat(),
+        "end": local_instant(DAY + dt.timedelta(days=1), dt.time(0, 0)).isoformat(),
+        "reason": "sick_leave",
+    }
+    assert client.post("/api/v1/absences", json=absence, headers=headers).status_code == 201
+    refused = client.post(f"/api/v1/plans/{third['id']}/publish", headers=headers)
+    assert refused.status_code == 409 and "meldt fraværende" in refused.json()["detail"]
+    with Session(engine) as session:
+        name = session.exec(select(Carer.name).where(Carer.id == busy["carer_id"])).one()
+    assert name in refused.json()["detail"]
+    assert client.get(f"/api/v1/plans/{second}", headers=headers).json()["status"] == "published"
+
+
+def test_concurrent_publishes_leave_exactly_one_published_plan(
+    demo: tuple[TestClient, dict[str, str]], engine: Engine, clock: Clock
+) -> None:
+    """Ten coordinators' requests at once, five for each of two drafts of the same team, date and shift
+    (confirmed, so only the database stands between them): one published plan, each draft published at
+    most once, every loser told so."""
+    client, headers = demo
+    clock.at(dt.time(6, 0))
+    run = {"date": DAY.isoformat(), "shift_kind": "day", "team_ids": [1]}
+    drafts = [_run(client, headers, "/api/v1/planning/runs", run)["result"]["plan_ids"][0] for _ in range(2)]
+    with Session(engine) as session:
+        user = session.exec(select(User).where(User.username == "koordinator")).one()
+        principal = principal_of(session, user)
+    start = threading.Barrier(10)
+
+    def publish(plan_id: int) -> str:
+        with Session(engine) as session:
+            start.wait()
+            try:
+                publish_plan(session, principal=principal, plan_id=plan_id, confirm=True)
+            except Conflict:
+                return "conflict"
+            return "published"
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        outcomes = list(pool.map(publish, [drafts[i % 2] for i in range(10)]))
+    assert 1 <= outcomes.count("published") <= 2 and outcomes.count("conflict") == 10 - outcomes.count(
+        "published"
+    )
+    with Session(engine) as session:
+        plans = list(session.exec(select(Plan).where(Plan.team_id == 1, Plan.date == DAY)))
+    assert sum(p.status == PlanStatus.published for p in plans) == 1
+    revisions = [p.revision for p in plans if p.revision]
+    assert len(revisions) == outcomes.count("published") == len(set(revisions))

@@ -3,12 +3,13 @@ chromium driven by Playwright (never a downloaded browser). Screenshots go to te
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from sqlmodel import Session, SQLModel
 
 from backend.app import create_app
 from backend.common.localtime import local_date_of
-from backend.common.types import utcnow
+from backend.common.types import server_clock, utcnow
 from backend.db import make_engine
 from backend.demo import load_demo, plan_demo_day
 from backend.planning.networks import import_demo_networks, network_for
@@ -46,9 +47,19 @@ def _free_port() -> int:
 
 
 @contextmanager
-def demo_server(base: Path, *, planned: bool) -> Iterator[tuple[str, Engine, Settings]]:
+def demo_server(
+    base: Path, *, planned: bool, now: dt.datetime | None = None
+) -> Iterator[tuple[str, Engine, Settings]]:
     """The demo municipality on SQLite behind uvicorn; with `planned`, today's lists are made and published
-    as `make demo` does."""
+    as `make demo` does. `now`: the server's clock stands still there (today is its date)."""
+    with ExitStack() as stack:
+        if now is not None:
+            stack.enter_context(server_clock(lambda: now))
+        yield stack.enter_context(_demo_server(base, planned=planned))
+
+
+@contextmanager
+def _demo_server(base: Path, *, planned: bool) -> Iterator[tuple[str, Engine, Settings]]:
     require_chromium()
     networks = base / "networks"
     import_demo_networks(networks)

@@ -4,19 +4,22 @@ Screenshots of each step are kept under test-artifacts/ (HJEMMERUTE_ARTIFACTS)."
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
+from backend.common.localtime import local_instant
 from backend.demo import DEMO_PASSWORD
 from tests.browser.support import demo_server, launch, screenshot
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with demo_server(tmp_path_factory.mktemp("browser"), planned=False) as (url, _, _):
+    nine_thirty = local_instant(dt.date(2026, 11, 23), dt.time(9, 30))  # a Monday morning, not the wall clock
+    with demo_server(tmp_path_factory.mktemp("browser"), planned=False, now=nine_thirty) as (url, _, _):
         yield url
 
 
@@ -75,7 +78,7 @@ def test_coordinator_plans_replans_and_publishes(server: str, page: Page) -> Non
     busiest = max(range(rows.count()), key=lambda i: int(rows.nth(i).get_attribute("data-visits") or 0))
     sick_name = rows.nth(busiest).locator(".tl-name a").inner_text()
     page.select_option("select[name=absent_carer_id]", label=sick_name)
-    page.fill("input[name=from_time]", "10:00")
+    expect(page.locator("#from-help")).to_contain_text("klokka er 09:30")  # «Fra kl.» left empty: from now
     page.click("#replan-form button[type=submit]")
     expect(page.locator("#diff")).to_be_visible(timeout=60_000)
     expect(page.locator("#diff")).to_contain_text("Endringer mot forrige plan")

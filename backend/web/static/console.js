@@ -66,12 +66,17 @@ function onPublish(button) {
   button.addEventListener("click", async () => {
     button.disabled = true;
     try {
-      await api("POST", `/api/v1/plans/${button.dataset.planId}/publish`);
+      const body = button.dataset.confirm ? { confirm: true } : undefined;
+      await api("POST", `/api/v1/plans/${button.dataset.planId}/publish`, body);
       document.getElementById("plan-status").textContent = "publisert";
       out.textContent = "Planen er publisert. Pleierne ser den nå.";
       button.remove();
     } catch (error) {
       out.textContent = `Feil: ${error.message}`;
+      if (/bekreft/.test(error.message)) {  // a stale draft: publishing again means "yes, I have read it"
+        button.dataset.confirm = "1";
+        button.textContent = "Publiser likevel";
+      }
       button.disabled = false;
     }
   });
@@ -82,7 +87,7 @@ function onReplan(form) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const data = new FormData(form);
-    const body = { from_time: data.get("from_time") };
+    const body = data.get("from_time") ? { from_time: data.get("from_time") } : {};
     if (data.get("absent_carer_id")) body.absent_carer_id = Number(data.get("absent_carer_id"));
     if (data.get("urgent_recipient_id")) {
       body.urgent_visit = {
