@@ -32,6 +32,7 @@ from backend.stats.router import router as stats_router
 from backend.tasks import register as register_tasks
 from backend.teams.router import router as teams_router
 from backend.visits.router import router as visits_router
+from backend.visits.status import stops_with_progress
 from backend.web.console import router as console_router
 from backend.web.console import static_files as console_static
 from backend.web.kpi_pages import router as kpi_pages_router
@@ -91,7 +92,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.hooks = subscribe_notices(Hooks(), settings)
+    app.state.hooks = subscribe_notices(Hooks(stop_progress=stops_with_progress), settings)
     app.state.job_runner = job_runner or make_runner(settings, engine)
     app.state.notice_sender = (
         notice_sender(engine) if notice_sender else make_notice_sender(settings, engine, app.state.job_runner)

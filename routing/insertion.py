@@ -28,10 +28,19 @@ def _after_breaks(start: int, duration: int, breaks: list[tuple[int, int]]) -> i
     return start
 
 
-def _timed_route(
-    problem: Problem, carer: Carer, route: Route, sequence: list[Visit], linked: dict[str, int]
+def timed_route(
+    problem: Problem,
+    carer: Carer,
+    route: Route,
+    sequence: list[Visit],
+    linked: dict[str, int],
+    *,
+    strict: bool = True,
 ) -> Route | None:
-    """The route's stops at their earliest feasible times, or None when something no longer fits."""
+    """The route's stops at their earliest times in the given order, the break kept where it is and
+    linked visits at their planned start. Strict: None when something no longer fits (a window closed, a
+    linked start missed, back after the shift). Not strict (a coordinator's hand edit): the times as they
+    would fall, for `routing.check` to judge and name what breaks."""
     breaks = [(begin, begin + b.duration) for begin, b in zip(route.break_starts, carer.breaks, strict=False)]
     clock, place, travel = route.start_time, carer.start_location, 0
     stops = []
@@ -40,13 +49,15 @@ def _timed_route(
         arrival = clock + leg
         start = visit.start_from(arrival)
         if start is None:
-            return None
+            if strict:
+                return None
+            start = arrival
         start = _after_breaks(start, visit.duration, breaks)
         if visit.id in linked:
-            if start > linked[visit.id]:
+            if start > linked[visit.id] and strict:
                 return None
-            start = linked[visit.id]
-        if visit.start_from(start) != start:
+            start = max(start, linked[visit.id])
+        if visit.start_from(start) != start and strict:
             return None
         late = max(0, start - visit.soft_end) if visit.soft_end is not None else 0
         stops.append(Stop(visit.id, arrival, start, start + visit.duration, start - arrival, late))
@@ -54,17 +65,19 @@ def _timed_route(
         clock, place = start + visit.duration, visit.location
     back = problem.travel(carer.profile, place, carer.end_location)
     finish = _after_breaks(clock, 0, breaks) + back
-    if finish > carer.shift_end:
+    if finish > carer.shift_end and strict:
         return None
     return replace(route, stops=tuple(stops), end_time=finish, travel_time=travel + back)
 
 
-def cheapest_insertion(problem: Problem, plan: Plan, visit: Visit) -> Insertion | None:
-    """The feasible insertion of `visit` (a visit not in the plan) that adds the least travel."""
+def insertions(problem: Problem, plan: Plan, visit: Visit) -> list[Insertion]:
+    """Every feasible place for `visit` (a visit not in the plan), the least added travel first: what a
+    coordinator is offered when putting an unassigned visit in by hand. Linked visits have none here
+    (their partner's time decides; the optimiser places them)."""
     if any(visit.id in (link.first, link.second) for link in problem.links):
-        return None
+        return []
     linked_ids = {vid for link in problem.links for vid in (link.first, link.second)}
-    best: Insertion | None = None
+    found: list[Insertion] = []
     for route in plan.routes:
         carer = problem.carers[problem.carer_index[route.carer_id]]
         if not problem.may_serve(carer, visit):
@@ -72,12 +85,14 @@ def cheapest_insertion(problem: Problem, plan: Plan, visit: Visit) -> Insertion 
         current = [problem.visits[problem.visit_index[s.visit_id]] for s in route.stops]
         linked = {s.visit_id: s.start for s in route.stops if s.visit_id in linked_ids}
         for position in range(len(current) + 1):
-            timed = _timed_route(
+            timed = timed_route(
                 problem, carer, route, [*current[:position], visit, *current[position:]], linked
             )
-            if timed is None:
-                continue
-            added = timed.travel_time - route.travel_time
-            if best is None or added < best.added_travel:
-                best = Insertion(carer.id, position, timed, added)
-    return best
+            if timed is not None:
+                found.append(Insertion(carer.id, position, timed, timed.travel_time - route.travel_time))
+    return sorted(found, key=lambda i: (i.added_travel, i.carer_id, i.position))
+
+
+def cheapest_insertion(problem: Problem, plan: Plan, visit: Visit) -> Insertion | None:
+    """The feasible insertion of `visit` (a visit not in the plan) that adds the least travel."""
+    return next(iter(insertions(problem, plan, visit)), None)

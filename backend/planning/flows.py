@@ -212,8 +212,9 @@ def _kept_from_base(session: Session, base: Plan, from_time: dt.datetime, status
             if stop.decision_visit_id is not None:
                 kept.visit_ids.add(stop.decision_visit_id)
             if progress.status == VisitStatus.planned and stop.planned_start >= from_time:
-                kept.previous[stop.visit_key] = carer_key(route.carer_id)
-                kept.initial[carer_key(route.carer_id)].append(stop.visit_key)
+                key = stop.visit_key or f"v{stop.decision_visit_id}"  # a hand-laid plan has no solver keys
+                kept.previous[key] = carer_key(route.carer_id)
+                kept.initial[carer_key(route.carer_id)].append(key)
                 continue
             copy = _as_it_happened(progress, from_time)
             kept.fixed.append((route.carer_id, copy))
@@ -300,18 +301,27 @@ def _affected_carers(
     )
 
 
-def replan(
+@dataclass
+class RestOfDay:
+    """The rest of a plan's day as a routing input: what stays (done, in progress, past), each carer from
+    where they are, and the carers who lost time since the plan was made."""
+
+    inp: PlanningInput
+    kept: _Kept
+    affected: list[int]
+
+
+def rest_of_day(
     session: Session,
     *,
-    plan_id: int,
+    base: Plan,
     from_time: dt.datetime,
-    created_by: int | None,
     status_of: StatusReader,
     settings: Settings,
-) -> Plan:
-    """A new draft for the rest of the day from `from_time`: done, started and past stops stay as they
-    were; every other visit is planned again with a preference for the carer it had."""
-    base = get_or_404(session, Plan, plan_id, "Plan")
+    pin_unaffected: bool,
+) -> RestOfDay:
+    """What a re-plan solves and a hand edit is checked against. `pin_unaffected`: each visit of a carer
+    who still works stays with that carer (the re-plan's first phase); a hand edit moves visits freely."""
     if base.status == PlanStatus.superseded:
         raise Conflict("Planen er erstattet av en nyere; planlegg om fra den publiserte planen.")
     team = get_or_404(session, Team, base.team_id, "Team")
@@ -320,6 +330,9 @@ def replan(
     shift, issues = shift_carers(session, day=base.date, shift_kind=base.shift_kind, team=team)
     rest = _rest_of_shift(shift, kept, from_time)
     affected = _affected_carers(session, base, rest, from_time)
+    pinned = (
+        {k: c for k, c in kept.previous.items() if carer_id_of(c) not in affected} if pin_unaffected else {}
+    )
     inp = build_input(
         day=base.date,
         shift_kind=base.shift_kind,
@@ -335,14 +348,38 @@ def replan(
             _done_keys(kept, day_visits),
             kept.previous,
             {k: tuple(v) for k, v in kept.initial.items()},
-            pinned={k: c for k, c in kept.previous.items() if carer_id_of(c) not in affected},
+            pinned=pinned,
         ),
     )
     inp.issues = issues + inp.issues
-    solution = None
+    return RestOfDay(inp, kept, affected)
+
+
+def replan(
+    session: Session,
+    *,
+    plan_id: int,
+    from_time: dt.datetime,
+    created_by: int | None,
+    status_of: StatusReader,
+    settings: Settings,
+) -> Plan:
+    """A new draft for the rest of the day from `from_time`: done, started and past stops stay as they
+    were; every other visit is planned again with a preference for the carer it had."""
+    base = get_or_404(session, Plan, plan_id, "Plan")
+    rest = rest_of_day(
+        session, base=base, from_time=from_time, status_of=status_of, settings=settings, pin_unaffected=True
+    )
+    inp, solution = rest.inp, None
     if inp.problem is not None:
         initial = dict(inp.initial_routes) if inp.initial_routes else None
         inp.problem, solution = solve_keeping_unaffected(inp.problem, initial, settings.replan_seconds)
     return store_plan(
-        session, inp, solution, created_by=created_by, base=base, fixed=kept.fixed, affected_carers=affected
+        session,
+        inp,
+        solution,
+        created_by=created_by,
+        base=base,
+        fixed=rest.kept.fixed,
+        affected_carers=rest.affected,
     )

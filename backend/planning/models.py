@@ -335,6 +335,41 @@ class ReplanCreate(BaseModel):
     urgent_visit: UrgentVisitIn | None = None
 
 
+class PlanEditIn(BaseModel):
+    """A coordinator's hand edit: move a visit to a carer and place in their remaining order, take it out,
+    or put an unassigned visit in. `position` counts the carer's visits still to do (0: first); left out,
+    a moved visit goes last and an inserted one where it costs the least travel."""
+
+    action: Literal["move", "remove", "insert"]
+    stop_id: IdField | None = None
+    decision_visit_id: IdField | None = None
+    carer_id: IdField | None = None
+    position: int | None = Field(default=None, ge=0, le=200)
+
+    @model_validator(mode="after")
+    def _complete(self) -> PlanEditIn:
+        needs = {
+            "move": ("stop_id", "carer_id"),
+            "remove": ("stop_id",),
+            "insert": ("decision_visit_id", "carer_id"),
+        }
+        missing = [name for name in needs[self.action] if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"«{self.action}» trenger {', '.join(missing)}")
+        return self
+
+
+class InsertOption(BaseModel):
+    """A place an unassigned visit fits without pushing another visit out of its window."""
+
+    carer_id: int
+    carer_name: str
+    position: int
+    start: dt.datetime
+    lateness_minutes: int
+    added_travel_minutes: int
+
+
 class PublishIn(BaseModel):
     """`confirm`: publish although the draft is stale (made before the plan now published, or before an
     absence registered since): the coordinator has read the warning."""

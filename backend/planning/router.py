@@ -12,14 +12,16 @@ from backend.db import SessionDep
 from backend.errors import Conflict, InvalidInput
 from backend.jobs.models import JobPublic
 from backend.jobs.runner import enqueue
-from backend.planning import commands, service
+from backend.planning import commands, edits, service
 from backend.planning.continuity import weekly_continuity
 from backend.planning.deps import PlanInScopeDep
 from backend.planning.load import peak_load
 from backend.planning.models import (
     ContinuityRow,
+    InsertOption,
     LoadSlotPublic,
     ManualPlanCreate,
+    PlanEditIn,
     PlanningRunCreate,
     PlanPublic,
     PublishIn,
@@ -75,6 +77,58 @@ def publish_plan(
     )
     request.app.state.notice_sender.kick()
     return service.to_public(session, plan)
+
+
+@router.post(
+    "/plans/{plan_id}/edits",
+    response_model=PlanPublic,
+    status_code=201,
+    summary="A hand edit (move, take out, put in a visit) as a new draft, checked by routing.check",
+)
+def edit_plan(
+    plan_id: IdPath,
+    data: PlanEditIn,
+    request: Request,
+    session: SessionDep,
+    principal: CoordinatorDep,
+    hooks: HooksDep,
+    reads: RecipientReadsDep,
+) -> PlanPublic:
+    assert hooks.stop_progress is not None, "the app wires visit progress (backend.app)"
+    plan = edits.apply_edit(
+        session,
+        principal=principal,
+        plan_id=plan_id,
+        edit=data,
+        status_of=hooks.stop_progress,
+        settings=request.app.state.settings,
+    )
+    reads(service.recipients_in_plan(session, plan.id or 0), "edit plan")
+    return service.to_public(session, plan)
+
+
+@router.get(
+    "/plans/{plan_id}/insert-options",
+    response_model=list[InsertOption],
+    summary="Where an unassigned visit fits, the least added travel first",
+)
+def insert_options(
+    plan_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    principal: CoordinatorDep,
+    hooks: HooksDep,
+    decision_visit_id: int = Query(..., ge=1, le=MAX_ID),
+) -> list[InsertOption]:
+    assert hooks.stop_progress is not None, "the app wires visit progress (backend.app)"
+    return edits.insert_options(
+        session,
+        principal=principal,
+        plan_id=plan_id,
+        decision_visit_id=decision_visit_id,
+        status_of=hooks.stop_progress,
+        settings=request.app.state.settings,
+    )
 
 
 @router.delete("/plans/{plan_id}", status_code=204, summary="Delete a draft")

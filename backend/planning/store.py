@@ -19,6 +19,7 @@ from routing import Plan as RoutingPlan
 from routing import check
 from routing.bound import NO_COMPETENT_CARER, NO_SHIFT_COVERS, Bound, on_time_bound
 
+SOURCES = {"manual-like": "manual_like", "hand-edit": "edited"}  # engine → Plan.source; else "solver"
 WHY_NOT_ON_TIME = {
     NO_COMPETENT_CARER: "Ingen pleier på vakt har kompetansen besøket krever.",
     NO_SHIFT_COVERS: "Ingen vakt dekker den avtalte tiden (med reisetid fra og til basen).",
@@ -141,7 +142,7 @@ def store_plan(
         date=inp.day,
         team_id=inp.team.id or 0,
         shift_kind=inp.shift_kind,
-        source="manual_like" if solution is not None and solution.stats.engine == "manual-like" else "solver",
+        source=SOURCES.get(solution.stats.engine, "solver") if solution is not None else "solver",
         created_by=created_by,
         issues=[i.as_dict() for i in inp.issues],
         base_plan_id=base.id if base else None,

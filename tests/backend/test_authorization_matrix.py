@@ -29,6 +29,7 @@ class Call:
     allowed: frozenset[str]
     build: Callable[[World], dict[str, Any]]
     public: bool = False
+    reached: frozenset[int] = frozenset()  # an allowed role's 4xx that shows the handler ran (see below)
 
     def path(self, w: World) -> str:
         return self.template.format(**self.build(w).get("path", {}))
@@ -44,8 +45,9 @@ def c(
     allowed: set[str],
     build: Callable[[World], dict[str, Any]] | None = None,
     public: bool = False,
+    reached: frozenset[int] = frozenset(),
 ) -> Call:
-    return Call(method, template, frozenset(allowed), build or (lambda w: {}), public)
+    return Call(method, template, frozenset(allowed), build or (lambda w: {}), public, reached)
 
 
 CALLS: list[Call] = [
@@ -382,6 +384,25 @@ CALLS: list[Call] = [
         lambda w: {"params": {"street": "Storgata", "number": 5, "letter": "b"}},
     ),
     # Destructive calls last, so earlier calls still find what they need.
+    # the world has no road network: a hand edit gets past authorisation to the 409 that names the missing
+    # network (edits on real roads: tests/backend/test_planning.py)
+    c(
+        "POST",
+        "/api/v1/plans/{plan_id}/edits",
+        {"coordinator"},
+        lambda w: {
+            "path": {"plan_id": w.draft_plan_a2},
+            "json": {"action": "remove", "stop_id": w.published_stop},
+        },
+        reached=frozenset({409}),
+    ),
+    c(
+        "GET",
+        "/api/v1/plans/{plan_id}/insert-options",
+        {"coordinator"},
+        lambda w: {"path": {"plan_id": w.draft_plan_a2}, "params": {"decision_visit_id": 1}},
+        reached=frozenset({409}),
+    ),
     c("DELETE", "/api/v1/plans/{plan_id}", {"coordinator"}, lambda w: {"path": {"plan_id": w.draft_plan_a2}}),
     c(
         "DELETE",
@@ -440,7 +461,9 @@ def test_each_role_gets_exactly_what_it_may(
             files=spec.get("files"),
         )
         if role in call.allowed:
-            ok = 200 <= response.status_code < 300
+            ok = 200 <= response.status_code < 300 or (
+                response.status_code in call.reached and "Veinettet" in response.text
+            )
         elif role == "anonymous":
             ok = response.status_code == 401
         else:

@@ -23,7 +23,7 @@ from backend.auth.service import principal_of
 from backend.carers.models import Carer
 from backend.common.enums import PlanStatus, Role
 from backend.common.localtime import local_instant
-from backend.decisions.expansion import visits_for
+from backend.decisions.expansion import DayVisit, visits_for
 from backend.decisions.models import DecisionLink, DecisionVisit
 from backend.demo import DEMO_PASSWORD, load_demo
 from backend.errors import Conflict
@@ -507,3 +507,121 @@ def test_concurrent_publishes_leave_exactly_one_published_plan(
     assert sum(p.status == PlanStatus.published for p in plans) == 1
     revisions = [p.revision for p in plans if p.revision]
     assert len(revisions) == outcomes.count("published") == len(set(revisions))
+
+
+def _linked_or_double(session: Session, day_visits: list[DayVisit]) -> set[int]:
+    links = session.exec(select(DecisionLink)).all()
+    linked = {link.from_visit_id for link in links} | {link.to_visit_id for link in links}
+    return linked | {v.decision_visit_id for v in day_visits if v.double_staffed}
+
+
+def test_hand_edits_are_checked_and_each_makes_a_new_draft(
+    demo: tuple[TestClient, dict[str, str]], engine: Engine, clock: Clock
+) -> None:
+    """On a published plan at 06:00: take a visit out, put it back where the best places are offered, move
+    it to another carer, and try to give a nurse's visit to a carer without that competence (blocked, the
+    rule named). Each accepted edit is a checked draft based on the edited plan; undo deletes it."""
+    client, headers = demo
+    clock.at(dt.time(6, 0))
+    run = {"date": DAY.isoformat(), "shift_kind": "day", "team_ids": [1]}
+    base = client.get(
+        f"/api/v1/plans/{_run(client, headers, '/api/v1/planning/runs', run)['result']['plan_ids'][0]}",
+        headers=headers,
+    ).json()
+    assert client.post(f"/api/v1/plans/{base['id']}/publish", headers=headers).status_code == 200
+    with Session(engine) as session:
+        day_visits = [v for v in visits_for(session, day=DAY, team_id=1) if shift_of(v).value == "day"]
+        tied = _linked_or_double(session, day_visits)
+        nurse = {v.decision_visit_id for v in day_visits if "sykepleier" in v.required_competences} - tied
+        competences = {c.id: c.competences for c in session.exec(select(Carer))}
+    loose = [(r, s) for r in base["routes"] for s in r["stops"] if s["decision_visit_id"] not in tied | nurse]
+    route, stop = loose[len(loose) // 2]
+
+    def edit(plan_id: int, body: dict[str, Any]) -> Any:
+        return client.post(f"/api/v1/plans/{plan_id}/edits", json=body, headers=headers)
+
+    removed = edit(base["id"], {"action": "remove", "stop_id": stop["id"]})
+    assert removed.status_code == 201, removed.text
+    taken_out = removed.json()
+    assert taken_out["source"] == "edited" and taken_out["base_plan_id"] == base["id"]
+    assert taken_out["status"] == "draft" and taken_out["from_revision"] == 1
+    out = next(u for u in taken_out["unassigned"] if u["decision_visit_id"] == stop["decision_visit_id"])
+    assert out["reason"] == "by_hand"
+    with Session(engine) as session:
+        _assert_sound(session, taken_out)
+
+    options = client.get(
+        f"/api/v1/plans/{taken_out['id']}/insert-options",
+        params={"decision_visit_id": stop["decision_visit_id"]},
+        headers=headers,
+    ).json()
+    assert options, "it fitted before, so it fits again"
+    cheapest = options[0]
+    back = edit(
+        taken_out["id"],
+        {
+            "action": "insert",
+            "decision_visit_id": stop["decision_visit_id"],
+            "carer_id": cheapest["carer_id"],
+            "position": cheapest["position"],
+        },
+    ).json()
+    placed = next(
+        s for r in back["routes"] for s in r["stops"] if s["decision_visit_id"] == stop["decision_visit_id"]
+    )
+    assert dt.datetime.fromisoformat(placed["planned_start"]) == dt.datetime.fromisoformat(cheapest["start"])
+    with Session(engine) as session:
+        _assert_sound(session, back)
+
+    elsewhere = next(o for o in options if o["carer_id"] != route["carer_id"])
+    if elsewhere:  # the same place, reached by moving the visit on the published plan
+        moved = edit(
+            base["id"],
+            {
+                "action": "move",
+                "stop_id": stop["id"],
+                "carer_id": elsewhere["carer_id"],
+                "position": elsewhere["position"],
+            },
+        )
+        assert moved.status_code == 201, moved.text
+        change = next(
+            c for c in moved.json()["diff"]["changes"] if c["decision_visit_id"] == stop["decision_visit_id"]
+        )
+        assert "moved" in change["kinds"] and change["new_carer_ids"] == [elsewhere["carer_id"]]
+
+    nurse_stop = next(s for r in base["routes"] for s in r["stops"] if s["decision_visit_id"] in nurse)
+    helper = next(
+        r for r in base["routes"] if "sykepleier" not in competences[r["carer_id"]] and r["shift_start"]
+    )
+    blocked = edit(
+        base["id"],
+        {"action": "move", "stop_id": nurse_stop["id"], "carer_id": helper["carer_id"], "position": 0},
+    )
+    assert blocked.status_code == 422 and "kompetansen" in blocked.json()["detail"], blocked.text
+
+    for body, status, needle in (
+        ({"action": "move", "stop_id": stop["id"], "carer_id": 999999}, 422, "ikke på vakt"),
+        (
+            {"action": "move", "stop_id": stop["id"], "carer_id": route["carer_id"], "position": 199},
+            422,
+            "finnes ikke",
+        ),
+        (
+            {
+                "action": "insert",
+                "decision_visit_id": stop["decision_visit_id"],
+                "carer_id": route["carer_id"],
+            },
+            422,
+            "ikke planlagte",
+        ),
+        ({"action": "move", "stop_id": stop["id"]}, 422, "carer_id"),
+        ({"action": "remove", "stop_id": 999999}, 409, "finnes ikke"),
+    ):
+        response = edit(base["id"], body)
+        assert response.status_code == status and needle in response.text, (body, response.text)
+
+    assert client.delete(f"/api/v1/plans/{back['id']}", headers=headers).status_code == 204  # undo
+    assert client.get(f"/api/v1/plans/{taken_out['id']}", headers=headers).json()["status"] == "draft"
+    assert client.get(f"/api/v1/plans/{base['id']}", headers=headers).json()["status"] == "published"
