@@ -130,6 +130,9 @@ class Bar:
     title: str
     late: bool = False
     stop_seq: int | None = None
+    stop_id: int | None = None
+    label: str = ""  # the recipient's name, shown on the bar
+    fixed: bool = False  # done or in progress when re-planned: not movable
 
 
 @dataclass(frozen=True)
@@ -169,6 +172,7 @@ def _timeline(
     origin: dt.datetime,
 ) -> list[TimelineRow]:
     rows = []
+    now = utcnow()
     for route, stops in routes:
         bars: list[Bar] = []
         for stop in stops:
@@ -204,6 +208,9 @@ def _timeline(
                     f"{local_clock(stop.planned_start)}–{local_clock(stop.planned_end)} {name} (avtalt {window}{late_text})",
                     late=late,
                     stop_seq=stop.seq + 1,
+                    stop_id=stop.id,
+                    label=name,
+                    fixed=stop.fixed or stop.planned_start < now,  # what has passed is not moved
                 )
             )
         if route.break_start is not None and route.break_minutes:
@@ -310,6 +317,7 @@ def plan_page(plan_id: int, request: Request, session: SessionDep) -> Response:
     context["clock"] = local_clock
     context["now_clock"] = local_clock(utcnow()) if plan.date == local_date_of(utcnow()) else None
     context["stale_reasons"] = stale_reasons(session, plan) if plan.status == PlanStatus.draft else []
+    context["editable"] = plan.status != PlanStatus.superseded and plan.date >= local_date_of(utcnow())
     return TEMPLATES.TemplateResponse(request, "console_plan.html", context)
 
 

@@ -10,17 +10,26 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
 from backend.common.localtime import local_instant
+from backend.decisions.models import DecisionLink
 from backend.demo import DEMO_PASSWORD
+from backend.planning.models import Stop
 from tests.browser.support import demo_server, launch, screenshot
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Engine]]:
     nine_thirty = local_instant(dt.date(2026, 11, 23), dt.time(9, 30))  # a Monday morning, not the wall clock
-    with demo_server(tmp_path_factory.mktemp("browser"), planned=False, now=nine_thirty) as (url, _, _):
-        yield url
+    with demo_server(tmp_path_factory.mktemp("browser"), planned=False, now=nine_thirty) as (url, engine, _):
+        yield url, engine
+
+
+@pytest.fixture
+def server(served: tuple[str, Engine]) -> str:
+    return served[0]
 
 
 @pytest.fixture
@@ -100,3 +109,68 @@ def test_coordinator_plans_replans_and_publishes(server: str, page: Page) -> Non
     sheet.emulate_media(media="print")
     expect(sheet.locator("button.noprint")).to_be_hidden()
     screenshot(sheet, "console-5-print")
+
+
+def _loose_stop(engine: Engine, offered: list[str]) -> str:
+    """Of the visits the form offers, one with no link and no second carer: taking it out breaks no rule."""
+    with Session(engine) as session:
+        links = session.exec(select(DecisionLink)).all()
+        tied = {link.from_visit_id for link in links} | {link.to_visit_id for link in links}
+        stops = {
+            str(s.id): s
+            for s in session.exec(select(Stop).where(col(Stop.id).in_([int(o) for o in offered])))
+        }
+        double = {
+            s.decision_visit_id
+            for s in session.exec(
+                select(Stop).where(col(Stop.route_id).in_({s.route_id for s in stops.values()}))
+            )
+            if s.visit_key.endswith(("a", "b"))
+        }
+        return next(o for o in offered if stops[o].decision_visit_id not in tied | double)
+
+
+def test_coordinator_edits_a_plan_by_hand(served: tuple[str, Engine], page: Page) -> None:
+    """Drag a visit to another carer and read the check's verdict; take a visit out with the keyboard
+    form, put it back at one of the offered places, and undo that."""
+    url, engine = served
+    page.goto(f"{url}/login")
+    page.fill("input[name=username]", "koordinator")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{url}/konsoll")
+    with page.expect_navigation(timeout=90_000):  # to the plan list, when the lists are made
+        page.click("text=Lag kjørelister")
+    page.locator("#plan-list a", has_text="Åpne").first.click()
+    expect(page.locator("#plan-status")).to_have_text("utkast")
+    first_plan = page.url
+
+    rows = page.locator(".tl-row[data-carer-id]")
+    source = page.locator(".bar.visit[draggable=true]").first
+    target = rows.nth(1 if rows.nth(0).locator(".bar.visit[draggable=true]").count() else 0).locator(
+        ".tl-track"
+    )
+    source.drag_to(target, target_position={"x": 40, "y": 20})
+    verdict = page.locator("#action-status", has_text="Ikke endret").or_(
+        page.get_by_text("Endret for hånd fra")
+    )
+    expect(verdict.first).to_be_visible(timeout=30_000)
+    _shot(page, "6-dragged")
+    page.goto(first_plan)
+
+    offered = page.locator("#edit-form select[name=stop_id] option[value]:not([value=''])")
+    values = offered.evaluate_all("options => options.map(o => o.value)")
+    page.select_option("#edit-form select[name=stop_id]", value=_loose_stop(engine, values))
+    page.click("#edit-form button[value=remove]")
+    expect(page.get_by_text("Endret for hånd fra")).to_be_visible(timeout=30_000)
+    taken_out = page.url
+    row = page.locator("#unassigned tr", has_text="Tatt ut av kjørelisten for hånd")
+    row.locator("button.insert").click()
+    expect(row.locator(".insert-choice").first).to_be_visible(timeout=30_000)
+    _shot(page, "7-insert-options")
+    row.locator(".insert-choice").first.click()
+    page.wait_for_url(lambda u: u != taken_out, timeout=30_000)
+    expect(page.locator("#unassigned")).not_to_contain_text("Tatt ut av kjørelisten for hånd")
+    page.click("#undo")
+    page.wait_for_url(taken_out, timeout=30_000)
+    expect(page.locator("#unassigned")).to_contain_text("Tatt ut av kjørelisten for hånd")

@@ -111,7 +111,115 @@ function onReplan(form) {
   });
 }
 
+// ---- hand edits: each accepted edit is a new draft; the server checks it and names a broken rule ----
+
+async function sendEdit(planId, body) {
+  const out = document.getElementById("action-status");
+  out.classList.remove("late");
+  out.textContent = "Kontrollerer endringen …";
+  out.scrollIntoView({ block: "center" });
+  try {
+    const edited = await api("POST", `/api/v1/plans/${planId}/edits`, body);
+    window.location = `/konsoll/planer/${edited.id}`;
+  } catch (error) {
+    out.textContent = `Ikke endret: ${error.message}`;
+    out.classList.add("late");
+  }
+}
+
+function positionAt(track, x, movingId) {
+  // the place among the carer's visits still to do: how many of them start left of the drop point
+  const left = track.getBoundingClientRect().left;
+  return [...track.querySelectorAll(".bar.visit[data-stop-id]:not(.fixed)")]
+    .filter((bar) => bar.dataset.stopId !== movingId)
+    .filter((bar) => bar.getBoundingClientRect().left - left + bar.offsetWidth / 2 < x - left)
+    .length;
+}
+
+function onDragEdits(planId) {
+  document.querySelectorAll(".bar.visit[draggable=true]").forEach((bar) => {
+    bar.addEventListener("dragstart", (event) => {
+      event.dataTransfer.setData("text/plain", bar.dataset.stopId);
+      event.dataTransfer.effectAllowed = "move";
+    });
+  });
+  document.querySelectorAll(".tl-track[data-drop-carer]").forEach((track) => {
+    track.addEventListener("dragover", (event) => { event.preventDefault(); track.classList.add("drop"); });
+    track.addEventListener("dragleave", () => track.classList.remove("drop"));
+    track.addEventListener("drop", (event) => {
+      event.preventDefault();
+      track.classList.remove("drop");
+      const stopId = event.dataTransfer.getData("text/plain");
+      if (!stopId) return;
+      sendEdit(planId, {
+        action: "move",
+        stop_id: Number(stopId),
+        carer_id: Number(track.dataset.dropCarer),
+        position: positionAt(track, event.clientX, stopId),
+      });
+    });
+  });
+}
+
+function onEditForm(form) {
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    const action = event.submitter ? event.submitter.value : "move";
+    const body = { action, stop_id: Number(data.get("stop_id")) };
+    if (action === "move") {
+      body.carer_id = Number(data.get("carer_id"));
+      if (data.get("position")) body.position = Number(data.get("position")) - 1;
+    }
+    sendEdit(form.dataset.planId, body);
+  });
+}
+
+function onInsert(button) {
+  button.addEventListener("click", async () => {
+    const cell = button.parentElement.querySelector(".insert-options");
+    cell.textContent = "Finner plasser …";
+    try {
+      const path = `/api/v1/plans/${button.dataset.planId}/insert-options?decision_visit_id=${button.dataset.visitId}`;
+      const options = await api("GET", path);
+      cell.textContent = options.length ? "" : "Ingen ledig plass uten å skyve andre besøk ut av avtalt tid.";
+      options.forEach((o) => {
+        const choice = document.createElement("button");
+        const start = new Date(o.start).toLocaleTimeString("nb-NO", { hour: "2-digit", minute: "2-digit", timeZone: "Europe/Oslo" });
+        const late = o.lateness_minutes ? `, ${o.lateness_minutes} min for sent` : "";
+        choice.textContent = `${o.carer_name} som nr. ${o.position + 1}, kl. ${start} (+${o.added_travel_minutes} min reise${late})`;
+        choice.className = "insert-choice";
+        choice.addEventListener("click", () => sendEdit(button.dataset.planId, {
+          action: "insert", decision_visit_id: Number(button.dataset.visitId), carer_id: o.carer_id, position: o.position,
+        }));
+        cell.appendChild(choice);
+      });
+    } catch (error) {
+      cell.textContent = `Feil: ${error.message}`;
+    }
+  });
+}
+
+function onUndo(button) {
+  button.addEventListener("click", async () => {
+    try {
+      await api("DELETE", `/api/v1/plans/${button.dataset.planId}`);
+      window.location = `/konsoll/planer/${button.dataset.baseId}`;
+    } catch (error) {
+      document.getElementById("action-status").textContent = `Feil: ${error.message}`;
+    }
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  const edit = document.getElementById("edit-form");
+  if (edit) {
+    onEditForm(edit);
+    onDragEdits(edit.dataset.planId);
+  }
+  document.querySelectorAll("button.insert").forEach(onInsert);
+  const undo = document.getElementById("undo");
+  if (undo) onUndo(undo);
   const run = document.getElementById("plan-run");
   if (run) onPlanRun(run);
   const publish = document.getElementById("publish");
