@@ -26,7 +26,7 @@ from backend.planning.flows import RestOfDay, StatusReader, rest_of_day
 from backend.planning.models import InsertOption, Plan, PlanEditIn, Stop
 from backend.planning.service import plan_in_scope, routes_of
 from backend.planning.store import store_plan
-from backend.planning.translate import PlanningInput, carer_id_of, carer_key
+from backend.planning.translate import PlanningInput, carer_id_of, carer_key, stop_key
 from backend.settings import Settings
 from routing import Plan as RoutingPlan
 from routing import check
@@ -73,7 +73,7 @@ def _as_stored(session: Session, frame: RestOfDay, plan: Plan) -> tuple[RoutingP
         if route.break_start is not None:
             breaks_of[key_of_carer] = (inp.seconds(route.break_start),)
         for stop in stops:
-            key = stop.visit_key or f"v{stop.decision_visit_id}"
+            key = stop_key(stop.visit_key, stop.decision_visit_id)
             if frame.kept.previous.get(key) != key_of_carer or key_of_carer not in stops_of:
                 continue
             keys[stop.id or 0] = key

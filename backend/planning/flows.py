@@ -45,6 +45,7 @@ from backend.planning.translate import (
     carer_id_of,
     carer_key,
     shift_of,
+    stop_key,
     visit_keys,
 )
 from backend.recipients.models import Recipient
@@ -212,7 +213,7 @@ def _kept_from_base(session: Session, base: Plan, from_time: dt.datetime, status
             if stop.decision_visit_id is not None:
                 kept.visit_ids.add(stop.decision_visit_id)
             if progress.status == VisitStatus.planned and stop.planned_start >= from_time:
-                key = stop.visit_key or f"v{stop.decision_visit_id}"  # a hand-laid plan has no solver keys
+                key = stop_key(stop.visit_key, stop.decision_visit_id)
                 kept.previous[key] = carer_key(route.carer_id)
                 kept.initial[carer_key(route.carer_id)].append(key)
                 continue

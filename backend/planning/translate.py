@@ -56,6 +56,11 @@ def visit_keys(visit: DayVisit) -> tuple[str, ...]:
     return (base + "a", base + "b") if visit.double_staffed else (base,)
 
 
+def stop_key(visit_key: str, decision_visit_id: int | None) -> str:
+    """The solver key a stored stop stands for (a hand-laid plan stores none: its vedtak visit's key)."""
+    return visit_key or f"v{decision_visit_id}"
+
+
 def _first_key(decision_visit_id: int, known: Mapping[str, DayVisit]) -> str:
     """The key a link refers to: the visit, or the first half of a double-staffed one."""
     base = f"v{decision_visit_id}"
