@@ -54,6 +54,7 @@ class Visit:
     forbidden_carers: frozenset[str] = frozenset()
     preferred_carers: frozenset[str] = frozenset()
     pinned_carer: str | None = None
+    keep_pinned: bool = False  # pinned by the coordinator: a re-plan's freed phase keeps `pinned_carer`
     fixed_start: int | None = None
     demand: int = 0
 

@@ -70,7 +70,8 @@ def solve_keeping_unaffected(
     pinned_problem: Problem, initial_routes: dict[str, tuple[str, ...]] | None, seconds: float
 ) -> tuple[Problem, Plan]:
     """Re-plan in two phases: first with every unaffected carer's visits pinned to that carer, so only the
-    absent carer's visits find new places (visits in their window first, on a home-care day); then freed,
+    absent carer's visits find new places (visits in their window first, on a home-care day); then freed
+    (but for visits the coordinator pinned, `Visit.keep_pinned`),
     warm-started from the first answer, and kept only if more visits are on time, or as many and fewer are
     left out, or lateness drops. Unaffected stops thus move only when that helps recipients.
     Returns the problem the kept plan answers (pinned or freed), so it is checked against the right one."""
@@ -85,9 +86,12 @@ def solve_keeping_unaffected(
             initial_routes=None if home_care_day else initial_routes or None,
         ),
     )
-    if not any(v.pinned_carer for v in pinned_problem.visits):
+    if not any(v.pinned_carer and not v.keep_pinned for v in pinned_problem.visits):
         return pinned_problem, first
-    free = replace(pinned_problem, visits=tuple(replace(v, pinned_carer=None) for v in pinned_problem.visits))
+    free = replace(
+        pinned_problem,
+        visits=tuple(v if v.keep_pinned else replace(v, pinned_carer=None) for v in pinned_problem.visits),
+    )
     warm = {r.carer_id: tuple(s.visit_id for s in r.stops) for r in first.routes}
     second = solve(
         free,

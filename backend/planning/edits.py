@@ -190,6 +190,8 @@ def _edited_sequences(
             "Besøket finnes ikke blant planens besøk som gjenstår (utført, påbegynt eller passert)."
         )
     source = next(c for c, seq in sequences.items() if key in seq)
+    if key in inp.hand_pinned and (edit.action == "remove" or target != source):
+        raise Conflict(f"Besøket er festet til {inp.carers[source].carer.name}; løsne det først.")
     sequences[source].remove(key)
     if edit.action == "remove":
         return sequences, {source}

@@ -169,6 +169,7 @@ class _Kept:
     initial: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     last_place: dict[int, tuple[Point, dt.datetime]] = field(default_factory=dict)
     breaks_taken: dict[int, tuple[dt.datetime, int]] = field(default_factory=dict)
+    hand_pinned: dict[str, str] = field(default_factory=dict)
     visit_ids: set[int] = field(default_factory=set)
 
 
@@ -216,6 +217,8 @@ def _kept_from_base(session: Session, base: Plan, from_time: dt.datetime, status
                 key = stop_key(stop.visit_key, stop.decision_visit_id)
                 kept.previous[key] = carer_key(route.carer_id)
                 kept.initial[carer_key(route.carer_id)].append(key)
+                if stop.pinned:
+                    kept.hand_pinned[key] = carer_key(route.carer_id)
                 continue
             copy = _as_it_happened(progress, from_time)
             kept.fixed.append((route.carer_id, copy))
@@ -350,6 +353,7 @@ def rest_of_day(
             kept.previous,
             {k: tuple(v) for k, v in kept.initial.items()},
             pinned=pinned,
+            hand_pinned=kept.hand_pinned,
         ),
     )
     inp.issues = issues + inp.issues

@@ -107,6 +107,9 @@ class Stop(SQLModel, table=True):
         default=0, ge=0, sa_column_kwargs={"server_default": "0"}, description="as the solver computed it"
     )
     fixed: bool = Field(default=False, description="done or in progress when re-planned")
+    pinned: bool = Field(
+        default=False, sa_column_kwargs={"server_default": "0"}, description="«Fest»: stays with its carer"
+    )
     origin_stop_id: int | None = Field(
         default=None, foreign_key="stop.id", ondelete="SET NULL", description="the first plan's stop"
     )
@@ -168,6 +171,7 @@ class StopPublic(BaseModel):
     travel_seconds: int = 0
     lateness_seconds: int = 0  # after the agreed window, as planned (or as it happened, when fixed)
     fixed: bool = False
+    pinned: bool = False
 
 
 class RoutePublic(BaseModel):
@@ -357,6 +361,10 @@ class PlanEditIn(BaseModel):
         if missing:
             raise ValueError(f"«{self.action}» trenger {', '.join(missing)}")
         return self
+
+
+class PinIn(BaseModel):
+    pinned: bool
 
 
 class InsertOption(BaseModel):

@@ -21,11 +21,13 @@ from backend.planning.models import (
     InsertOption,
     LoadSlotPublic,
     ManualPlanCreate,
+    PinIn,
     PlanEditIn,
     PlanningRunCreate,
     PlanPublic,
     PublishIn,
     ReplanCreate,
+    StopPublic,
 )
 from backend.teams.models import Team
 from backend.teams.service import team_in_scope
@@ -129,6 +131,20 @@ def insert_options(
         status_of=hooks.stop_progress,
         settings=request.app.state.settings,
     )
+
+
+@router.post(
+    "/plans/{plan_id}/stops/{stop_id}/pin",
+    response_model=StopPublic,
+    summary="«Fest» / «Løsne»: keep a visit with its carer when the rest is optimised",
+)
+def pin_stop(
+    plan_id: IdPath, stop_id: IdPath, data: PinIn, session: SessionDep, principal: CoordinatorDep
+) -> StopPublic:
+    stop = service.pin_stop(
+        session, principal=principal, plan_id=plan_id, stop_id=stop_id, pinned=data.pinned
+    )
+    return StopPublic.model_validate(stop)
 
 
 @router.delete("/plans/{plan_id}", status_code=204, summary="Delete a draft")

@@ -21,7 +21,7 @@ from backend.common.lateness import lateness_seconds
 from backend.common.localtime import local_instant
 from backend.common.types import utcnow
 from backend.decisions.expansion import DayVisit, visits_for
-from backend.errors import Conflict, InvalidInput
+from backend.errors import Conflict, InvalidInput, NotFound
 from backend.planning.models import (
     ManualPlanCreate,
     Plan,
@@ -203,6 +203,24 @@ def publish_plan(
         ) from exc
     session.refresh(plan)
     return plan
+
+
+def pin_stop(session: Session, *, principal: Principal, plan_id: int, stop_id: int, pinned: bool) -> Stop:
+    """«Fest»: the visit stays with its carer when the rest is optimised (in place: it changes no time)."""
+    plan = plan_in_scope(session, principal=principal, plan_id=plan_id)
+    if plan.status == PlanStatus.superseded:
+        raise Conflict("Planen er erstattet av en nyere; fest besøk i den publiserte planen.")
+    stop = session.get(Stop, stop_id)
+    route = session.get(Route, stop.route_id) if stop is not None else None
+    if stop is None or route is None or route.plan_id != plan.id:
+        raise NotFound("Besøket finnes ikke i denne planen.")
+    if stop.fixed:
+        raise Conflict("Besøket er utført eller påbegynt og ligger fast.")
+    stop.pinned = pinned
+    session.add(stop)
+    session.commit()
+    session.refresh(stop)
+    return stop
 
 
 def delete_draft(session: Session, *, principal: Principal, plan_id: int) -> None:

@@ -110,6 +110,7 @@ class ReplanContext:
     previous_carer: Mapping[str, str]
     initial_routes: Mapping[str, tuple[str, ...]]
     pinned: Mapping[str, str] = field(default_factory=dict)
+    hand_pinned: Mapping[str, str] = field(default_factory=dict)  # «Fest»: kept in every phase
 
 
 @dataclass
@@ -125,6 +126,7 @@ class PlanningInput:
     issues: list[Issue] = field(default_factory=list)
     excluded: dict[str, tuple[str, str]] = field(default_factory=dict)
     initial_routes: Mapping[str, tuple[str, ...]] | None = None
+    hand_pinned: Mapping[str, str] = field(default_factory=dict)  # visit key → carer key («Fest»)
 
     def seconds(self, instant: dt.datetime) -> int:
         return seconds_since_local_midnight(instant, self.day)
@@ -335,7 +337,7 @@ def _routing_visits(
         for key in keys:
             if replan and key in replan.previous_carer and replan.previous_carer[key] in on_shift:
                 wanted = {replan.previous_carer[key]}
-            pinned = replan.pinned.get(key) if replan else None
+            pinned = (replan.hand_pinned.get(key) or replan.pinned.get(key)) if replan else None
             routing_visits.append(
                 Visit(
                     id=key,
@@ -346,6 +348,7 @@ def _routing_visits(
                     competences=visit.required_competences,
                     preferred_carers=frozenset(wanted),
                     pinned_carer=pinned if pinned in on_shift else None,
+                    keep_pinned=bool(replan and key in replan.hand_pinned and pinned in on_shift),
                 )
             )
             result.visits[key] = visit
@@ -401,6 +404,7 @@ def build_input(
         matrices=matrices, visits=tuple(routing_visits), carers=tuple(routing_carers), links=tuple(links)
     )
     if replan is not None:
+        result.hand_pinned = {k: c for k, c in replan.hand_pinned.items() if k in result.visits}
         result.initial_routes = {
             carer: tuple(v for v in route if v in result.visits)
             for carer, route in replan.initial_routes.items()
@@ -441,6 +445,7 @@ def solved_stops(inp: PlanningInput, solution: RoutingPlan) -> dict[int, list[St
                     travel_seconds=int(matrix[place, location]),
                     visit_key=stop.visit_id,
                     lateness_seconds=stop.lateness,
+                    pinned=stop.visit_id in inp.hand_pinned,
                 )
             )
             place = location

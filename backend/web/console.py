@@ -133,6 +133,7 @@ class Bar:
     stop_id: int | None = None
     label: str = ""  # the recipient's name, shown on the bar
     fixed: bool = False  # done or in progress when re-planned: not movable
+    pinned: bool = False  # «Fest»: stays with the carer when the rest is optimised
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,7 @@ def _timeline(
                     stop_id=stop.id,
                     label=name,
                     fixed=stop.fixed or stop.planned_start < now,  # what has passed is not moved
+                    pinned=stop.pinned,
                 )
             )
         if route.break_start is not None and route.break_minutes:

@@ -251,6 +251,15 @@ CALLS: list[Call] = [
             }
         },
     ),
+    c(  # before the publish below supersedes the published plan
+        "POST",
+        "/api/v1/plans/{plan_id}/stops/{stop_id}/pin",
+        {"coordinator"},
+        lambda w: {
+            "path": {"plan_id": w.published_plan, "stop_id": w.published_stop},
+            "json": {"pinned": True},
+        },
+    ),
     c(
         "POST",
         "/api/v1/plans/{plan_id}/publish",

@@ -625,3 +625,62 @@ def test_hand_edits_are_checked_and_each_makes_a_new_draft(
     assert client.delete(f"/api/v1/plans/{back['id']}", headers=headers).status_code == 204  # undo
     assert client.get(f"/api/v1/plans/{taken_out['id']}", headers=headers).json()["status"] == "draft"
     assert client.get(f"/api/v1/plans/{base['id']}", headers=headers).json()["status"] == "published"
+
+
+def test_pinned_visits_stay_with_their_carer_when_the_rest_is_optimised(
+    demo: tuple[TestClient, dict[str, str]], engine: Engine, clock: Clock
+) -> None:
+    """«Fest» two visits, «Optimaliser resten» (a re-plan from now with nobody absent): both stay with
+    their carer and stay pinned in the new draft; a pinned visit cannot be moved by hand until «Løsne»."""
+    client, headers = demo
+    clock.at(dt.time(6, 0))
+    run = {"date": DAY.isoformat(), "shift_kind": "day", "team_ids": [1]}
+    base = client.get(
+        f"/api/v1/plans/{_run(client, headers, '/api/v1/planning/runs', run)['result']['plan_ids'][0]}",
+        headers=headers,
+    ).json()
+    assert client.post(f"/api/v1/plans/{base['id']}/publish", headers=headers).status_code == 200
+    busy = sorted(base["routes"], key=lambda r: -len(r["stops"]))[:2]
+    pins = {route["stops"][-1]["decision_visit_id"]: route["carer_id"] for route in busy}
+    for route in busy:
+        stop = route["stops"][-1]
+        pinned = client.post(
+            f"/api/v1/plans/{base['id']}/stops/{stop['id']}/pin", json={"pinned": True}, headers=headers
+        )
+        assert pinned.status_code == 200 and pinned.json()["pinned"] is True
+
+    other = client.post(
+        f"/api/v1/plans/{base['id']}/edits",
+        json={"action": "move", "stop_id": busy[0]["stops"][-1]["id"], "carer_id": busy[1]["carer_id"]},
+        headers=headers,
+    )
+    assert other.status_code == 409 and "festet" in other.json()["detail"]
+
+    job = _run(client, headers, f"/api/v1/plans/{base['id']}/replan", {})
+    optimised = client.get(f"/api/v1/plans/{job['result']['plan_id']}", headers=headers).json()
+    with Session(engine) as session:
+        _assert_sound(session, optimised)
+    held = {
+        s["decision_visit_id"]: (r["carer_id"], s["pinned"])
+        for r in optimised["routes"]
+        for s in r["stops"]
+        if s["decision_visit_id"] in pins
+    }
+    assert held == {visit: (carer, True) for visit, carer in pins.items()}
+
+    stop_id = busy[0]["stops"][-1]["id"]
+    loose = client.post(
+        f"/api/v1/plans/{base['id']}/stops/{stop_id}/pin", json={"pinned": False}, headers=headers
+    )
+    assert loose.status_code == 200 and loose.json()["pinned"] is False
+    assert (
+        client.post(
+            f"/api/v1/plans/{base['id']}/stops/999999/pin", json={"pinned": True}, headers=headers
+        ).status_code
+        == 404
+    )
+    assert client.post(f"/api/v1/plans/{optimised['id']}/publish", headers=headers).status_code == 200
+    stale = client.post(
+        f"/api/v1/plans/{base['id']}/stops/{stop_id}/pin", json={"pinned": True}, headers=headers
+    )
+    assert stale.status_code == 409 and "erstattet" in stale.json()["detail"]

@@ -174,3 +174,11 @@ def test_coordinator_edits_a_plan_by_hand(served: tuple[str, Engine], page: Page
     page.click("#undo")
     page.wait_for_url(taken_out, timeout=30_000)
     expect(page.locator("#unassigned")).to_contain_text("Tatt ut av kjørelisten for hånd")
+
+    page.select_option("#edit-form select[name=stop_id]", index=1)
+    page.click("#edit-form button[value=pin]")
+    expect(page.locator(".bar.visit.pinned")).to_have_count(1, timeout=30_000)
+    page.click("#optimise")
+    expect(page.get_by_text("Omplanlagt fra")).to_be_visible(timeout=60_000)
+    expect(page.locator(".bar.visit.pinned")).to_have_count(1)  # the pin holds in the optimised plan
+    _shot(page, "8-optimised")

@@ -56,6 +56,23 @@ def test_an_unaffected_visit_moves_when_that_cuts_lateness() -> None:
     assert any("moved to cut lateness" in n for n in plan.notes)
 
 
+def test_a_visit_the_coordinator_pinned_stays_even_when_moving_it_would_cut_lateness() -> None:
+    """As above, but the coordinator pinned Kari's morning visit to her («Fest»): the freed phase may not
+    hand it to Per, so the medication round comes after it (late) rather than the pin being broken."""
+    problem = Problem(
+        {"car": line_matrix(4)},
+        (
+            visit("stell", 1, 8, 9, 60, pinned_carer="kari", keep_pinned=True),
+            visit("medisin", 2, 8, 9, 60, competences=frozenset({"sykepleier"})),
+        ),
+        (carer("kari", comp={"sykepleier", "helsefagarbeider"}), carer("per")),
+    )
+    solved_problem, plan = solve_keeping_unaffected(problem, None, 2.0)
+    assert check(solved_problem, plan).violations == ()
+    assert _carer_of(plan, "stell") == "kari"
+    assert _carer_of(plan, "medisin") == "kari" and plan.objective.lateness_total > 0
+
+
 def test_rescue_plans_without_links_first_and_keeps_every_link() -> None:
     """The rescue path (used when no first solution came in time) returns a plan the validator accepts:
     the double-staffed pair starts together with two carers, or is left out as a whole."""

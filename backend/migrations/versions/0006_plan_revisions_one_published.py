@@ -1,4 +1,4 @@
-"""plan revisions and one published plan per team, date and shift
+"""plan revisions, one published plan per team, date and shift, pinned stops
 
 Revision ID: 0006
 Revises: 0005
@@ -22,6 +22,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('revision', sa.Integer(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('from_revision', sa.Integer(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('absence_mark', sa.Integer(), nullable=False, server_default='0'))
+    with op.batch_alter_table('stop', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('pinned', sa.Boolean(), nullable=False, server_default='0'))
     # before the constraint: where a race left two published plans, the newest stays published
     op.execute(
         "UPDATE plan SET status = 'superseded' WHERE status = 'published' AND EXISTS ("
@@ -41,6 +43,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index('uq_plan_published', table_name='plan')
+    with op.batch_alter_table('stop', schema=None) as batch_op:
+        batch_op.drop_column('pinned')
     with op.batch_alter_table('plan', schema=None) as batch_op:
         batch_op.drop_column('absence_mark')
         batch_op.drop_column('from_revision')

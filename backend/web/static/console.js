@@ -166,12 +166,44 @@ function onEditForm(form) {
     event.preventDefault();
     const data = new FormData(form);
     const action = event.submitter ? event.submitter.value : "move";
+    if (action === "pin" || action === "unpin") {
+      pin(form.dataset.planId, data.get("stop_id"), action === "pin");
+      return;
+    }
     const body = { action, stop_id: Number(data.get("stop_id")) };
     if (action === "move") {
       body.carer_id = Number(data.get("carer_id"));
       if (data.get("position")) body.position = Number(data.get("position")) - 1;
     }
     sendEdit(form.dataset.planId, body);
+  });
+}
+
+async function pin(planId, stopId, pinned) {
+  const out = document.getElementById("action-status");
+  try {
+    await api("POST", `/api/v1/plans/${planId}/stops/${stopId}/pin`, { pinned });
+    window.location.reload();
+  } catch (error) {
+    out.textContent = `Feil: ${error.message}`;
+    out.classList.add("late");
+  }
+}
+
+function onOptimise(button) {
+  const out = document.getElementById("action-status");
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    out.scrollIntoView({ block: "center" });
+    try {
+      const started = await api("POST", `/api/v1/plans/${button.dataset.planId}/replan`, {});
+      const job = await waitForJob(started, (t) => { out.textContent = t; });
+      window.location = `/konsoll/planer/${job.result.plan_id}`;
+    } catch (error) {
+      out.textContent = `Feil: ${error.message}`;
+      out.classList.add("late");
+      button.disabled = false;
+    }
   });
 }
 
@@ -218,6 +250,8 @@ document.addEventListener("DOMContentLoaded", () => {
     onDragEdits(edit.dataset.planId);
   }
   document.querySelectorAll("button.insert").forEach(onInsert);
+  const optimise = document.getElementById("optimise");
+  if (optimise) onOptimise(optimise);
   const undo = document.getElementById("undo");
   if (undo) onUndo(undo);
   const run = document.getElementById("plan-run");
