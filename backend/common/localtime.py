@@ -41,6 +41,14 @@ def local_date_of(instant: dt.datetime, tz: ZoneInfo = OSLO) -> dt.date:
     return instant.astimezone(tz).date()
 
 
+WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+
+
+def weekday_name(day: dt.date) -> str:
+    """The Norwegian weekday (the printed kjøreliste; never the server locale's English)."""
+    return WEEKDAYS[day.weekday()]
+
+
 def local_clock(instant: dt.datetime, tz: ZoneInfo = OSLO) -> str:
     """HH:MM in local time, as shown to coordinators and carers."""
     return instant.astimezone(tz).strftime("%H:%M")

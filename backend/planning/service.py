@@ -101,7 +101,9 @@ def create_manual_plan(session: Session, *, principal: Principal, data: ManualPl
                 f"Pleier {route_in.carer_id} har ingen {data.shift_kind.value}-vakt {data.date.isoformat()}.",
                 field=f"routes.{r_index}.carer_id",
             )
-        route = Route(plan_id=plan.id, carer_id=route_in.carer_id)
+        route = Route(
+            plan_id=plan.id, carer_id=route_in.carer_id, shift_start=shift.start, shift_end=shift.end
+        )
         session.add(route)
         session.flush()
         assert route.id is not None

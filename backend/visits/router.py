@@ -14,8 +14,10 @@ from backend.common.hooks import HooksDep
 from backend.common.localtime import local_date_of
 from backend.common.types import Day, IdPath, utcnow
 from backend.db import SessionDep
+from backend.planning.deps import PlanInScopeDep
 from backend.planning.models import CarerRouteView, Stop
 from backend.visits.day import CarerDay, RouteMap, carer_day, day_revision, route_map
+from backend.visits.live import LivePlan, live_plan
 from backend.visits.models import VisitEventCreate, VisitEventPublic
 from backend.visits.service import record_event
 from backend.visits.status import carer_routes
@@ -57,6 +59,19 @@ def my_route_map(
     result = route_map(session, principal=principal, route_id=route_id, settings=request.app.state.settings)
     recipients = session.exec(select(Stop.recipient_id).where(Stop.route_id == route_id)).all()
     reads(recipients, "read route map")
+    return result
+
+
+@router.get(
+    "/plans/{plan_id}/live",
+    response_model=LivePlan,
+    summary="Live: check-in and check-out beside the plan, expected lateness per carer",
+)
+def plan_live(
+    plan: PlanInScopeDep, session: SessionDep, reads: RecipientReadsDep, hooks: HooksDep
+) -> LivePlan:
+    result = live_plan(session, plan=plan, now=utcnow(), noticed=hooks.noticed)
+    reads([s.recipient_id for r in result.routes for s in r.stops], "read live plan")
     return result
 
 

@@ -22,7 +22,7 @@ from backend.auth.service import Principal
 from backend.carers.models import Carer
 from backend.common.crud import get_or_404
 from backend.common.enums import NORWEGIAN_LABELS, PlanStatus, Role, ShiftKind
-from backend.common.localtime import local_clock, local_date_of
+from backend.common.localtime import local_clock, local_date_of, weekday_name
 from backend.common.types import utcnow
 from backend.db import SessionDep
 from backend.errors import Forbidden
@@ -292,6 +292,7 @@ def _plan_context(session: Session, principal: Principal, plan: Plan) -> dict[st
         "timeline": _timeline(routes, carers, people, origin),
         "timeline_width": len(slots) * 30 * PX_PER_MINUTE,
         "hours": hours,
+        "origin": origin,
         "slots": slots,
         "max_need": max_need,
         "unassigned": unassigned,
@@ -320,6 +321,8 @@ def plan_page(plan_id: int, request: Request, session: SessionDep) -> Response:
     context["now_clock"] = local_clock(utcnow()) if plan.date == local_date_of(utcnow()) else None
     context["stale_reasons"] = stale_reasons(session, plan) if plan.status == PlanStatus.draft else []
     context["editable"] = plan.status != PlanStatus.superseded and plan.date >= local_date_of(utcnow())
+    context["px_per_minute"] = PX_PER_MINUTE
+    context["live"] = plan.status == PlanStatus.published and plan.date == local_date_of(utcnow())
     return TEMPLATES.TemplateResponse(request, "console_plan.html", context)
 
 
@@ -405,5 +408,6 @@ def print_list(plan_id: int, carer_id: int, request: Request, session: SessionDe
             "stops": views,
             "shift_label": SHIFT_LABELS[plan.shift_kind],
             "clock": local_clock,
+            "weekday": weekday_name(plan.date),
         },
     )

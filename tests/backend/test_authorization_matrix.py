@@ -251,6 +251,12 @@ CALLS: list[Call] = [
             }
         },
     ),
+    c(
+        "GET",
+        "/api/v1/plans/{plan_id}/live",
+        {"coordinator"},
+        lambda w: {"path": {"plan_id": w.published_plan}},
+    ),
     c(  # before the publish below supersedes the published plan
         "POST",
         "/api/v1/plans/{plan_id}/stops/{stop_id}/pin",

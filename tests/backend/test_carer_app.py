@@ -20,6 +20,7 @@ from backend.notices.models import DelayReportCreate, Notice
 from backend.notices.service import request_delay_notices
 from backend.recipients.models import NextOfKin, Recipient
 from backend.visits.models import VisitEvent
+from tests.backend.conftest import Clock
 from tests.backend.world import DAY, World, auth
 
 DAY_Q = {"date": DAY.isoformat()}
@@ -267,3 +268,37 @@ def test_route_map_is_own_only(client: TestClient, world: World) -> None:
     plan = client.get(f"/api/v1/plans/{world.published_plan}", headers=auth(world, "coordinator")).json()
     other = next(r["id"] for r in plan["routes"] if r["carer_id"] == world.carer_a2)
     assert client.get(f"/api/v1/my/routes/{other}/map", headers=auth(world, "carer")).status_code == 403
+
+
+def test_the_coordinators_live_view_shows_check_ins_and_who_has_not_started(
+    client: TestClient, world: World, session: Session, clock: Clock
+) -> None:
+    """08:30: Kari (carer_a) checked in at 08:25 to her 08:10 visit; at 12:40 her colleague, due at 12:15,
+    has checked in nowhere: the live view says so, with the lateness the ETA expects. The read is logged."""
+    clock.at(dt.time(8, 30))
+    carer = auth(world, "carer")
+    posted = client.post(
+        "/api/v1/visit-events", json=_event(world.published_stop, "check_in", "08:25"), headers=carer
+    )
+    assert posted.status_code == 201, posted.text
+    coordinator = auth(world, "coordinator")
+    live = client.get(f"/api/v1/plans/{world.published_plan}/live", headers=coordinator).json()
+    routes = {r["carer_id"]: r for r in live["routes"]}
+    kari = routes[world.carer_a]
+    assert kari["state"] == "on_visit"
+    assert dt.datetime.fromisoformat(kari["stops"][0]["checked_in_at"]) == local_instant(DAY, dt.time(8, 25))
+    assert routes[world.carer_a2]["state"] == "not_started" and not routes[world.carer_a2]["overdue_start"]
+
+    clock.at(dt.time(12, 40))
+    later = client.get(f"/api/v1/plans/{world.published_plan}/live", headers=coordinator).json()
+    colleague = next(r for r in later["routes"] if r["carer_id"] == world.carer_a2)
+    assert colleague["overdue_start"] and colleague["state"] == "not_started"
+    expected = dt.datetime.fromisoformat(colleague["stops"][0]["expected_start"])
+    assert expected >= local_instant(DAY, dt.time(12, 40))
+    window_end = dt.datetime.fromisoformat(colleague["stops"][0]["window_end"])
+    assert colleague["expected_lateness_minutes"] == max(
+        0, int((expected - window_end).total_seconds() // 60)
+    )
+    logged = session.exec(select(AccessLog).where(AccessLog.action == "read live plan")).all()
+    assert {row.recipient_id for row in logged} == {world.recipient_a}
+    assert client.get(f"/api/v1/plans/{world.published_plan}/live", headers=carer).status_code == 403

@@ -6,17 +6,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from collections.abc import Iterator
+from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from backend.admin.service import create_user
+from backend.auth.models import UserCreate
+from backend.common.enums import PlanStatus, Role
 from backend.common.localtime import local_instant
 from backend.decisions.models import DecisionLink
 from backend.demo import DEMO_PASSWORD
-from backend.planning.models import Stop
+from backend.planning.models import Plan, Stop
 from tests.browser.support import demo_server, launch, screenshot
 
 
@@ -105,6 +111,7 @@ def test_coordinator_plans_replans_and_publishes(server: str, page: Page) -> Non
         page.locator(".tl-name a").first.click()
     sheet = printed.value
     expect(sheet.locator("h1")).to_contain_text("Kjøreliste")
+    expect(sheet.get_by_text("mandag 23.11.2026")).to_be_visible()  # Norwegian, whatever the server's locale
     assert sheet.locator("tbody tr").count() >= 1
     sheet.emulate_media(media="print")
     expect(sheet.locator("button.noprint")).to_be_hidden()
@@ -182,3 +189,69 @@ def test_coordinator_edits_a_plan_by_hand(served: tuple[str, Engine], page: Page
     expect(page.get_by_text("Omplanlagt fra")).to_be_visible(timeout=60_000)
     expect(page.locator(".bar.visit.pinned")).to_have_count(1)  # the pin holds in the optimised plan
     _shot(page, "8-optimised")
+
+
+def _api(url: str, method: str, path: str, token: str, body: object = None) -> Any:
+    response = httpx.request(
+        method, f"{url}/api/v1{path}", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=60
+    )
+    assert response.status_code < 300, response.text
+    return response.json()
+
+
+def _token(url: str, username: str) -> str:
+    form = {"username": username, "password": DEMO_PASSWORD}
+    return str(httpx.post(f"{url}/api/v1/auth/token", data=form, timeout=30).json()["access_token"])
+
+
+def test_live_view_shows_a_check_in(served: tuple[str, Engine], page: Page) -> None:
+    """A carer checks in at 09:29 (the server's clock says 09:30): the coordinator's published plan shows
+    the carer «på besøk», the check-in as a bar beside the plan and a now-line."""
+    url, engine = served
+    coordinator = _token(url, "koordinator")
+    with Session(engine) as session:
+        published = session.exec(select(Plan).where(Plan.status == PlanStatus.published)).first()
+    if published is None:  # run on its own: make and publish one
+        job = _api(url, "POST", "/planning/runs", coordinator, {"date": "2026-11-23", "shift_kind": "day"})
+        while job["status"] in ("queued", "running"):
+            job = _api(url, "GET", f"/jobs/{job['id']}", coordinator)
+        _api(url, "POST", f"/plans/{job['result']['plan_ids'][0]}/publish", coordinator)
+        with Session(engine) as session:
+            published = session.exec(select(Plan).where(Plan.status == PlanStatus.published)).first()
+    assert published is not None
+    plan = _api(url, "GET", f"/plans/{published.id}", coordinator)
+    route, stop = next(
+        (r, s)
+        for r in plan["routes"]
+        for s in r["stops"]
+        if not s["fixed"] and s["planned_start"] > "2026-11-23T08:30"
+    )
+    with Session(engine) as session:
+        create_user(
+            session,
+            data=UserCreate(
+                username="pleier-live",
+                full_name="Live",
+                password=DEMO_PASSWORD,
+                role=Role.carer,
+                carer_id=route["carer_id"],
+            ),
+        )
+    event = {
+        "event_uuid": str(uuid.uuid4()),
+        "stop_id": stop["id"],
+        "kind": "check_in",
+        "device_time": local_instant(dt.date(2026, 11, 23), dt.time(9, 29)).isoformat(),
+    }
+    _api(url, "POST", "/visit-events", _token(url, "pleier-live"), event)
+
+    page.goto(f"{url}/login")
+    page.fill("input[name=username]", "koordinator")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{url}/konsoll/planer/{published.id}")
+    row = page.locator(f"#live-rows tr[data-carer-id='{route['carer_id']}']")
+    expect(row.locator(".live-state")).to_have_text("på besøk", timeout=30_000)
+    expect(page.locator(f".tl-row[data-carer-id='{route['carer_id']}'] .bar.actual")).to_have_count(1)
+    expect(page.locator(".tl-row[data-carer-id] .now-line").first).to_be_attached()
+    _shot(page, "9-live")

@@ -243,7 +243,74 @@ function onUndo(button) {
   });
 }
 
+// ---- live view: check-ins beside the plan, a now-line, expected lateness per carer (polled) ----
+
+const CARER_STATES = {
+  not_started: "ikke startet", on_visit: "på besøk", between_visits: "mellom besøk", finished: "ferdig",
+};
+
+function escapeHtml(text) {
+  const span = document.createElement("span");
+  span.textContent = text;
+  return span.innerHTML;
+}
+
+function clockOf(iso) {
+  return new Date(iso).toLocaleTimeString("nb-NO", { hour: "2-digit", minute: "2-digit", timeZone: "Europe/Oslo" });
+}
+
+function drawLive(data) {
+  const timeline = document.querySelector(".timeline");
+  const origin = new Date(timeline.dataset.origin);
+  const scale = Number(timeline.dataset.pxPerMinute);
+  const px = (iso) => ((new Date(iso) - origin) / 60000) * scale;
+  timeline.querySelectorAll(".bar.actual, .now-line").forEach((el) => el.remove());
+  const now = document.createElement("div");
+  now.className = "now-line";
+  now.style.left = `${px(data.computed_at)}px`;
+  now.title = `Nå ${clockOf(data.computed_at)}`;
+  timeline.querySelectorAll(".tl-row .tl-track").forEach((track) => track.appendChild(now.cloneNode()));
+  const rows = [];
+  data.routes.forEach((route) => {
+    const track = timeline.querySelector(`.tl-row[data-carer-id="${route.carer_id}"] .tl-track`);
+    route.stops.filter((s) => s.checked_in_at).forEach((s) => {
+      if (!track) return;
+      const bar = document.createElement("div");
+      const end = s.checked_out_at || data.computed_at;
+      bar.className = "bar actual";
+      bar.style.left = `${px(s.checked_in_at)}px`;
+      bar.style.width = `${Math.max(2, px(end) - px(s.checked_in_at))}px`;
+      bar.title = `Inn ${clockOf(s.checked_in_at)}${s.checked_out_at ? `, ut ${clockOf(s.checked_out_at)}` : ", pågår"}`;
+      track.appendChild(bar);
+    });
+    const next = route.stops.find((s) => s.state === "planned" || s.state === "in_progress");
+    const late = route.expected_lateness_minutes;
+    const status = CARER_STATES[route.state] + (route.overdue_start ? " – har ikke sjekket inn" : "");
+    rows.push(`<tr class="${late || route.overdue_start ? "late-row" : ""}" data-carer-id="${route.carer_id}">
+      <td>${escapeHtml(route.carer_name)}</td><td class="live-state">${status}</td>
+      <td>${next && next.expected_start ? `kl. ${clockOf(next.expected_start)}` : "–"}</td>
+      <td class="live-late">${late ? `${late} min` : "i rute"}</td><td>${route.late_visits}</td>
+      <td>${route.stops.filter((s) => s.noticed).length}</td></tr>`);
+  });
+  document.getElementById("live-rows").innerHTML = rows.join("");
+  document.getElementById("live-time").textContent = `sist oppdatert ${clockOf(data.computed_at)}`;
+}
+
+function onLive(section) {
+  const refresh = async () => {
+    try {
+      drawLive(await api("GET", `/api/v1/plans/${section.dataset.planId}/live`));
+    } catch (error) {
+      document.getElementById("live-time").textContent = `kunne ikke oppdatere: ${error.message}`;
+    }
+  };
+  refresh();
+  setInterval(refresh, 30_000);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  const live = document.getElementById("live");
+  if (live) onLive(live);
   const edit = document.getElementById("edit-form");
   if (edit) {
     onEditForm(edit);
