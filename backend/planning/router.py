@@ -29,6 +29,7 @@ from backend.planning.models import (
     ReplanCreate,
     StopPublic,
 )
+from backend.planning.week import ShiftOfDay, team_week
 from backend.teams.models import Team
 from backend.teams.service import team_in_scope
 
@@ -213,6 +214,18 @@ def plan_load(plan: PlanInScopeDep, session: SessionDep) -> list[LoadSlotPublic]
     team = get_or_404(session, Team, plan.team_id, "Team")
     slots = peak_load(session, day=plan.date, shift_kind=plan.shift_kind, team=team, plan=plan)
     return [LoadSlotPublic(**slot.__dict__, overloaded=slot.overloaded) for slot in slots]
+
+
+@router.get(
+    "/teams/{team_id}/week",
+    response_model=list[ShiftOfDay],
+    summary="The team's next seven days: carers on shift, visits, plans, unassigned, overloaded half-hours",
+)
+def team_week_view(
+    team_id: IdPath, session: SessionDep, principal: CoordinatorDep, date: Day = Query(...)
+) -> list[ShiftOfDay]:
+    team = team_in_scope(session, principal=principal, team_id=team_id)
+    return team_week(session, team=team, start=date)
 
 
 @router.get(

@@ -23,7 +23,7 @@ from backend.carers.models import Carer
 from backend.common.crud import get_or_404
 from backend.common.enums import NORWEGIAN_LABELS, PlanStatus, Role, ShiftKind
 from backend.common.localtime import local_clock, local_date_of, weekday_name
-from backend.common.types import utcnow
+from backend.common.types import MAX_ID, utcnow
 from backend.db import SessionDep
 from backend.errors import Forbidden
 from backend.notices.service import notices_of_day
@@ -33,8 +33,10 @@ from backend.planning.load import LoadSlot, peak_load
 from backend.planning.models import Plan, Route, Stop
 from backend.planning.networks import network_for
 from backend.planning.revisions import stale_reasons
+from backend.planning.week import team_week
 from backend.recipients.models import Recipient
 from backend.teams.models import Team
+from backend.teams.service import team_in_scope
 from backend.visits.status import stop_views
 from backend.web.router import TEMPLATES, principal_or_none
 from maps import MapError, Point, route_geometry
@@ -308,6 +310,39 @@ def _plan_context(session: Session, principal: Principal, plan: Plan) -> dict[st
         "recipients": sorted((p for p in people.values() if p.team_id == plan.team_id), key=lambda p: p.name),
         "base": session.get(Plan, plan.base_plan_id) if plan.base_plan_id else None,
     }
+
+
+@router.get("/uke", response_class=HTMLResponse)
+def week_page(
+    request: Request,
+    session: SessionDep,
+    team_id: int | None = Query(None, ge=1, le=MAX_ID),
+    date: dt.date | None = Query(None),
+) -> Response:
+    principal = _coordinator(request, session)
+    if principal is None:
+        return _login()
+    teams = list(
+        session.exec(select(Team).where(col(Team.id).in_(principal.team_ids)).order_by(col(Team.name)))
+    )
+    if not teams:
+        raise Forbidden("Du har ingen team.")
+    team = team_in_scope(session, principal=principal, team_id=team_id or teams[0].id or 0)
+    start = date or local_date_of(utcnow())
+    return TEMPLATES.TemplateResponse(
+        request,
+        "console_week.html",
+        {
+            "principal": principal,
+            "team": team,
+            "teams": teams,
+            "start": start,
+            "rows": team_week(session, team=team, start=start),
+            "shifts": SHIFT_LABELS,
+            "status_labels": NORWEGIAN_LABELS,
+            "weekday": weekday_name,
+        },
+    )
 
 
 @router.get("/planer/{plan_id}", response_class=HTMLResponse)

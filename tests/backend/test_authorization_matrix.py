@@ -257,6 +257,12 @@ CALLS: list[Call] = [
         {"coordinator"},
         lambda w: {"path": {"plan_id": w.published_plan}},
     ),
+    c(
+        "GET",
+        "/api/v1/teams/{team_id}/week",
+        {"coordinator"},
+        lambda w: {"path": {"team_id": w.team_a}, "params": {"date": DAY.isoformat()}},
+    ),
     c(  # before the publish below supersedes the published plan
         "POST",
         "/api/v1/plans/{plan_id}/stops/{stop_id}/pin",

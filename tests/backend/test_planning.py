@@ -684,3 +684,47 @@ def test_pinned_visits_stay_with_their_carer_when_the_rest_is_optimised(
         f"/api/v1/plans/{base['id']}/stops/{stop_id}/pin", json={"pinned": True}, headers=headers
     )
     assert stale.status_code == 409 and "erstattet" in stale.json()["detail"]
+
+
+def test_the_week_view_shows_each_day_and_shift(
+    demo: tuple[TestClient, dict[str, str]], engine: Engine, clock: Clock
+) -> None:
+    """Seven days from Monday, day and evening: carers on shift and absent, visits, the plan that holds
+    (published before a newer draft) and what it left out; another team's week is not shown."""
+    client, headers = demo
+    clock.at(dt.time(6, 0))
+    run = {"date": DAY.isoformat(), "shift_kind": "day", "team_ids": [1]}
+    plan_id = _run(client, headers, "/api/v1/planning/runs", run)["result"]["plan_ids"][0]
+    assert client.post(f"/api/v1/plans/{plan_id}/publish", headers=headers).status_code == 200
+    _run(client, headers, "/api/v1/planning/runs", run)  # a newer draft: the published plan still holds
+    with Session(engine) as session:
+        carer_id = session.exec(
+            select(RotaEntry.carer_id).where(RotaEntry.date == DAY + dt.timedelta(days=1))
+        ).first()
+        team_of_carer = session.exec(select(Carer.team_id).where(Carer.id == carer_id)).one()
+    sick = {
+        "carer_id": carer_id,
+        "start": local_instant(DAY + dt.timedelta(days=1), dt.time(0)).isoformat(),
+        "end": local_instant(DAY + dt.timedelta(days=2), dt.time(0)).isoformat(),
+        "reason": "sick_leave",
+    }
+    assert client.post("/api/v1/absences", json=sick, headers=headers).status_code == 201
+
+    week = client.get("/api/v1/teams/1/week", params={"date": DAY.isoformat()}, headers=headers).json()
+    assert [(r["weekday"], r["shift_kind"]) for r in week[:2]] == [("mandag", "day"), ("mandag", "evening")]
+    assert len(week) == 14 and week[-1]["weekday"] == "søndag"
+    monday = week[0]
+    assert monday["plan_id"] == plan_id and monday["plan_status"] == "published" and monday["revision"] == 1
+    assert monday["carers_on_shift"] > 0 and monday["visits"] > 0 and monday["unassigned"] is not None
+    assert all(r["plan_id"] is None for r in week[1:])
+    other_week = client.get(
+        f"/api/v1/teams/{team_of_carer}/week", params={"date": DAY.isoformat()}, headers=headers
+    ).json()
+    assert (
+        sum(r["carers_absent"] for r in other_week if r["date"] == (DAY + dt.timedelta(days=1)).isoformat())
+        == 1
+    )
+    assert (
+        client.get("/api/v1/teams/999/week", params={"date": DAY.isoformat()}, headers=headers).status_code
+        == 404
+    )

@@ -255,3 +255,22 @@ def test_live_view_shows_a_check_in(served: tuple[str, Engine], page: Page) -> N
     expect(page.locator(f".tl-row[data-carer-id='{route['carer_id']}'] .bar.actual")).to_have_count(1)
     expect(page.locator(".tl-row[data-carer-id] .now-line").first).to_be_attached()
     _shot(page, "9-live")
+
+
+def test_week_view_lays_the_missing_lists(served: tuple[str, Engine], page: Page) -> None:
+    """The team's week from Monday: each day and shift in Norwegian; «Lag kjørelister for dager uten plan»
+    makes a draft for every shift without one."""
+    url, _ = served
+    page.goto(f"{url}/login")
+    page.fill("input[name=username]", "koordinator")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{url}/konsoll")
+    page.click("header a.nav >> text=Uke")
+    rows = page.locator("#week-table tbody tr")
+    expect(rows).to_have_count(14)
+    expect(rows.first.locator("td").first).to_have_text("mandag 23.11")
+    with page.expect_navigation(timeout=240_000):
+        page.click("#plan-week")
+    expect(page.locator("#week-table tbody tr .plan-cell a")).to_have_count(14)
+    _shot(page, "10-week")

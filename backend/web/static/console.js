@@ -308,7 +308,33 @@ function onLive(section) {
   setInterval(refresh, 30_000);
 }
 
+// ---- week view: lists for every day and shift of the week that has none yet ----
+
+function onPlanWeek(button) {
+  const out = document.getElementById("week-progress");
+  button.addEventListener("click", async () => {
+    const missing = [...document.querySelectorAll("#week-table tbody tr")]
+      .filter((row) => row.querySelector(".plan-cell a") === null);
+    if (!missing.length) { out.textContent = "Alle dager har en plan."; return; }
+    button.disabled = true;
+    try {
+      for (const [index, row] of missing.entries()) {
+        out.textContent = `Lager kjørelister ${index + 1} av ${missing.length} (${row.cells[0].textContent}, ${row.cells[1].textContent}) …`;
+        const body = { date: row.dataset.date, shift_kind: row.dataset.shift, team_ids: [Number(button.dataset.teamId)] };
+        await waitForJob(await api("POST", "/api/v1/planning/runs", body), () => {});
+      }
+      window.location.reload();
+    } catch (error) {
+      out.textContent = `Feil: ${error.message}`;
+      out.classList.add("late");
+      button.disabled = false;
+    }
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  const week = document.getElementById("plan-week");
+  if (week) onPlanWeek(week);
   const live = document.getElementById("live");
   if (live) onLive(live);
   const edit = document.getElementById("edit-form");
