@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+import swagger_ui_bundle
 from fastapi import APIRouter, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 
@@ -89,6 +92,7 @@ def create_app(
         version="0.1.0",
         description="Kjørelister og varsel om forsinkelse for hjemmetjenesten.",
         lifespan=lifespan,
+        docs_url=None,  # served below from the package's own files: no CDN, works offline
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -106,6 +110,18 @@ def create_app(
     app.mount("/app", pwa_files(), name="app")
     for folder, directory in static_asset_dirs().items():
         app.mount(f"{STATIC_URL_PREFIX}/{folder}", StaticFiles(directory=directory), name=folder)
+
+    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="hjemmerute – API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )
 
     @app.get("/healthz", tags=["drift"], summary="Liveness and database check")
     def healthz() -> dict[str, str]:

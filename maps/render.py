@@ -16,6 +16,8 @@ from typing import Any
 import folium
 import xstatic.pkg.jquery as xstatic_jquery
 import xstatic.pkg.leaflet as xstatic_leaflet
+from branca.element import MacroElement
+from jinja2 import Template
 
 from maps.network import RoadNetwork
 
@@ -104,6 +106,40 @@ def _network_layer(network: RoadNetwork) -> folium.GeoJson:
     )
 
 
+class _MetricScale(MacroElement):
+    """Leaflet's scale bar in metres only (folium's `control_scale` adds feet and miles)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "L.control.scale({imperial: false, metric: true}).addTo({{ this._parent.get_name() }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "MetricScale"
+
+
+def _legend(routes: Sequence[MapRoute], unassigned: Sequence[MapUnassigned]) -> folium.Element:
+    """Which colour is which carer, and the red dot for visits not assigned."""
+    rows = [
+        f'<div><span style="display:inline-block;width:14px;height:4px;background:{COLOURS[i % len(COLOURS)]};'
+        f'vertical-align:middle;margin-right:4px"></span>{html.escape(route.carer)}</div>'
+        for i, route in enumerate(routes)
+    ]
+    if unassigned:
+        rows.append(
+            '<div><span style="display:inline-block;width:10px;height:10px;border-radius:50%;'
+            'background:#b00020;vertical-align:middle;margin-right:4px"></span>Ikke tildelt</div>'
+        )
+    return folium.Element(
+        '<div class="hr-legend" style="position:fixed;top:8px;right:8px;z-index:1000;background:#fffe;'
+        'font:12px sans-serif;padding:4px 8px;border-radius:4px;box-shadow:0 1px 3px #0004">'
+        + "".join(rows)
+        + "</div>"
+    )
+
+
 def plan_map(
     network: RoadNetwork,
     routes: Sequence[MapRoute],
@@ -118,8 +154,9 @@ def plan_map(
         zoom_start=14,
         tiles=opts.tile_url,
         attr=opts.tile_attribution if opts.tile_url else None,
-        control_scale=True,
+        control_scale=False,
     )
+    fmap.add_child(_MetricScale())
     fmap.default_js = [
         ("leaflet", f"{opts.asset_prefix}/leaflet/leaflet.js"),
         ("jquery", f"{opts.asset_prefix}/jquery/jquery.min.js"),
@@ -166,6 +203,7 @@ def plan_map(
     if places:
         fmap.fit_bounds(places, padding=(30, 30))
     root: Any = fmap.get_root()  # a branca Figure
+    root.html.add_child(_legend(routes, unassigned))
     root.html.add_child(
         folium.Element(
             f'<div class="hr-attribution" style="position:fixed;bottom:18px;right:4px;z-index:1000;'

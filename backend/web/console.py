@@ -417,32 +417,53 @@ def plan_map_page(plan_id: int, request: Request, session: SessionDep) -> Respon
     return HTMLResponse(fmap.get_root().render())
 
 
-@router.get("/planer/{plan_id}/kjoreliste/{carer_id}", response_class=HTMLResponse)
-def print_list(plan_id: int, carer_id: int, request: Request, session: SessionDep) -> Response:
-    """Kjøreliste for print: one carer's visits with times, address, access notes and tasks."""
+@dataclass(frozen=True)
+class PrintSheet:
+    carer: Carer
+    route: Route
+    stops: list[Any]
+
+
+def _print_sheets(request: Request, session: Session, plan_id: int, carer_id: int | None) -> Response:
+    """Kjørelister for print: each carer's visits with times, address, access notes and tasks, one page
+    per carer (one carer, or every carer with visits: «Skriv ut alle»)."""
     principal = _coordinator(request, session)
     if principal is None:
         return _login()
     plan = service.plan_in_scope(session, principal=principal, plan_id=plan_id)
-    found = [(r, stops) for r, stops in service.routes_of(session, plan.id or 0) if r.carer_id == carer_id]
+    found = [
+        (r, stops)
+        for r, stops in service.routes_of(session, plan.id or 0)
+        if (r.carer_id == carer_id if carer_id is not None else bool(stops))
+    ]
     if not found:
-        return HTMLResponse("<p>Pleieren har ingen kjøreliste i denne planen.</p>", status_code=404)
-    route, stops = found[0]
-    carer = get_or_404(session, Carer, carer_id, "Pleier")
-    team = get_or_404(session, Team, plan.team_id, "Team")
-    views = stop_views(session, stops)
-    RecipientReads(session, principal, request.url.path)([s.recipient_id for s in stops], "print kjøreliste")
+        return HTMLResponse("<p>Ingen kjøreliste å skrive ut i denne planen.</p>", status_code=404)
+    sheets = [
+        PrintSheet(get_or_404(session, Carer, route.carer_id, "Pleier"), route, stop_views(session, stops))
+        for route, stops in found
+    ]
+    RecipientReads(session, principal, request.url.path)(
+        [s.recipient_id for _, stops in found for s in stops], "print kjøreliste"
+    )
     return TEMPLATES.TemplateResponse(
         request,
         "console_print.html",
         {
             "plan": plan,
-            "team": team,
-            "carer": carer,
-            "route": route,
-            "stops": views,
+            "team": get_or_404(session, Team, plan.team_id, "Team"),
+            "sheets": sheets,
             "shift_label": SHIFT_LABELS[plan.shift_kind],
             "clock": local_clock,
             "weekday": weekday_name(plan.date),
         },
     )
+
+
+@router.get("/planer/{plan_id}/kjoreliste/{carer_id}", response_class=HTMLResponse)
+def print_list(plan_id: int, carer_id: int, request: Request, session: SessionDep) -> Response:
+    return _print_sheets(request, session, plan_id, carer_id)
+
+
+@router.get("/planer/{plan_id}/kjorelister", response_class=HTMLResponse)
+def print_all(plan_id: int, request: Request, session: SessionDep) -> Response:
+    return _print_sheets(request, session, plan_id, None)

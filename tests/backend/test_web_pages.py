@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 
 from tests.backend.world import PASSWORD, World
@@ -34,3 +36,12 @@ def test_logout_ends_the_session(client: TestClient, world: World) -> None:
     assert client.get("/", follow_redirects=False).status_code == 200
     client.post("/logout")
     assert client.get("/", follow_redirects=False).headers["location"] == "/login"
+
+
+def test_api_docs_work_offline(client: TestClient) -> None:
+    """Swagger UI from the installed package, not a CDN: the docs page works in a municipality's closed net."""
+    page = client.get("/docs")
+    assert page.status_code == 200 and "/static/swagger/swagger-ui-bundle.js" in page.text
+    assert re.findall(r"https?://[a-z0-9.-]+\.[a-z]{2,}/[^\"']*\.(?:js|css)", page.text) == []
+    assert client.get("/static/swagger/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/static/swagger/swagger-ui.css").status_code == 200

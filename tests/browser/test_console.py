@@ -116,6 +116,12 @@ def test_coordinator_plans_replans_and_publishes(server: str, page: Page) -> Non
     sheet.emulate_media(media="print")
     expect(sheet.locator("button.noprint")).to_be_hidden()
     screenshot(sheet, "console-5-print")
+    with page.context.expect_page() as printed_all:
+        page.click("#print-all")
+    all_sheets = printed_all.value
+    expect(all_sheets.locator("section.sheet")).to_have_count(
+        sum(1 for i in range(rows.count()) if rows.nth(i).get_attribute("data-visits") != "0")
+    )
 
 
 def _loose_stop(engine: Engine, offered: list[str]) -> str:

@@ -44,6 +44,8 @@ def test_plan_map_references_no_external_url_and_credits_osm() -> None:
     assert "/static/jquery/jquery.min.js" in text
     assert ATTRIBUTION in text and "Ikke tildelt" in text and "planlagt 08:15" in text
     assert "MultiLineString" in text  # the road network drawn as the base layer
+    assert "hr-legend" in text and ">Kari</div>" in text  # which colour is which carer
+    assert "imperial: false" in text and "control.scale()" not in text  # metres, never feet
     with_tiles = plan_map(
         network, [route], options=MapOptions(tile_url="https://kart.kommune.no/{z}/{x}/{y}.png")
     )
