@@ -622,9 +622,18 @@ def test_hand_edits_are_checked_and_each_makes_a_new_draft(
         response = edit(base["id"], body)
         assert response.status_code == status and needle in response.text, (body, response.text)
 
+    # two coordinators edit the published plan at once: each gets a draft; the second to publish is told
+    # the first one's work would be undone, and nothing is lost unless they confirm
+    first = edit(base["id"], {"action": "remove", "stop_id": loose[0][1]["id"]}).json()
+    second = edit(base["id"], {"action": "remove", "stop_id": loose[-1][1]["id"]}).json()
+    assert client.post(f"/api/v1/plans/{first['id']}/publish", headers=headers).status_code == 200
+    late = client.post(f"/api/v1/plans/{second['id']}/publish", headers=headers)
+    assert late.status_code == 409 and "revisjon 2" in late.json()["detail"]
+    assert client.get(f"/api/v1/plans/{first['id']}", headers=headers).json()["status"] == "published"
+
     assert client.delete(f"/api/v1/plans/{back['id']}", headers=headers).status_code == 204  # undo
     assert client.get(f"/api/v1/plans/{taken_out['id']}", headers=headers).json()["status"] == "draft"
-    assert client.get(f"/api/v1/plans/{base['id']}", headers=headers).json()["status"] == "published"
+    assert client.get(f"/api/v1/plans/{base['id']}", headers=headers).json()["status"] == "superseded"
 
 
 def test_pinned_visits_stay_with_their_carer_when_the_rest_is_optimised(
