@@ -170,6 +170,7 @@ class _Kept:
     last_place: dict[int, tuple[Point, dt.datetime]] = field(default_factory=dict)
     breaks_taken: dict[int, tuple[dt.datetime, int]] = field(default_factory=dict)
     hand_pinned: dict[str, str] = field(default_factory=dict)
+    hand_pinned_starts: dict[str, dt.datetime] = field(default_factory=dict)
     visit_ids: set[int] = field(default_factory=set)
 
 
@@ -219,6 +220,8 @@ def _kept_from_base(session: Session, base: Plan, from_time: dt.datetime, status
                 kept.initial[carer_key(route.carer_id)].append(key)
                 if stop.pinned:
                     kept.hand_pinned[key] = carer_key(route.carer_id)
+                if stop.pinned and stop.pinned_time:
+                    kept.hand_pinned_starts[key] = stop.planned_start
                 continue
             copy = _as_it_happened(progress, from_time)
             kept.fixed.append((route.carer_id, copy))
@@ -354,6 +357,7 @@ def rest_of_day(
             {k: tuple(v) for k, v in kept.initial.items()},
             pinned=pinned,
             hand_pinned=kept.hand_pinned,
+            hand_pinned_starts=kept.hand_pinned_starts,
         ),
     )
     inp.issues = issues + inp.issues

@@ -110,6 +110,9 @@ class Stop(SQLModel, table=True):
     pinned: bool = Field(
         default=False, sa_column_kwargs={"server_default": "0"}, description="«Fest»: stays with its carer"
     )
+    pinned_time: bool = Field(
+        default=False, sa_column_kwargs={"server_default": "0"}, description="«Fest» also keeps its start"
+    )
     origin_stop_id: int | None = Field(
         default=None, foreign_key="stop.id", ondelete="SET NULL", description="the first plan's stop"
     )
@@ -172,6 +175,7 @@ class StopPublic(BaseModel):
     lateness_seconds: int = 0  # after the agreed window, as planned (or as it happened, when fixed)
     fixed: bool = False
     pinned: bool = False
+    pinned_time: bool = False
 
 
 class RoutePublic(BaseModel):
@@ -364,7 +368,11 @@ class PlanEditIn(BaseModel):
 
 
 class PinIn(BaseModel):
+    """«Fest» (`pinned`): the visit stays with its carer when the rest is optimised; `keep_time` also
+    keeps its planned start."""
+
     pinned: bool
+    keep_time: bool = False
 
 
 class InsertOption(BaseModel):

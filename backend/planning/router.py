@@ -143,7 +143,12 @@ def pin_stop(
     plan_id: IdPath, stop_id: IdPath, data: PinIn, session: SessionDep, principal: CoordinatorDep
 ) -> StopPublic:
     stop = service.pin_stop(
-        session, principal=principal, plan_id=plan_id, stop_id=stop_id, pinned=data.pinned
+        session,
+        principal=principal,
+        plan_id=plan_id,
+        stop_id=stop_id,
+        pinned=data.pinned,
+        keep_time=data.keep_time,
     )
     return StopPublic.model_validate(stop)
 

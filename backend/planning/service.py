@@ -207,7 +207,15 @@ def publish_plan(
     return plan
 
 
-def pin_stop(session: Session, *, principal: Principal, plan_id: int, stop_id: int, pinned: bool) -> Stop:
+def pin_stop(
+    session: Session,
+    *,
+    principal: Principal,
+    plan_id: int,
+    stop_id: int,
+    pinned: bool,
+    keep_time: bool = False,
+) -> Stop:
     """«Fest»: the visit stays with its carer when the rest is optimised (in place: it changes no time)."""
     plan = plan_in_scope(session, principal=principal, plan_id=plan_id)
     if plan.status == PlanStatus.superseded:
@@ -219,6 +227,7 @@ def pin_stop(session: Session, *, principal: Principal, plan_id: int, stop_id: i
     if stop.fixed:
         raise Conflict("Besøket er utført eller påbegynt og ligger fast.")
     stop.pinned = pinned
+    stop.pinned_time = pinned and keep_time
     session.add(stop)
     session.commit()
     session.refresh(stop)

@@ -111,6 +111,7 @@ class ReplanContext:
     initial_routes: Mapping[str, tuple[str, ...]]
     pinned: Mapping[str, str] = field(default_factory=dict)
     hand_pinned: Mapping[str, str] = field(default_factory=dict)  # «Fest»: kept in every phase
+    hand_pinned_starts: Mapping[str, dt.datetime] = field(default_factory=dict)  # «Fest» with its time
 
 
 @dataclass
@@ -127,6 +128,7 @@ class PlanningInput:
     excluded: dict[str, tuple[str, str]] = field(default_factory=dict)
     initial_routes: Mapping[str, tuple[str, ...]] | None = None
     hand_pinned: Mapping[str, str] = field(default_factory=dict)  # visit key → carer key («Fest»)
+    hand_pinned_starts: Mapping[str, dt.datetime] = field(default_factory=dict)  # «Fest» with its time
 
     def seconds(self, instant: dt.datetime) -> int:
         return seconds_since_local_midnight(instant, self.day)
@@ -338,6 +340,10 @@ def _routing_visits(
             if replan and key in replan.previous_carer and replan.previous_carer[key] in on_shift:
                 wanted = {replan.previous_carer[key]}
             pinned = (replan.hand_pinned.get(key) or replan.pinned.get(key)) if replan else None
+            at = replan.hand_pinned_starts.get(key) if replan else None
+            fixed_start = (
+                result.seconds(at) if at is not None and window.contains(result.seconds(at)) else None
+            )
             routing_visits.append(
                 Visit(
                     id=key,
@@ -349,6 +355,7 @@ def _routing_visits(
                     preferred_carers=frozenset(wanted),
                     pinned_carer=pinned if pinned in on_shift else None,
                     keep_pinned=bool(replan and key in replan.hand_pinned and pinned in on_shift),
+                    fixed_start=fixed_start,
                 )
             )
             result.visits[key] = visit
@@ -405,6 +412,7 @@ def build_input(
     )
     if replan is not None:
         result.hand_pinned = {k: c for k, c in replan.hand_pinned.items() if k in result.visits}
+        result.hand_pinned_starts = {k: t for k, t in replan.hand_pinned_starts.items() if k in result.visits}
         result.initial_routes = {
             carer: tuple(v for v in route if v in result.visits)
             for carer, route in replan.initial_routes.items()
@@ -446,6 +454,7 @@ def solved_stops(inp: PlanningInput, solution: RoutingPlan) -> dict[int, list[St
                     visit_key=stop.visit_id,
                     lateness_seconds=stop.lateness,
                     pinned=stop.visit_id in inp.hand_pinned,
+                    pinned_time=stop.visit_id in inp.hand_pinned_starts,
                 )
             )
             place = location

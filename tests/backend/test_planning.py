@@ -639,8 +639,9 @@ def test_hand_edits_are_checked_and_each_makes_a_new_draft(
 def test_pinned_visits_stay_with_their_carer_when_the_rest_is_optimised(
     demo: tuple[TestClient, dict[str, str]], engine: Engine, clock: Clock
 ) -> None:
-    """«Fest» two visits, «Optimaliser resten» (a re-plan from now with nobody absent): both stay with
-    their carer and stay pinned in the new draft; a pinned visit cannot be moved by hand until «Løsne»."""
+    """«Fest» two visits (one with its time), «Optimaliser resten» (a re-plan from now with nobody absent):
+    both stay with their carer and stay pinned in the new draft, the one pinned with its time at that time;
+    a pinned visit cannot be moved by hand until «Løsne»."""
     client, headers = demo
     clock.at(dt.time(6, 0))
     run = {"date": DAY.isoformat(), "shift_kind": "day", "team_ids": [1]}
@@ -651,12 +652,15 @@ def test_pinned_visits_stay_with_their_carer_when_the_rest_is_optimised(
     assert client.post(f"/api/v1/plans/{base['id']}/publish", headers=headers).status_code == 200
     busy = sorted(base["routes"], key=lambda r: -len(r["stops"]))[:2]
     pins = {route["stops"][-1]["decision_visit_id"]: route["carer_id"] for route in busy}
-    for route in busy:
+    for index, route in enumerate(busy):  # the first with its time too
         stop = route["stops"][-1]
         pinned = client.post(
-            f"/api/v1/plans/{base['id']}/stops/{stop['id']}/pin", json={"pinned": True}, headers=headers
+            f"/api/v1/plans/{base['id']}/stops/{stop['id']}/pin",
+            json={"pinned": True, "keep_time": index == 0},
+            headers=headers,
         )
         assert pinned.status_code == 200 and pinned.json()["pinned"] is True
+        assert pinned.json()["pinned_time"] is (index == 0)
 
     other = client.post(
         f"/api/v1/plans/{base['id']}/edits",
@@ -676,6 +680,14 @@ def test_pinned_visits_stay_with_their_carer_when_the_rest_is_optimised(
         if s["decision_visit_id"] in pins
     }
     assert held == {visit: (carer, True) for visit, carer in pins.items()}
+    timed = busy[0]["stops"][-1]
+    kept = next(
+        s
+        for r in optimised["routes"]
+        for s in r["stops"]
+        if s["decision_visit_id"] == timed["decision_visit_id"]
+    )
+    assert kept["pinned_time"] and kept["planned_start"] == timed["planned_start"]
 
     stop_id = busy[0]["stops"][-1]["id"]
     loose = client.post(

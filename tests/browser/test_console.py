@@ -81,6 +81,7 @@ def test_coordinator_plans_replans_and_publishes(server: str, page: Page) -> Non
         if rows.nth(i).get_attribute("data-visits") == "0":
             expect(rows.nth(i).locator(".idle-note")).to_contain_text("Ingen besøk")
     expect(page.locator("#load .slot")).to_have_count(18)  # 06-15, the day shift's hours
+    expect(page.locator("#load .load-axis span").first).to_have_text("0")  # the chart has a carers axis
     page.locator("#map").scroll_into_view_if_needed()
     map_frame = page.frame_locator("#map iframe")
     expect(map_frame.locator(".leaflet-container")).to_be_visible(timeout=30_000)

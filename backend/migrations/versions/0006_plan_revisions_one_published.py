@@ -24,6 +24,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('absence_mark', sa.Integer(), nullable=False, server_default='0'))
     with op.batch_alter_table('stop', schema=None) as batch_op:
         batch_op.add_column(sa.Column('pinned', sa.Boolean(), nullable=False, server_default='0'))
+        batch_op.add_column(sa.Column('pinned_time', sa.Boolean(), nullable=False, server_default='0'))
     # before the constraint: where a race left two published plans, the newest stays published
     op.execute(
         "UPDATE plan SET status = 'superseded' WHERE status = 'published' AND EXISTS ("
@@ -44,6 +45,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index('uq_plan_published', table_name='plan')
     with op.batch_alter_table('stop', schema=None) as batch_op:
+        batch_op.drop_column('pinned_time')
         batch_op.drop_column('pinned')
     with op.batch_alter_table('plan', schema=None) as batch_op:
         batch_op.drop_column('absence_mark')

@@ -166,8 +166,8 @@ function onEditForm(form) {
     event.preventDefault();
     const data = new FormData(form);
     const action = event.submitter ? event.submitter.value : "move";
-    if (action === "pin" || action === "unpin") {
-      pin(form.dataset.planId, data.get("stop_id"), action === "pin");
+    if (action.startsWith("pin") || action === "unpin") {
+      pin(form.dataset.planId, data.get("stop_id"), action !== "unpin", action === "pin_time");
       return;
     }
     const body = { action, stop_id: Number(data.get("stop_id")) };
@@ -179,10 +179,10 @@ function onEditForm(form) {
   });
 }
 
-async function pin(planId, stopId, pinned) {
+async function pin(planId, stopId, pinned, keepTime) {
   const out = document.getElementById("action-status");
   try {
-    await api("POST", `/api/v1/plans/${planId}/stops/${stopId}/pin`, { pinned });
+    await api("POST", `/api/v1/plans/${planId}/stops/${stopId}/pin`, { pinned, keep_time: keepTime });
     window.location.reload();
   } catch (error) {
     out.textContent = `Feil: ${error.message}`;
