@@ -202,7 +202,9 @@ def test_republished_plan_shows_a_banner(server: tuple[str, Engine], context: Br
     day = page.evaluate("window.HRApp.state.day")
     plan_id = day["routes"][0]["plan_id"]
     job = page.request.post(
-        f"{url}/api/v1/plans/{plan_id}/replan", headers=coordinator, data={}  # from now: never the past
+        f"{url}/api/v1/plans/{plan_id}/replan",
+        headers=coordinator,
+        data={},  # from now: never the past
     )
     assert job.status == 202, job.text()
     job_id = job.json()["id"]
