@@ -600,6 +600,17 @@ def test_hand_edits_are_checked_and_each_makes_a_new_draft(
     )
     assert blocked.status_code == 422 and "kompetansen" in blocked.json()["detail"], blocked.text
 
+    pairs = Counter(s["decision_visit_id"] for r in base["routes"] for s in r["stops"])
+    halves = [(r, s) for r in base["routes"] for s in r["stops"] if pairs[s["decision_visit_id"]] == 2]
+    assert halves, "the demo has double-staffed visits"
+    # both halves of a double-staffed visit to one carer: the second carer is gone
+    (_, half), (other_route, _) = sorted(
+        (h for h in halves if h[1]["decision_visit_id"] == halves[0][1]["decision_visit_id"]),
+        key=lambda h: h[0]["carer_id"],
+    )
+    alone = edit(base["id"], {"action": "move", "stop_id": half["id"], "carer_id": other_route["carer_id"]})
+    assert alone.status_code == 422 and "dobbeltbemanning" in alone.json()["detail"], alone.text
+
     for body, status, needle in (
         ({"action": "move", "stop_id": stop["id"], "carer_id": 999999}, 422, "ikke på vakt"),
         (
