@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from backend.auth.service import Principal
-from backend.common.crud import get_or_404
 from backend.common.enums import AbsenceReason
 from backend.common.localtime import local_clock, local_instant, local_midnight
 from backend.common.shifts import shift_of_hour
@@ -18,17 +17,30 @@ from backend.errors import Conflict, InvalidInput
 from backend.planning.models import Plan, UrgentVisitIn
 from backend.planning.service import routes_of
 from backend.recipients.models import Recipient
-from backend.rota.models import AbsenceCreate
+from backend.rota.models import Absence, AbsenceCreate
 from backend.rota.service import add_absence
+
+
+def check_sick(session: Session, *, plan: Plan, carer_id: int) -> None:
+    """Before anything is written: the carer reported sick has a list in the plan."""
+    if carer_id not in {route.carer_id for route, _ in routes_of(session, plan.id or 0)}:
+        raise InvalidInput(f"Pleier {carer_id} har ingen kjøreliste i denne planen.", field="absent_carer_id")
 
 
 def report_sick(
     session: Session, *, principal: Principal, plan: Plan, carer_id: int, from_instant: dt.datetime
 ) -> None:
-    """The carer is absent from `from_instant` to the end of the day (sykemelding)."""
-    if carer_id not in {route.carer_id for route, _ in routes_of(session, plan.id or 0)}:
-        raise InvalidInput(f"Pleier {carer_id} har ingen kjøreliste i denne planen.", field="absent_carer_id")
+    """The carer is absent from `from_instant` to the end of the day (sykemelding); reported again (a
+    second re-plan for the same call), the absence already registered stands."""
+    check_sick(session, plan=plan, carer_id=carer_id)
     end_of_day = local_midnight(plan.date + dt.timedelta(days=1))
+    already = session.exec(
+        select(Absence).where(
+            Absence.carer_id == carer_id, col(Absence.start) <= from_instant, col(Absence.end) >= end_of_day
+        )
+    ).first()
+    if already is not None:
+        return
     add_absence(
         session,
         principal=principal,
@@ -42,18 +54,25 @@ def report_sick(
     )
 
 
-def add_urgent_visit(session: Session, *, principal: Principal, plan: Plan, data: UrgentVisitIn) -> None:
-    """An urgent visit becomes a one-day vedtak of the plan's date, so every view and report sees it."""
-    recipient = get_or_404(session, Recipient, data.recipient_id, "Bruker")
-    if recipient.team_id != plan.team_id:
+def check_urgent_visit(session: Session, *, plan: Plan, data: UrgentVisitIn) -> Recipient:
+    """Before anything is written: the recipient is the plan team's (an error never names a recipient of
+    another team) and the visit lies in the plan's shift."""
+    recipient = session.get(Recipient, data.recipient_id)
+    if recipient is None or recipient.team_id != plan.team_id:
         raise InvalidInput(
-            f"{recipient.name} hører ikke til planens team.", field="urgent_visit.recipient_id"
+            f"Bruker {data.recipient_id} finnes ikke i planens team.", field="urgent_visit.recipient_id"
         )
     if shift_of_hour(data.window_start.hour) != plan.shift_kind:
         raise InvalidInput(
             f"Akuttbesøket ({data.window_start:%H:%M}) ligger ikke i planens vakt ({plan.shift_kind.value}).",
             field="urgent_visit.window_start",
         )
+    return recipient
+
+
+def add_urgent_visit(session: Session, *, principal: Principal, plan: Plan, data: UrgentVisitIn) -> None:
+    """An urgent visit becomes a one-day vedtak of the plan's date, so every view and report sees it."""
+    recipient = check_urgent_visit(session, plan=plan, data=data)
     create_decision(
         session,
         principal=principal,

@@ -199,6 +199,11 @@ def start_replan(
     if plan.status == PlanStatus.superseded:
         raise Conflict("Planen er erstattet av en nyere; planlegg om fra den publiserte planen.")
     from_instant = commands.replan_start(plan, data.from_time)
+    # validate everything the request carries before writing any of it (no absence without its re-plan)
+    if data.absent_carer_id is not None:
+        commands.check_sick(session, plan=plan, carer_id=data.absent_carer_id)
+    if data.urgent_visit is not None:
+        commands.check_urgent_visit(session, plan=plan, data=data.urgent_visit)
     if data.absent_carer_id is not None:
         commands.report_sick(
             session, principal=principal, plan=plan, carer_id=data.absent_carer_id, from_instant=from_instant

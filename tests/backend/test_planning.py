@@ -32,7 +32,7 @@ from backend.planning.networks import network_for
 from backend.planning.service import publish_plan
 from backend.planning.translate import shift_of
 from backend.recipients.models import Recipient
-from backend.rota.models import RotaEntry
+from backend.rota.models import Absence, RotaEntry
 from backend.settings import Settings
 from backend.teams.models import Team
 from tests.backend.conftest import Clock
@@ -264,7 +264,23 @@ def test_bad_input_still_gives_a_plan_for_everything_else(
     assert empty["routes"] == [] and len(empty["unassigned"]) > 0
 
     stored = client.get(f"/api/v1/plans/{plan['id']}", headers=headers).json()
+    with Session(engine) as session:
+        stranger = session.exec(select(Recipient).where(Recipient.team_id != team_id)).first()
+        assert stranger is not None
+        absences_before = len(session.exec(select(Absence)).all())
+    busy_carer = max(plan["routes"], key=lambda r: len(r["stops"]))["carer_id"]
+    urgent_elsewhere = {
+        "from_time": "10:00",
+        "absent_carer_id": busy_carer,
+        "urgent_visit": {
+            "recipient_id": stranger.id,
+            "window_start": "11:00",
+            "window_end": "12:00",
+            "tasks": [{"name": "x", "minutes": 10}],
+        },
+    }
     for body, status, needle in (
+        (urgent_elsewhere, 422, "finnes ikke i planens team"),  # no name of another team's recipient
         ({"from_time": "10:00", "absent_carer_id": 999999}, 422, "ingen kjøreliste"),
         ({"from_time": "25:00"}, 422, "from_time"),
         ({"from_time": "08:00"}, 422, "passert"),  # 09:55 by the server's clock
@@ -284,7 +300,18 @@ def test_bad_input_still_gives_a_plan_for_everything_else(
     ):
         response = client.post(f"/api/v1/plans/{plan['id']}/replan", json=body, headers=headers)
         assert response.status_code == status and needle in response.text, response.text
+        assert stranger.name not in response.text
     assert client.get(f"/api/v1/plans/{plan['id']}", headers=headers).json() == stored
+    with Session(engine) as session:  # the refused request's sick call was not half-saved
+        assert len(session.exec(select(Absence)).all()) == absences_before
+    for _ in range(2):  # the same sick call twice (two re-plans): one absence
+        sick = {"from_time": "10:00", "absent_carer_id": busy_carer}
+        assert (
+            client.post(f"/api/v1/plans/{plan['id']}/replan", json=sick, headers=headers).status_code == 202
+        )
+    client.app.state.job_runner.wait_idle(timeout=120)  # type: ignore[attr-defined]
+    with Session(engine) as session:
+        assert len(session.exec(select(Absence).where(Absence.carer_id == busy_carer)).all()) == 1
 
 
 def test_links_hold_across_shifts(demo: tuple[TestClient, dict[str, str]], engine: Engine) -> None:
