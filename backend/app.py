@@ -16,6 +16,7 @@ from backend.addresses.router import router as addresses_router
 from backend.admin.router import router as admin_router
 from backend.auth.router import router as auth_router
 from backend.carers.router import router as carers_router
+from backend.common.headers import install_security_headers
 from backend.common.hooks import Hooks
 from backend.db import make_engine
 from backend.decisions.router import router as decisions_router
@@ -102,6 +103,7 @@ def create_app(
         notice_sender(engine) if notice_sender else make_notice_sender(settings, engine, app.state.job_runner)
     )
     install_error_handlers(app)
+    install_security_headers(app, https=settings.cookie_secure)
     app.include_router(api_router())
     app.include_router(web_router)
     app.include_router(console_router)

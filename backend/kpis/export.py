@@ -36,12 +36,20 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: object) -> str:
+    """A CSV cell a spreadsheet shows as text: numbers with a decimal comma, and text that would start a
+    formula (a team named «=HYPERLINK(…)») quoted with a leading apostrophe (OWASP CSV injection)."""
     if value is None:
         return ""
     if isinstance(value, float):
         return f"{value:.1f}".replace(".", ",")
-    return str(value)
+    text = str(value)
+    if isinstance(value, str) and text.startswith(FORMULA_START):
+        return "'" + text
+    return text
 
 
 def to_csv(rows: Sequence[TeamWeekKpis]) -> str:

@@ -3,11 +3,18 @@ on SQLite and PostgreSQL; the API, CSV and PDF give the same figures; names only
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlmodel import Session
 
-from backend.kpis.service import weekly_table
+from backend.kpis.definitions import Kpis
+from backend.kpis.export import COLUMNS, FORMULA_START, to_csv
+from backend.kpis.service import TeamWeekKpis, weekly_table
 from tests.backend.kpi_week import MONDAY, PASSWORD, build_kpi_week
 
 
@@ -90,3 +97,17 @@ def test_api_csv_pdf_and_drill_down_agree(client: TestClient, session: Session, 
     assert [v["noticed"] for v in visits] == [False, True, False, False, False]
     assert "R1" not in weekly.text and "Kari" not in weekly.text  # aggregates carry no names
     assert client.get("/api/v1/kpis/weekly", params={"week": "2026-W99"}, headers=leder).status_code == 422
+
+
+@given(st.text(min_size=1, max_size=40))
+def test_no_exported_text_starts_a_spreadsheet_formula(team_name: str) -> None:
+    """A team named «=HYPERLINK(…)» (or +, -, @) reaches the KPI CSV as text, never as a formula."""
+    fields = {
+        name: (0 if info.annotation in (int, "int") else None) for name, info in Kpis.model_fields.items()
+    }
+    row = TeamWeekKpis(**fields, team_id=1, team_name=team_name, week="2026-W48")
+    header, cells = list(csv.reader(io.StringIO(to_csv([row])), delimiter=";"))
+    assert len(cells) == len(header)
+    assert not any(cell.startswith(FORMULA_START) for cell in cells)
+    shown = cells[[field for field, _ in COLUMNS].index("team_name")]
+    assert shown in (team_name, "'" + team_name)  # the name itself, at most quoted

@@ -6,7 +6,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from tests.backend.world import PASSWORD, World
+from tests.backend.world import PASSWORD, World, auth
 
 
 def test_login_page_and_session_cookie(client: TestClient, world: World) -> None:
@@ -45,3 +45,17 @@ def test_api_docs_work_offline(client: TestClient) -> None:
     assert re.findall(r"https?://[a-z0-9.-]+\.[a-z]{2,}/[^\"']*\.(?:js|css)", page.text) == []
     assert client.get("/static/swagger/swagger-ui-bundle.js").status_code == 200
     assert client.get("/static/swagger/swagger-ui.css").status_code == 200
+
+
+def test_every_response_carries_the_security_headers(client: TestClient, world: World) -> None:
+    """No framing by other sites, no type sniffing, no referrer, and API answers with personal data are
+    never cached (a shared municipal PC)."""
+    page = client.get("/login")
+    api = client.get("/api/v1/recipients", headers=auth(world, "coordinator"))
+    assert api.status_code == 200
+    for response in (page, api):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert "frame-ancestors 'self'" in response.headers["Content-Security-Policy"]
+    assert api.headers["Cache-Control"] == "no-store"
+    assert "Strict-Transport-Security" not in page.headers  # only when cookies are secure (HTTPS)

@@ -1,0 +1,34 @@
+"""Security headers on every response (Normen: personal health data in transit and in browser caches).
+
+Pages may only be framed by the app itself (the console embeds its own map), browsers must not guess
+content types or send the address on to other sites, API answers (personal data) are never cached, and
+when cookies are marked secure (HTTPS in production) browsers are told to stay on HTTPS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+
+STRICT_TRANSPORT = "max-age=31536000; includeSubDomains"
+
+
+def install_security_headers(app: FastAPI, *, https: bool) -> None:
+    @app.middleware("http")
+    async def _security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        headers.setdefault(
+            "Content-Security-Policy", "frame-ancestors 'self'; base-uri 'self'; object-src 'none'"
+        )
+        if request.url.path.startswith("/api/"):
+            headers["Cache-Control"] = "no-store"
+        if https:
+            headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT)
+        return response
