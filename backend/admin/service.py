@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 
 from backend.auth.models import CoordinatorTeam, User, UserCreate, UserUpdate
 from backend.auth.passwords import hash_password
+from backend.auth.service import revoke_all_tokens
 from backend.carers.models import Carer
 from backend.common.enums import Role
 from backend.errors import Conflict, InvalidInput, NotFound
@@ -64,6 +65,8 @@ def update_user(session: Session, *, user_id: int, data: UserUpdate) -> User:
         user.password_hash = hash_password(data.password)
     if data.active is not None:
         user.active = data.active
+    if data.password is not None or data.active is False or data.team_ids is not None:
+        revoke_all_tokens(session, user_id=user_id)  # a reset, a deactivation or new teams end old sessions
     session.add(user)
     if data.team_ids is not None:
         _set_teams(session, user, data.team_ids)

@@ -8,7 +8,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backend.auth.models import ApiToken, CoordinatorTeam, User, UserPublic
 from backend.auth.passwords import verify_password
@@ -63,6 +63,15 @@ def revoke_token(session: Session, *, token: str) -> None:
         row.revoked = True
         session.add(row)
         session.commit()
+
+
+def revoke_all_tokens(session: Session, *, user_id: int) -> None:
+    """Every session and token of the user ends (in the caller's transaction)."""
+    for row in session.exec(
+        select(ApiToken).where(ApiToken.user_id == user_id, col(ApiToken.revoked).is_(False))
+    ):
+        row.revoked = True
+        session.add(row)
 
 
 def team_ids_of(session: Session, user_id: int) -> frozenset[int]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from backend.auth.service import Principal
+from backend.auth.models import User
+from backend.auth.service import Principal, revoke_all_tokens
 from backend.carers.models import Carer, CarerCreate, CarerUpdate
 from backend.common.crud import apply_update, get_or_404, require_unique
 from backend.common.enums import Role
@@ -63,6 +64,11 @@ def update_carer(session: Session, *, principal: Principal, carer_id: int, data:
     _check_refs(session, principal, data.team_id, data.external_id, exclude_id=carer_id)
     apply_update(carer, data)
     session.add(carer)
+    if data.active is False:  # a carer who has left: their tablet login ends with them
+        for user in session.exec(select(User).where(User.carer_id == carer_id)):
+            user.active = False
+            session.add(user)
+            revoke_all_tokens(session, user_id=user.id or 0)
     session.commit()
     session.refresh(carer)
     return carer

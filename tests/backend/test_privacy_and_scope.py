@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from backend.audit.models import AccessLog
-from tests.backend.world import DAY, World, auth
+from tests.backend.world import DAY, PASSWORD, World, auth
 
 
 def test_coordinator_cannot_reach_another_teams_recipients_or_plans(client: TestClient, world: World) -> None:
@@ -102,3 +102,33 @@ def test_expired_or_revoked_tokens_are_refused(client: TestClient, world: World)
     assert refused.status_code == 401 and "Logg inn" in refused.json()["detail"]
     wrong = client.post("/api/v1/auth/token", data={"username": "koord", "password": "feil-passord"})
     assert wrong.status_code == 401 and wrong.json()["detail"] == "Feil brukernavn eller passord."
+
+
+def test_a_reset_a_deactivation_or_a_carer_leaving_ends_old_sessions(
+    client: TestClient, world: World
+) -> None:
+    """An admin's password reset, deactivate → reactivate, and a coordinator deactivating a carer: tokens
+    issued before stop working at once (none come back), and the departed carer cannot log in again."""
+    coordinator, carer, admin = (auth(world, role) for role in ("coordinator", "carer", "admin"))
+    me = client.get("/api/v1/auth/me", headers=coordinator).json()
+    assert (
+        client.patch(
+            f"/api/v1/users/{me['id']}", json={"password": "et-nytt-langt-passord"}, headers=admin
+        ).status_code
+        == 200
+    )
+    assert client.get("/api/v1/auth/me", headers=coordinator).status_code == 401
+
+    fresh = client.post("/api/v1/auth/token", data={"username": "koord", "password": "et-nytt-langt-passord"})
+    again = {"Authorization": f"Bearer {fresh.json()['access_token']}"}
+    assert client.patch(f"/api/v1/users/{me['id']}", json={"active": False}, headers=admin).status_code == 200
+    assert client.patch(f"/api/v1/users/{me['id']}", json={"active": True}, headers=admin).status_code == 200
+    assert client.get("/api/v1/auth/me", headers=again).status_code == 401  # reactivation brings none back
+
+    fresh = client.post("/api/v1/auth/token", data={"username": "koord", "password": "et-nytt-langt-passord"})
+    coordinator = {"Authorization": f"Bearer {fresh.json()['access_token']}"}
+    assert client.get("/api/v1/my/day", params={"date": DAY.isoformat()}, headers=carer).status_code == 200
+    assert client.delete(f"/api/v1/carers/{world.carer_a}", headers=coordinator).status_code == 200
+    assert client.get("/api/v1/my/day", params={"date": DAY.isoformat()}, headers=carer).status_code == 401
+    login = client.post("/api/v1/auth/token", data={"username": "pleier", "password": PASSWORD})
+    assert login.status_code == 401
