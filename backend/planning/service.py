@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from backend.auth.service import Principal
+from backend.carers.models import Carer
 from backend.common.crud import get_or_404
 from backend.common.enums import PlanStatus
 from backend.common.lateness import lateness_seconds
@@ -89,6 +90,11 @@ def create_manual_plan(session: Session, *, principal: Principal, data: ManualPl
     session.flush()
     assert plan.id is not None
     for r_index, route_in in enumerate(data.routes):
+        carer = session.get(Carer, route_in.carer_id)
+        if carer is None or carer.team_id != data.team_id:  # another team's carer would read our recipients
+            raise InvalidInput(
+                f"Pleier {route_in.carer_id} hører ikke til teamet.", field=f"routes.{r_index}.carer_id"
+            )
         shift = session.exec(
             select(RotaEntry).where(
                 RotaEntry.carer_id == route_in.carer_id,

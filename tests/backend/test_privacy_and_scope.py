@@ -132,3 +132,23 @@ def test_a_reset_a_deactivation_or_a_carer_leaving_ends_old_sessions(
     assert client.get("/api/v1/my/day", params={"date": DAY.isoformat()}, headers=carer).status_code == 401
     login = client.post("/api/v1/auth/token", data={"username": "pleier", "password": PASSWORD})
     assert login.status_code == 401
+
+
+def test_another_teams_carer_cannot_be_put_in_a_teams_plan(client: TestClient, world: World) -> None:
+    """Team blå's carer on team gul's hand-laid list would then read gul's recipients: refused, nothing stored."""
+    coordinator = auth(world, "coordinator")
+    before = client.get("/api/v1/plans", params={"date": DAY.isoformat()}, headers=coordinator).json()
+    body = {
+        "date": DAY.isoformat(),
+        "team_id": world.team_a,
+        "shift_kind": "day",
+        "routes": [
+            {
+                "carer_id": world.carer_b,
+                "stops": [{"decision_visit_id": world.visit_a, "planned_start": "08:10"}],
+            }
+        ],
+    }
+    refused = client.post("/api/v1/plans", json=body, headers=coordinator)
+    assert refused.status_code == 422 and "hører ikke til teamet" in refused.json()["detail"]
+    assert client.get("/api/v1/plans", params={"date": DAY.isoformat()}, headers=coordinator).json() == before
