@@ -75,7 +75,9 @@ def _as_stored(session: Session, frame: RestOfDay, plan: Plan) -> tuple[RoutingP
         for stop in stops:
             key = stop_key(stop.visit_key, stop.decision_visit_id)
             if frame.kept.previous.get(key) != key_of_carer or key_of_carer not in stops_of:
-                continue
+                continue  # done, in progress or passed; or its carer is off the rest of the shift
+            if key not in problem.visit_index:
+                continue  # no longer plannable (an address off the network, a link to another shift)
             keys[stop.id or 0] = key
             stops_of[key_of_carer].append(_routing_stop(inp, stop, key))
     routes = tuple(
