@@ -70,6 +70,27 @@ def recipients_in_plan(session: Session, plan_id: int) -> list[int]:
     return [s.recipient_id for _, stops in routes_of(session, plan_id) for s in stops]
 
 
+def _team_carer_shift(session: Session, data: ManualPlanCreate, r_index: int) -> RotaEntry:
+    """The rota entry of a hand-laid route's carer, who must belong to the plan's team (another team's
+    carer would then read this team's recipients)."""
+    carer_id, field = data.routes[r_index].carer_id, f"routes.{r_index}.carer_id"
+    carer = session.get(Carer, carer_id)
+    if carer is None or carer.team_id != data.team_id:
+        raise InvalidInput(f"Pleier {carer_id} hører ikke til teamet.", field=field)
+    shift = session.exec(
+        select(RotaEntry).where(
+            RotaEntry.carer_id == carer_id,
+            RotaEntry.date == data.date,
+            RotaEntry.shift_kind == data.shift_kind,
+        )
+    ).first()
+    if shift is None:
+        raise InvalidInput(
+            f"Pleier {carer_id} har ingen {data.shift_kind.value}-vakt {data.date.isoformat()}.", field=field
+        )
+    return shift
+
+
 def create_manual_plan(session: Session, *, principal: Principal, data: ManualPlanCreate) -> Plan:
     """Store a hand-laid draft after checking every stop against the day's vedtak and the rota."""
     team_in_scope(session, principal=principal, team_id=data.team_id)
@@ -90,23 +111,7 @@ def create_manual_plan(session: Session, *, principal: Principal, data: ManualPl
     session.flush()
     assert plan.id is not None
     for r_index, route_in in enumerate(data.routes):
-        carer = session.get(Carer, route_in.carer_id)
-        if carer is None or carer.team_id != data.team_id:  # another team's carer would read our recipients
-            raise InvalidInput(
-                f"Pleier {route_in.carer_id} hører ikke til teamet.", field=f"routes.{r_index}.carer_id"
-            )
-        shift = session.exec(
-            select(RotaEntry).where(
-                RotaEntry.carer_id == route_in.carer_id,
-                RotaEntry.date == data.date,
-                RotaEntry.shift_kind == data.shift_kind,
-            )
-        ).first()
-        if shift is None:
-            raise InvalidInput(
-                f"Pleier {route_in.carer_id} har ingen {data.shift_kind.value}-vakt {data.date.isoformat()}.",
-                field=f"routes.{r_index}.carer_id",
-            )
+        shift = _team_carer_shift(session, data, r_index)
         route = Route(
             plan_id=plan.id, carer_id=route_in.carer_id, shift_start=shift.start, shift_end=shift.end
         )
