@@ -19,14 +19,15 @@ from backend.planning.models import Plan, Route, Stop
 from backend.rota.models import Absence
 
 
-def _same_shift(plan: Plan):  # type: ignore[no-untyped-def]
+def same_shift(plan: Plan):  # type: ignore[no-untyped-def]
+    """The plans that compete with `plan` to be published (revisions, superseding, the unique index)."""
     return (Plan.team_id == plan.team_id, Plan.date == plan.date, Plan.shift_kind == plan.shift_kind)
 
 
 def published_revision(session: Session, plan: Plan) -> int:
     """The revision now published for the plan's team, date and shift (0: nothing published)."""
     revision = session.exec(
-        select(Plan.revision).where(*_same_shift(plan), Plan.status == PlanStatus.published)
+        select(Plan.revision).where(*same_shift(plan), Plan.status == PlanStatus.published)
     ).first()
     return revision or 0
 

@@ -33,7 +33,7 @@ from backend.planning.models import (
     Stop,
     StopPublic,
 )
-from backend.planning.revisions import next_revision, stale_reasons, stamp_draft
+from backend.planning.revisions import next_revision, same_shift, stale_reasons, stamp_draft
 from backend.rota.models import RotaEntry
 from backend.teams.service import team_in_scope
 
@@ -187,12 +187,7 @@ def publish_plan(
     try:
         session.execute(
             update(Plan)
-            .where(
-                col(Plan.team_id) == plan.team_id,
-                col(Plan.date) == plan.date,
-                col(Plan.shift_kind) == plan.shift_kind,
-                col(Plan.status) == PlanStatus.published,
-            )
+            .where(*same_shift(plan), col(Plan.status) == PlanStatus.published)
             .values(status=PlanStatus.superseded)
         )
         won = session.execute(

@@ -65,6 +65,19 @@ def _run(client: TestClient, headers: dict[str, str], path: str, body: dict[str,
     return dict(job)
 
 
+def _day_draft(client: TestClient, headers: dict[str, str]) -> int:
+    """A new draft of team 1's day shift on DAY (a planning run)."""
+    run = {"date": DAY.isoformat(), "shift_kind": "day", "team_ids": [1]}
+    return int(_run(client, headers, "/api/v1/planning/runs", run)["result"]["plan_ids"][0])
+
+
+def _published_day_plan(client: TestClient, headers: dict[str, str]) -> dict[str, Any]:
+    """Team 1's day shift on DAY, planned and published."""
+    plan_id = _day_draft(client, headers)
+    assert client.post(f"/api/v1/plans/{plan_id}/publish", headers=headers).status_code == 200
+    return dict(client.get(f"/api/v1/plans/{plan_id}", headers=headers).json())
+
+
 def _assert_sound(session: Session, plan: dict[str, Any]) -> None:
     """Independent of the planner: every visit of the shift is planned once per carer it needs or listed as
     unassigned; starts lie in the agreed window or its soft extension; a carer never does two things at once;
@@ -465,10 +478,7 @@ def test_a_stale_draft_is_refused_unless_confirmed(
     a draft made before a sick call would send the sick carer out. Both need the coordinator's yes."""
     client, headers = demo
     clock.at(dt.time(6, 0))
-    run = {"date": DAY.isoformat(), "shift_kind": "day", "team_ids": [1]}
-    first, second = (
-        _run(client, headers, "/api/v1/planning/runs", run)["result"]["plan_ids"][0] for _ in range(2)
-    )
+    first, second = (_day_draft(client, headers) for _ in range(2))
     published = client.post(f"/api/v1/plans/{first}/publish", headers=headers).json()
     assert published["revision"] == 1 and published["from_revision"] == 0
 
@@ -479,10 +489,7 @@ def test_a_stale_draft_is_refused_unless_confirmed(
     assert confirmed["status"] == "published" and confirmed["revision"] == 2
     assert client.get(f"/api/v1/plans/{first}", headers=headers).json()["status"] == "superseded"
 
-    third = client.get(
-        f"/api/v1/plans/{_run(client, headers, '/api/v1/planning/runs', run)['result']['plan_ids'][0]}",
-        headers=headers,
-    ).json()
+    third = client.get(f"/api/v1/plans/{_day_draft(client, headers)}", headers=headers).json()
     assert third["from_revision"] == 2
     busy = max(third["routes"], key=lambda r: len(r["stops"]))
     absence = {
@@ -508,8 +515,7 @@ def test_concurrent_publishes_leave_exactly_one_published_plan(
     most once, every loser told so."""
     client, headers = demo
     clock.at(dt.time(6, 0))
-    run = {"date": DAY.isoformat(), "shift_kind": "day", "team_ids": [1]}
-    drafts = [_run(client, headers, "/api/v1/planning/runs", run)["result"]["plan_ids"][0] for _ in range(2)]
+    drafts = [_day_draft(client, headers) for _ in range(2)]
     with Session(engine) as session:
         user = session.exec(select(User).where(User.username == "koordinator")).one()
         principal = principal_of(session, user)
@@ -550,12 +556,7 @@ def test_hand_edits_are_checked_and_each_makes_a_new_draft(
     rule named). Each accepted edit is a checked draft based on the edited plan; undo deletes it."""
     client, headers = demo
     clock.at(dt.time(6, 0))
-    run = {"date": DAY.isoformat(), "shift_kind": "day", "team_ids": [1]}
-    base = client.get(
-        f"/api/v1/plans/{_run(client, headers, '/api/v1/planning/runs', run)['result']['plan_ids'][0]}",
-        headers=headers,
-    ).json()
-    assert client.post(f"/api/v1/plans/{base['id']}/publish", headers=headers).status_code == 200
+    base = _published_day_plan(client, headers)
     with Session(engine) as session:
         day_visits = [v for v in visits_for(session, day=DAY, team_id=1) if shift_of(v).value == "day"]
         tied = _linked_or_double(session, day_visits)
@@ -682,12 +683,7 @@ def test_pinned_visits_stay_with_their_carer_when_the_rest_is_optimised(
     a pinned visit cannot be moved by hand until «Løsne»."""
     client, headers = demo
     clock.at(dt.time(6, 0))
-    run = {"date": DAY.isoformat(), "shift_kind": "day", "team_ids": [1]}
-    base = client.get(
-        f"/api/v1/plans/{_run(client, headers, '/api/v1/planning/runs', run)['result']['plan_ids'][0]}",
-        headers=headers,
-    ).json()
-    assert client.post(f"/api/v1/plans/{base['id']}/publish", headers=headers).status_code == 200
+    base = _published_day_plan(client, headers)
     busy = sorted(base["routes"], key=lambda r: -len(r["stops"]))[:2]
     pins = {route["stops"][-1]["decision_visit_id"]: route["carer_id"] for route in busy}
     for index, route in enumerate(busy):  # the first with its time too
@@ -752,10 +748,8 @@ def test_the_week_view_shows_each_day_and_shift(
     (published before a newer draft) and what it left out; another team's week is not shown."""
     client, headers = demo
     clock.at(dt.time(6, 0))
-    run = {"date": DAY.isoformat(), "shift_kind": "day", "team_ids": [1]}
-    plan_id = _run(client, headers, "/api/v1/planning/runs", run)["result"]["plan_ids"][0]
-    assert client.post(f"/api/v1/plans/{plan_id}/publish", headers=headers).status_code == 200
-    _run(client, headers, "/api/v1/planning/runs", run)  # a newer draft: the published plan still holds
+    plan_id = _published_day_plan(client, headers)["id"]
+    _day_draft(client, headers)  # a newer draft: the published plan still holds
     with Session(engine) as session:
         carer_id = session.exec(
             select(RotaEntry.carer_id).where(RotaEntry.date == DAY + dt.timedelta(days=1))
