@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from sqlmodel import Session, SQLModel, select
 
-from backend.errors import Conflict, NotFound
+from backend.errors import Conflict, InvalidInput, NotFound
 
 ModelT = TypeVar("ModelT", bound=SQLModel)
 
@@ -21,8 +21,14 @@ def get_or_404(session: Session, model: type[ModelT], row_id: int, what: str) ->
 
 
 def apply_update(row: SQLModel, changes: SQLModel) -> None:
-    """Copy the fields the client actually sent onto a stored row."""
-    for key, value in changes.model_dump(exclude_unset=True).items():
+    """Copy the fields the client actually sent onto a stored row; an explicit null for a column that must
+    have a value is refused before anything changes (else it is committed and every later read fails)."""
+    sent = changes.model_dump(exclude_unset=True)
+    columns = row.__table__.columns  # type: ignore[attr-defined]
+    for key, value in sent.items():
+        if value is None and key in columns and not columns[key].nullable:
+            raise InvalidInput(f"Feltet «{key}» kan ikke være tomt (null).", field=key)
+    for key, value in sent.items():
         setattr(row, key, value)
 
 

@@ -26,7 +26,14 @@ def _clean_text(value: str) -> str:
     return value.strip()
 
 
-ShortText = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_clean_text)]
+def _clean_name(value: str) -> str:
+    cleaned = _clean_text(value)
+    if not cleaned:
+        raise ValueError("feltet kan ikke være tomt eller bare mellomrom")
+    return cleaned
+
+
+ShortText = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_clean_name)]
 LongText = Annotated[str, Field(max_length=2000), AfterValidator(_clean_text)]
 
 

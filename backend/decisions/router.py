@@ -39,17 +39,26 @@ def get_decision(
 
 
 @router.post("/decisions", response_model=DecisionPublic, status_code=201, summary="Register a vedtak")
-def create_decision(data: DecisionCreate, session: SessionDep, principal: CoordinatorDep) -> DecisionPublic:
-    return service.to_public(session, service.create_decision(session, principal=principal, data=data))
+def create_decision(
+    data: DecisionCreate, session: SessionDep, principal: CoordinatorDep, reads: RecipientReadsDep
+) -> DecisionPublic:
+    decision = service.create_decision(session, principal=principal, data=data)
+    reads([decision.recipient_id], "create decision")
+    return service.to_public(session, decision)
 
 
 @router.patch(
     "/decisions/{decision_id}", response_model=DecisionPublic, summary="Set a vedtak's stop date or reference"
 )
 def update_decision(
-    decision_id: IdPath, data: DecisionUpdate, session: SessionDep, principal: CoordinatorDep
+    decision_id: IdPath,
+    data: DecisionUpdate,
+    session: SessionDep,
+    principal: CoordinatorDep,
+    reads: RecipientReadsDep,
 ) -> DecisionPublic:
     decision = service.update_decision(session, principal=principal, decision_id=decision_id, data=data)
+    reads([decision.recipient_id], "update decision")
     return service.to_public(session, decision)
 
 

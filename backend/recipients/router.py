@@ -45,16 +45,23 @@ def get_recipient(
 
 @router.post("", response_model=RecipientPublic, status_code=201, summary="Add a recipient")
 def create_recipient(
-    data: RecipientCreate, session: SessionDep, principal: CoordinatorDep
+    data: RecipientCreate, session: SessionDep, principal: CoordinatorDep, reads: RecipientReadsDep
 ) -> RecipientPublic:
-    return service.to_public(session, service.create_recipient(session, principal=principal, data=data))
+    recipient = service.create_recipient(session, principal=principal, data=data)
+    reads([recipient.id], "create")
+    return service.to_public(session, recipient)
 
 
 @router.patch("/{recipient_id}", response_model=RecipientPublic, summary="Change a recipient")
 def update_recipient(
-    recipient_id: IdPath, data: RecipientUpdate, session: SessionDep, principal: CoordinatorDep
+    recipient_id: IdPath,
+    data: RecipientUpdate,
+    session: SessionDep,
+    principal: CoordinatorDep,
+    reads: RecipientReadsDep,
 ) -> RecipientPublic:
     recipient = service.update_recipient(session, principal=principal, recipient_id=recipient_id, data=data)
+    reads([recipient_id], "update")
     return service.to_public(session, recipient)
 
 
@@ -62,11 +69,12 @@ def update_recipient(
     "/{recipient_id}", response_model=RecipientPublic, summary="Deactivate a recipient (record kept)"
 )
 def deactivate_recipient(
-    recipient_id: IdPath, session: SessionDep, principal: CoordinatorDep
+    recipient_id: IdPath, session: SessionDep, principal: CoordinatorDep, reads: RecipientReadsDep
 ) -> RecipientPublic:
     recipient = service.update_recipient(
         session, principal=principal, recipient_id=recipient_id, data=RecipientUpdate(active=False)
     )
+    reads([recipient_id], "deactivate")
     return service.to_public(session, recipient)
 
 
@@ -74,9 +82,15 @@ def deactivate_recipient(
     "/{recipient_id}/next-of-kin", response_model=NextOfKinPublic, status_code=201, summary="Add next of kin"
 )
 def add_next_of_kin(
-    recipient_id: IdPath, data: NextOfKinCreate, session: SessionDep, principal: CoordinatorDep
+    recipient_id: IdPath,
+    data: NextOfKinCreate,
+    session: SessionDep,
+    principal: CoordinatorDep,
+    reads: RecipientReadsDep,
 ) -> object:
-    return service.add_next_of_kin(session, principal=principal, recipient_id=recipient_id, data=data)
+    kin = service.add_next_of_kin(session, principal=principal, recipient_id=recipient_id, data=data)
+    reads([recipient_id], "add next of kin")
+    return kin
 
 
 @router.delete("/{recipient_id}/next-of-kin/{kin_id}", status_code=204, summary="Remove next of kin")

@@ -5,6 +5,7 @@ The table must name every endpoint the app has, so a new endpoint cannot slip in
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,7 +14,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import Session, func, select
 
+from backend.audit.models import AccessLog
+from backend.recipients.models import NextOfKin, Recipient
 from tests.backend.conftest import Clock
 from tests.backend.world import DAY, PASSWORD, World, auth
 
@@ -492,3 +496,77 @@ def test_each_role_gets_exactly_what_it_may(
         outcomes.append((ok, call.method, call.template, response.status_code, response.text[:200]))
     failures = [o[1:] for o in outcomes if not o[0]]
     assert failures == [], f"{role}: unexpected outcomes"
+
+
+def _personal_marks(session: Session) -> dict[int, set[str]]:
+    """What identifies each recipient in a response: the name, address, phone and next of kin's names (only
+    those no other recipient shares, so a mention points at one recipient)."""
+    marks: dict[int, set[str]] = {}
+    for recipient in session.exec(select(Recipient)).all():
+        assert recipient.id is not None
+        marks[recipient.id] = {
+            recipient.name,
+            recipient.address,
+            *([recipient.phone] if recipient.phone else []),
+        }
+    for kin in session.exec(select(NextOfKin)).all():
+        marks[kin.recipient_id].add(kin.name)
+    shared = {
+        text for one in marks.values() for text in one if sum(text in other for other in marks.values()) > 1
+    }
+    return {rid: texts - shared for rid, texts in marks.items()}
+
+
+def _care_records_in(response: Any) -> set[int]:
+    """Recipients whose care (vedtak tasks, visits) a JSON response lays out beside their id."""
+    found: set[int] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("recipient_id"), int) and {"tasks", "visits"} & node.keys():
+                found.add(node["recipient_id"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    if response.headers.get("content-type", "").startswith("application/json"):
+        walk(response.json())
+    return found
+
+
+def _mentions(text: str, mark: str) -> bool:
+    """The whole mark, not part of a longer word or number ("Storgata 1" is not in "Storgata 10")."""
+    return bool(mark) and re.search(rf"(?<![\w+]){re.escape(mark)}(?!\w)", text) is not None
+
+
+@pytest.mark.parametrize("role", ["coordinator", "carer", "manager", "admin"])
+def test_every_response_with_recipient_data_is_in_the_access_log(
+    client: TestClient, world: World, session: Session, role: str, clock: Clock
+) -> None:
+    """Probe every endpoint as each role: whenever a response carries a recipient's name, address, phone or
+    next of kin, that request wrote an access-log row for that recipient."""
+    unlogged = []
+    for call in CALLS:
+        marks = _personal_marks(session)
+        before = session.exec(select(func.max(AccessLog.id))).one() or 0
+        spec = call.build(world)
+        response = client.request(
+            call.method,
+            call.path(world),
+            headers=auth(world, role),
+            params=spec.get("params"),
+            json=spec.get("json"),
+            data=spec.get("data"),
+            files=spec.get("files"),
+        )
+        session.expire_all()
+        marks = {rid: texts | _personal_marks(session).get(rid, set()) for rid, texts in marks.items()}
+        shown = {rid for rid, texts in marks.items() if any(_mentions(response.text, t) for t in texts)}
+        shown |= _care_records_in(response)
+        logged = set(session.exec(select(AccessLog.recipient_id).where(AccessLog.id > before)).all())
+        if shown - logged:
+            unlogged.append((call.method, call.template, sorted(shown - logged)))
+    assert not unlogged, f"{role}: {unlogged}"
+    assert unlogged == [], f"{role}: recipient data left the server without an access-log row"

@@ -92,6 +92,21 @@ CASES = [
         422,
         "kontrolltegn",
     ),
+    ("name of spaces", "/api/v1/recipients", lambda w: _recipient(w, name="   "), 422, "bare mellomrom"),
+    (
+        "carer name of spaces",
+        "/api/v1/carers",
+        lambda w: {"name": " \t ", "team_id": w.team_a},
+        422,
+        "bare mellomrom",
+    ),
+    (
+        "next of kin name of spaces",
+        "/api/v1/recipients/{recipient_a}/next-of-kin",
+        lambda w: {"name": "  ", "phone": "+4741234567"},
+        422,
+        "bare mellomrom",
+    ),
     (
         "duplicate journal number",
         "/api/v1/recipients",
@@ -150,6 +165,7 @@ def test_bad_input_is_refused_with_a_reason(
 ) -> None:
     _name, path, body, status, expected = case
     before = _counts(session)
+    path = path.format(recipient_a=world.recipient_a)
     response = client.post(path, json=body(world), headers=auth(world, "coordinator"))
     assert response.status_code == status, response.text
     assert expected in response.text
@@ -163,3 +179,33 @@ def test_malformed_json_and_huge_ids_are_4xx(client: TestClient, world: World) -
     assert client.get("/api/v1/recipients/0", headers=headers).status_code == 422
     missing = client.get("/api/v1/recipients/424242", headers=headers)
     assert missing.status_code == 404 and missing.json()["detail"] == "Bruker 424242 finnes ikke."
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "role", "field"),
+    [
+        ("/api/v1/carers/{carer_a}", {"competences": None}, "coordinator", "competences"),
+        ("/api/v1/carers/{carer_a}", {"name": "  "}, "coordinator", "name"),
+        ("/api/v1/recipients/{recipient_a}", {"name": None}, "coordinator", "name"),
+        ("/api/v1/recipients/{recipient_a}", {"name": " "}, "coordinator", "name"),
+        ("/api/v1/teams/{team_a}", {"name": None}, "admin", "name"),
+    ],
+)
+def test_a_change_to_nothing_is_refused_and_the_lists_still_work(
+    client: TestClient, world: World, path: str, body: dict[str, Any], role: str, field: str
+) -> None:
+    """An explicit null or a blank name used to be committed, and every later list then failed with a 500."""
+    url = path.format(carer_a=world.carer_a, recipient_a=world.recipient_a, team_a=world.team_a)
+    response = client.patch(url, json=body, headers=auth(world, role))
+    assert response.status_code == 422, response.text
+    assert field in response.text
+    for listing in ("/api/v1/carers", "/api/v1/recipients"):
+        assert client.get(listing, headers=auth(world, "coordinator")).status_code == 200
+    assert client.get("/api/v1/teams", headers=auth(world, "admin")).status_code == 200
+
+
+def test_a_municipality_name_of_a_control_character_is_refused(client: TestClient, world: World) -> None:
+    before = client.get("/api/v1/settings", headers=auth(world, "admin")).json()
+    response = client.put("/api/v1/settings", json={**before, "name": "\x01"}, headers=auth(world, "admin"))
+    assert response.status_code == 422 and "kontrolltegn" in response.text
+    assert client.get("/api/v1/settings", headers=auth(world, "admin")).json() == before
