@@ -47,9 +47,9 @@ def get_recipient(
 def create_recipient(
     data: RecipientCreate, session: SessionDep, principal: CoordinatorDep, reads: RecipientReadsDep
 ) -> RecipientPublic:
-    recipient = service.create_recipient(session, principal=principal, data=data)
-    reads([recipient.id], "create")
-    return service.to_public(session, recipient)
+    created = service.to_public(session, service.create_recipient(session, principal=principal, data=data))
+    reads([created.id], "create")
+    return created
 
 
 @router.patch("/{recipient_id}", response_model=RecipientPublic, summary="Change a recipient")
