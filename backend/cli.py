@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from backend.admin.service import create_user
 from backend.auth.models import User, UserCreate
+from backend.auth.passwords import MIN_LENGTH
 from backend.auth.service import Principal, team_ids_of
 from backend.common.enums import Role
 from backend.common.localtime import local_date_of
@@ -322,12 +325,11 @@ def simulate(
 
 
 @cli.command("create-admin")
-def create_admin(
-    username: str,
-    password: Annotated[str | None, typer.Option(help="Passord (spørres om hvis utelatt)")] = None,
-) -> None:
-    """Create the first admin login on a fresh production database."""
-    secret = password or getpass.getpass("Passord: ")
+def create_admin(username: str) -> None:
+    """Create the first admin login on a fresh production database. The password is asked for (typed twice,
+    never on the command line where `ps` and the shell history would keep it), or read from
+    HJEMMERUTE_ADMIN_PASSWORD for an unattended install."""
+    secret = os.environ.get("HJEMMERUTE_ADMIN_PASSWORD") or _ask_new_password()
     with Session(make_engine(get_settings())) as session:
         try:
             user = create_user(
@@ -337,10 +339,17 @@ def create_admin(
         except DomainError as exc:
             _fail(exc.message)
             return
-        except ValueError as exc:
-            _fail(str(exc))
+        except ValidationError as exc:
+            _fail("; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors()))
             return
     typer.echo(f"Administrator «{user.username}» er opprettet.")
+
+
+def _ask_new_password() -> str:
+    secret = getpass.getpass(f"Passord (minst {MIN_LENGTH} tegn): ")
+    if getpass.getpass("Gjenta passordet: ") != secret:
+        _fail("Passordene er ikke like.")
+    return secret
 
 
 @cli.command()

@@ -46,6 +46,16 @@ class InvalidInput(DomainError):
     status_code = 422
 
 
+class TooManyRequests(DomainError):
+    """Refused for now: the caller must wait `retry_after` seconds (login back-off)."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 def _body(exc: DomainError) -> dict[str, object]:
     body: dict[str, object] = {"detail": exc.message}
     if exc.field:
@@ -66,6 +76,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthenticated) else None
+        if isinstance(exc, TooManyRequests):
+            headers = {"Retry-After": str(exc.retry_after)}
         return JSONResponse(_body(exc), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)

@@ -4,8 +4,9 @@ from fastapi import APIRouter, Query, Request
 from sqlmodel import col, select
 
 from backend.admin import service
-from backend.audit.models import AccessLog, AccessLogPublic
-from backend.auth.deps import AdminDep
+from backend.audit.models import AccessLog, AccessLogPublic, AdminAction, AdminActionPublic
+from backend.audit.service import log_admin_action
+from backend.auth.deps import AdminDep, AdminOrManagerDep
 from backend.auth.models import User, UserCreate, UserPublic, UserUpdate
 from backend.auth.service import to_public
 from backend.common.types import MAX_ID, IdPath
@@ -22,13 +23,13 @@ def list_users(session: SessionDep, _: AdminDep) -> list[UserPublic]:
 
 
 @router.post("/users", response_model=UserPublic, status_code=201, summary="Create a login")
-def create_user(data: UserCreate, session: SessionDep, _: AdminDep) -> UserPublic:
-    return to_public(session, service.create_user(session, data=data))
+def create_user(data: UserCreate, session: SessionDep, principal: AdminDep) -> UserPublic:
+    return to_public(session, service.create_user(session, data=data, principal=principal))
 
 
 @router.patch("/users/{user_id}", response_model=UserPublic, summary="Change a login")
-def update_user(user_id: IdPath, data: UserUpdate, session: SessionDep, _: AdminDep) -> UserPublic:
-    return to_public(session, service.update_user(session, user_id=user_id, data=data))
+def update_user(user_id: IdPath, data: UserUpdate, session: SessionDep, principal: AdminDep) -> UserPublic:
+    return to_public(session, service.update_user(session, user_id=user_id, data=data, principal=principal))
 
 
 @router.get("/settings", response_model=MunicipalitySettingsPublic, summary="Municipality settings")
@@ -37,8 +38,26 @@ def get_settings(request: Request, session: SessionDep, _: AdminDep) -> object:
 
 
 @router.put("/settings", response_model=MunicipalitySettingsPublic, summary="Change municipality settings")
-def put_settings(data: MunicipalitySettingsUpdate, session: SessionDep, _: AdminDep) -> object:
+def put_settings(data: MunicipalitySettingsUpdate, session: SessionDep, principal: AdminDep) -> object:
+    log_admin_action(session, principal=principal, action="endret kommuneinnstillinger", target=data.name)
     return update_municipality_settings(session, data=data)
+
+
+@router.get(
+    "/admin-actions",
+    response_model=list[AdminActionPublic],
+    summary="What administrators changed (logins, teams, settings); also for the manager",
+)
+def admin_actions(
+    session: SessionDep,
+    _: AdminOrManagerDep,
+    grants_access: bool | None = Query(None, description="only changes that open recipient data"),
+    limit: int = Query(200, ge=1, le=5000),
+) -> list[AdminAction]:
+    query = select(AdminAction).order_by(col(AdminAction.id).desc()).limit(limit)
+    if grants_access is not None:
+        query = query.where(AdminAction.grants_access == grants_access)
+    return list(session.exec(query))
 
 
 @router.get("/access-log", response_model=list[AccessLogPublic], summary="Who read which recipient's data")

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from backend.audit.service import log_admin_action
 from backend.auth.models import CoordinatorTeam, User, UserCreate, UserUpdate
-from backend.auth.passwords import hash_password
-from backend.auth.service import revoke_all_tokens
+from backend.auth.passwords import hash_password, password_problem
+from backend.auth.service import Principal, revoke_all_tokens
 from backend.carers.models import Carer
 from backend.common.enums import Role
 from backend.errors import Conflict, InvalidInput, NotFound
@@ -28,7 +29,15 @@ def _set_teams(session: Session, user: User, team_ids: list[int]) -> None:
         session.add(CoordinatorTeam(user_id=user.id, team_id=team_id))
 
 
-def create_user(session: Session, *, data: UserCreate) -> User:
+READS_RECIPIENTS = (Role.coordinator, Role.carer)
+
+
+def _login(user: User) -> str:
+    return f"innlogging {user.username} ({user.role.value})"
+
+
+def create_user(session: Session, *, data: UserCreate, principal: Principal | None = None) -> User:
+    """A new login, logged as an admin action; one that reaches recipient data is marked so."""
     if session.exec(select(User).where(User.username == data.username)).first() is not None:
         raise Conflict(f"Brukernavnet «{data.username}» er allerede i bruk.", field="username")
     if data.role == Role.carer:
@@ -50,18 +59,31 @@ def create_user(session: Session, *, data: UserCreate) -> User:
     session.add(user)
     session.flush()
     _set_teams(session, user, data.team_ids)
+    log_admin_action(
+        session,
+        principal=principal,
+        action="opprettet innlogging",
+        target=_login(user) + (f", team {sorted(data.team_ids)}" if data.team_ids else ""),
+        grants_access=user.role in READS_RECIPIENTS,
+    )
     session.commit()
     session.refresh(user)
     return user
 
 
-def update_user(session: Session, *, user_id: int, data: UserUpdate) -> User:
+def update_user(
+    session: Session, *, user_id: int, data: UserUpdate, principal: Principal | None = None
+) -> User:
+    """Change a login; a reset password, a reactivation or new teams for a login that reaches recipient
+    data is logged as granting access (the admin could log in as it)."""
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"Bruker {user_id} finnes ikke.")
     if data.full_name is not None:
         user.full_name = data.full_name
     if data.password is not None:
+        if problem := password_problem(data.password, user.username):
+            raise InvalidInput(f"Passordet kan ikke brukes: {problem}.", field="password")
         user.password_hash = hash_password(data.password)
     if data.active is not None:
         user.active = data.active
@@ -70,6 +92,15 @@ def update_user(session: Session, *, user_id: int, data: UserUpdate) -> User:
     session.add(user)
     if data.team_ids is not None:
         _set_teams(session, user, data.team_ids)
+    changed = [name for name, value in data.model_dump(exclude_unset=True).items() if value is not None]
+    log_admin_action(
+        session,
+        principal=principal,
+        action="endret innlogging: " + ", ".join(sorted(changed)),
+        target=_login(user) + (f", team {sorted(data.team_ids)}" if data.team_ids is not None else ""),
+        grants_access=user.role in READS_RECIPIENTS
+        and (data.password is not None or data.active is True or bool(data.team_ids)),
+    )
     session.commit()
     session.refresh(user)
     return user

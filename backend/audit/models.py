@@ -33,3 +33,28 @@ class AccessLogPublic(BaseModel):
     recipient_id: int
     action: str
     path: str
+
+
+class AdminAction(SQLModel, table=True):
+    """What an administrator changed: logins, teams, settings. An admin who makes or resets a login that
+    reaches recipient data could use it; the row (grants_access) shows it to the manager, who has no
+    admin rights, so no one both grants access and hides it."""
+
+    __tablename__ = "admin_action"
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    user_id: int | None = Field(default=None, index=True, description="null: the command line")
+    username: str = Field(max_length=100)
+    action: str = Field(max_length=100)
+    target: str = Field(default="", max_length=300)
+    grants_access: bool = Field(default=False, description="opens recipient data to a login")
+
+
+class AdminActionPublic(BaseModel):
+    id: int
+    at: dt.datetime
+    user_id: int | None
+    username: str
+    action: str
+    target: str
+    grants_access: bool

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from sqlmodel import Session
 
-from backend.audit.models import AccessLog
+from backend.audit.models import AccessLog, AdminAction
 from backend.auth.service import Principal
 
 
@@ -25,3 +25,19 @@ def log_recipient_reads(
                 path=path[:300],
             )
         )
+
+
+def log_admin_action(
+    session: Session, *, principal: Principal | None, action: str, target: str, grants_access: bool = False
+) -> None:
+    """One row per administrative change, in the caller's transaction (no change without its row).
+    principal None: the command line on the server."""
+    session.add(
+        AdminAction(
+            user_id=principal.user_id if principal else None,
+            username=principal.username if principal else "system (kommandolinje)",
+            action=action,
+            target=target[:300],
+            grants_access=grants_access,
+        )
+    )

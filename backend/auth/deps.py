@@ -56,4 +56,6 @@ CoordinatorDep = Annotated[Principal, Depends(require_roles(Role.coordinator))]
 CarerDep = Annotated[Principal, Depends(require_roles(Role.carer))]
 ManagerDep = Annotated[Principal, Depends(require_roles(Role.manager, Role.coordinator))]
 AdminDep = Annotated[Principal, Depends(require_roles(Role.admin))]
+# what admins changed is shown to the manager too: who grants access is not alone in seeing it
+AdminOrManagerDep = Annotated[Principal, Depends(require_roles(Role.admin, Role.manager))]
 StaffReaderDep = Annotated[Principal, Depends(require_roles(Role.coordinator, Role.admin))]

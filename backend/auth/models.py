@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator, model_validator
 from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
 
+from backend.auth.passwords import password_problem
 from backend.common.enums import Role
 from backend.common.types import IdField, ShortText, UTCDateTime, utcnow
 
@@ -48,17 +49,32 @@ class ApiToken(SQLModel, table=True):
 class UserCreate(BaseModel):
     username: str = PField(min_length=2, max_length=100, pattern=r"^[a-z0-9._-]+$")
     full_name: ShortText
-    password: str = PField(min_length=8, max_length=200)
+    password: str = PField(min_length=1, max_length=200)
     role: Role
     carer_id: IdField | None = None
     team_ids: list[IdField] = PField(default_factory=list, max_length=50)
 
+    @model_validator(mode="after")
+    def _strong_password(self) -> UserCreate:
+        problem = password_problem(self.password, self.username)
+        if problem:
+            raise ValueError(problem)
+        return self
+
 
 class UserUpdate(BaseModel):
     full_name: ShortText | None = None
-    password: str | None = PField(default=None, min_length=8, max_length=200)
+    password: str | None = PField(default=None, min_length=1, max_length=200)
     active: bool | None = None
     team_ids: list[IdField] | None = PField(default=None, max_length=50)
+
+    @field_validator("password")
+    @classmethod
+    def _strong_password(cls, value: str | None) -> str | None:
+        problem = None if value is None else password_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class UserPublic(BaseModel):
@@ -76,3 +92,14 @@ class TokenResponse(BaseModel):
     token_type: str = "bearer"
     expires_at: dt.datetime
     role: Role
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins per account ("user:koord") and per address ("addr:10.0.0.7"), with the back-off they
+    earned. Kept in the database so every server process sees the same count."""
+
+    __tablename__ = "login_throttle"
+    key: str = Field(primary_key=True, max_length=150)
+    failures: int = 0
+    last_failure: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    blocked_until: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -19,7 +19,8 @@ def login(
     username: Annotated[str, Form(min_length=1, max_length=100)],
     password: Annotated[str, Form(min_length=1, max_length=200)],
 ) -> TokenResponse:
-    user = service.authenticate(session, username=username, password=password)
+    address = request.client.host if request.client else None
+    user = service.authenticate(session, username=username, password=password, address=address)
     token, row = service.issue_token(session, user=user, ttl_hours=request.app.state.settings.token_ttl_hours)
     return TokenResponse(access_token=token, expires_at=row.expires_at, role=user.role)
 

@@ -4,6 +4,7 @@ logins is the admin's (backend.admin)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -11,7 +12,8 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from backend.auth.models import ApiToken, CoordinatorTeam, User, UserPublic
-from backend.auth.passwords import verify_password
+from backend.auth.passwords import hash_password, verify_password
+from backend.auth.throttle import record_failure, record_success, refuse_if_waiting, throttle_keys
 from backend.common.enums import Role
 from backend.common.types import utcnow
 from backend.errors import Forbidden, NotAuthenticated
@@ -37,10 +39,23 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def authenticate(session: Session, *, username: str, password: str) -> User:
+@functools.cache
+def _stand_in_hash() -> str:
+    """A hash to check unknown usernames against, so they cost the same as known ones (no telling which
+    usernames exist by timing)."""
+    return hash_password(secrets.token_urlsafe(16))
+
+
+def authenticate(session: Session, *, username: str, password: str, address: str | None = None) -> User:
+    """The login behind a username and password, within the back-off its failures have earned."""
+    keys = throttle_keys(username, address)
+    refuse_if_waiting(session, keys)
     user = session.exec(select(User).where(User.username == username.strip().lower())).first()
-    if user is None or not user.active or not verify_password(user.password_hash, password):
+    password_ok = verify_password(user.password_hash if user else _stand_in_hash(), password)
+    if user is None or not user.active or not password_ok:
+        record_failure(session, keys)
         raise NotAuthenticated("Feil brukernavn eller passord.")
+    record_success(session, username)
     return user
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response
 
+from backend.audit.service import log_admin_action
 from backend.auth.deps import AdminDep, require_roles
 from backend.auth.service import Principal
 from backend.common.enums import Role
@@ -21,7 +22,8 @@ def list_teams(session: SessionDep, principal: Principal = Depends(_readers)) ->
 
 
 @router.post("", response_model=TeamPublic, status_code=201, summary="Create a team")
-def create_team(data: TeamCreate, session: SessionDep, _: AdminDep) -> object:
+def create_team(data: TeamCreate, session: SessionDep, principal: AdminDep) -> object:
+    log_admin_action(session, principal=principal, action="opprettet team", target=data.name)
     return service.create_team(session, data=data)
 
 
@@ -33,6 +35,7 @@ def update_team(
 
 
 @router.delete("/{team_id}", status_code=204, summary="Delete an empty team")
-def delete_team(team_id: IdPath, session: SessionDep, _: AdminDep) -> Response:
+def delete_team(team_id: IdPath, session: SessionDep, principal: AdminDep) -> Response:
+    log_admin_action(session, principal=principal, action="slettet team", target=f"team {team_id}")
     service.delete_team(session, team_id=team_id)
     return Response(status_code=204)

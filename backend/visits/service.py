@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -9,9 +11,11 @@ from backend.auth.service import Principal
 from backend.common.crud import get_or_404
 from backend.common.enums import PlanStatus
 from backend.common.hooks import Hooks
+from backend.common.types import utcnow
 from backend.errors import Conflict, Forbidden
 from backend.planning.models import Plan, Route, Stop
 from backend.planning.service import current_route_of
+from backend.visits.device_time import check_device_time
 from backend.visits.models import VisitEvent, VisitEventCreate, VisitEventPublic
 
 MOVED_AWAY = (
@@ -40,13 +44,16 @@ def current_stop_of(session: Session, *, stop: Stop, plan: Plan, carer_id: int) 
     return None
 
 
-def _target(session: Session, principal: Principal, stop_id: int) -> tuple[int, int | None, str]:
+def _target(
+    session: Session, principal: Principal, stop_id: int, device_time: dt.datetime
+) -> tuple[int, int | None, str]:
     """Where an event lands: (stop id, stop id the tablet named if different, conflict text)."""
     stop = get_or_404(session, Stop, stop_id, "Besøk")
     route = get_or_404(session, Route, stop.route_id, "Kjøreliste")
     plan = get_or_404(session, Plan, route.plan_id, "Plan")
     if route.carer_id != principal.carer_id or plan.status == PlanStatus.draft:
         raise Forbidden("Besøket står ikke på din publiserte kjøreliste.")
+    check_device_time(device_time, server_time=utcnow(), plan_day=plan.date)
     if plan.status == PlanStatus.published:
         return stop_id, None, ""
     current = current_stop_of(session, stop=stop, plan=plan, carer_id=route.carer_id)
@@ -68,7 +75,7 @@ def record_event(
         if existing.carer_id != principal.carer_id or named != data.stop_id:
             raise Conflict("Hendelses-ID-en er allerede brukt for et annet besøk.")
         return _public(existing, duplicate=True)
-    stop_id, reported, conflict = _target(session, principal, data.stop_id)
+    stop_id, reported, conflict = _target(session, principal, data.stop_id, data.device_time)
     assert principal.carer_id is not None
     event = VisitEvent(
         event_uuid=key,

@@ -14,7 +14,7 @@ from backend.auth.deps import SESSION_COOKIE, current_principal
 from backend.auth.service import Principal, authenticate, issue_token, revoke_token
 from backend.common.enums import NORWEGIAN_LABELS, Role
 from backend.db import SessionDep
-from backend.errors import NotAuthenticated
+from backend.errors import NotAuthenticated, TooManyRequests
 from backend.teams.models import Team
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -40,10 +40,13 @@ def login_submit(
     username: Annotated[str, Form(max_length=100)] = "",
     password: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
+    address = request.client.host if request.client else None
     try:
-        user = authenticate(session, username=username, password=password)
-    except NotAuthenticated as exc:
-        return TEMPLATES.TemplateResponse(request, "login.html", {"error": exc.message}, status_code=401)
+        user = authenticate(session, username=username, password=password, address=address)
+    except (NotAuthenticated, TooManyRequests) as exc:
+        return TEMPLATES.TemplateResponse(
+            request, "login.html", {"error": exc.message}, status_code=exc.status_code
+        )
     settings = request.app.state.settings
     token, _ = issue_token(session, user=user, ttl_hours=settings.token_ttl_hours)
     response = RedirectResponse("/", status_code=303)

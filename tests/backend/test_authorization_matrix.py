@@ -64,6 +64,7 @@ CALLS: list[Call] = [
     ),
     c("GET", "/api/v1/auth/me", ALL),
     c("GET", "/api/v1/users", {"admin"}),
+    c("GET", "/api/v1/admin-actions", {"admin", "manager"}),
     c(
         "POST",
         "/api/v1/users",
@@ -370,7 +371,7 @@ CALLS: list[Call] = [
             "json": {
                 "request_uuid": str(uuid.uuid4()),
                 "route_id": w.published_route,
-                "device_time": "2026-11-23T09:30:00+01:00",
+                "device_time": "2026-11-23T06:50:00+01:00",
             }
         },
     ),
@@ -383,7 +384,7 @@ CALLS: list[Call] = [
                 "event_uuid": str(uuid.uuid4()),
                 "stop_id": w.published_stop,
                 "kind": "check_in",
-                "device_time": "2026-11-23T08:12:00+01:00",
+                "device_time": "2026-11-23T06:52:00+01:00",
             }
         },
     ),

@@ -58,8 +58,9 @@ def test_day_shows_own_route_with_brief_and_logs_the_read(
 
 
 def test_events_arrive_out_of_order_and_twice_and_count_once(
-    client: TestClient, world: World, session: Session
+    client: TestClient, world: World, session: Session, clock: Clock
 ) -> None:
+    clock.at(dt.time(9, 0))
     carer = auth(world, "carer")
     check_out = _event(world.published_stop, "check_out", "08:40")
     check_in = _event(world.published_stop, "check_in", "08:12")
@@ -106,6 +107,37 @@ def test_malformed_events_are_422_and_store_nothing(
     assert session.exec(select(VisitEvent)).all() == []
 
 
+@pytest.mark.parametrize(
+    ("device_time", "why"),
+    [
+        ("2099-12-31T10:00:00+01:00", "fram i tid"),
+        ("2000-01-01T08:00:00+01:00", "36 timer"),
+        ("2026-11-23T19:40:00+01:00", "fram i tid"),  # the tablet's clock 10 hours fast
+        ("2026-11-22T23:50:00+01:00", "besøkets dag"),  # within the offline spell, but the day before
+    ],
+)
+def test_a_device_time_the_server_cannot_believe_is_refused_and_kpis_stay_sane(
+    client: TestClient, world: World, session: Session, clock: Clock, device_time: str, why: str
+) -> None:
+    """A check-in dated 2099 or 2000 once turned a team's face-to-face share into 1,669,668 %: device time
+    is bounded by the server's clock (offline hours are fine, years are not), and both times are kept."""
+    clock.at(dt.time(9, 30))
+    event = {**_event(world.published_stop, "check_in", "08:00"), "device_time": device_time}
+    refused = client.post("/api/v1/visit-events", json=event, headers=auth(world, "carer"))
+    assert refused.status_code == 422 and why in refused.json()["detail"], refused.text
+    assert session.exec(select(VisitEvent)).all() == []
+    clock.at(dt.time(18, 0))  # nine hours offline, then back in coverage
+    late_sync = client.post(
+        "/api/v1/visit-events",
+        json=_event(world.published_stop, "check_in", "08:05"),
+        headers=auth(world, "carer"),
+    )
+    assert late_sync.status_code == 201, late_sync.text
+    stored = session.exec(select(VisitEvent)).one()
+    assert stored.device_time == local_instant(DAY, dt.time(8, 5))
+    assert stored.server_time == local_instant(DAY, dt.time(18, 0))
+
+
 def test_event_for_a_visit_on_someone_elses_route_is_403(
     client: TestClient, world: World, session: Session
 ) -> None:
@@ -134,8 +166,9 @@ def _visit_ids(client: TestClient, world: World) -> list[int]:
 
 
 def test_offline_event_lands_on_the_republished_visit_or_becomes_a_conflict(
-    client: TestClient, world: World, session: Session
+    client: TestClient, world: World, session: Session, clock: Clock
 ) -> None:
+    clock.at(dt.time(9, 0))
     carer = auth(world, "carer")
     before = client.get("/api/v1/my/day/revision", params=DAY_Q, headers=carer).json()["revision"]
     mine, other = _visit_ids(client, world)

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 from typer.testing import CliRunner
 
@@ -106,3 +107,18 @@ def test_demo_history_gives_the_manager_kpis_on_first_start(cli_env: str) -> Non
         rows = client.get("/api/v1/kpis/weekly", params={"week": "2026-W48"}, headers=headers).json()
     assert len(rows) == 2
     assert all(row["checked_in"] > 0 and row["punctuality_pct"] is not None for row in rows), rows
+
+
+def test_create_admin_asks_for_a_strong_password_and_logs_itself(cli_env: str, engine: Engine) -> None:
+    """«password» on the command line was accepted: the password is now asked for twice, never an option,
+    and must pass the strength rules."""
+    runner = CliRunner()
+    weak = runner.invoke(cli, ["create-admin", "drift"], input="password\npassword\n")
+    assert weak.exit_code == 1 and "minst" in weak.output
+    mismatch = runner.invoke(cli, ["create-admin", "drift"], input="et-langt-passord\net-annet-passord\n")
+    assert mismatch.exit_code == 1 and "ikke like" in mismatch.output
+    assert "--password" not in runner.invoke(cli, ["create-admin", "--help"]).output
+    made = runner.invoke(cli, ["create-admin", "drift"], input="stille-natt-1942\nstille-natt-1942\n")
+    assert made.exit_code == 0, made.output
+    with Session(engine) as session:
+        assert session.exec(select(User).where(User.username == "drift")).one().role.value == "admin"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from backend.audit.models import AccessLog
+from tests.backend.conftest import Clock
 from tests.backend.world import DAY, PASSWORD, World, auth
 
 
@@ -46,8 +48,9 @@ def test_carer_sees_only_own_published_route(client: TestClient, world: World) -
     assert other.status_code == 403
 
 
-def test_visit_event_is_recorded_once_per_uuid(client: TestClient, world: World) -> None:
+def test_visit_event_is_recorded_once_per_uuid(client: TestClient, world: World, clock: Clock) -> None:
     """A tablet that resends after lost coverage gets the original answer, not a second event."""
+    clock.at(dt.time(8, 30))
     body = {
         "event_uuid": str(uuid.uuid4()),
         "stop_id": world.published_stop,
