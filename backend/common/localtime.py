@@ -20,6 +20,24 @@ def local_instant(day: dt.date, clock: dt.time, tz: ZoneInfo = OSLO) -> dt.datet
     return local.astimezone(dt.UTC)
 
 
+def exists_locally(day: dt.date, clock: dt.time, tz: ZoneInfo = OSLO) -> bool:
+    """False for a wall-clock time in the spring-forward gap (02:30 on the last Sunday of March)."""
+    return local_instant(day, clock, tz).astimezone(tz).time() == clock.replace(tzinfo=None)
+
+
+def local_window(
+    day: dt.date, start: dt.time, end: dt.time, tz: ZoneInfo = OSLO
+) -> tuple[dt.datetime, dt.datetime]:
+    """A recurring wall-clock window (an agreed time) on one date, never inverted: where the start falls in
+    the spring gap and moves forward past the end (02:30-03:10 → 03:30-03:10), the window moves as a whole
+    and keeps its length (03:30-04:10)."""
+    begin, finish = local_instant(day, start, tz), local_instant(day, end, tz)
+    if finish < begin:
+        wall = dt.datetime.combine(day, end) - dt.datetime.combine(day, start)
+        finish = begin + wall
+    return begin, finish
+
+
 def local_midnight(day: dt.date, tz: ZoneInfo = OSLO) -> dt.datetime:
     """The UTC instant at which the local day starts."""
     return local_instant(day, dt.time(0, 0), tz)

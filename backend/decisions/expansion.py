@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from backend.common.enums import ServiceType, VisitPriority
-from backend.common.localtime import local_instant
+from backend.common.localtime import local_instant, local_window
 from backend.decisions.models import DecisionLink, DecisionVisit, ServiceDecision
 from backend.recipients.models import Recipient
 
@@ -69,6 +69,11 @@ def decision_active_on(decision: ServiceDecision, day: dt.date) -> bool:
     return True
 
 
+def _not_before(instant: dt.datetime | None, bound: dt.datetime) -> dt.datetime | None:
+    """Keeps a limit on its window's right side where a DST shift moved the window past it."""
+    return None if instant is None else max(instant, bound)
+
+
 def expand_decision(
     decision: ServiceDecision,
     visits: list[DecisionVisit],
@@ -95,8 +100,7 @@ def expand_decision(
             if visit.id in (link.from_visit_id, link.to_visit_id)
         )
         competences = frozenset(str(t["competence"]) for t in tasks if t.get("competence"))
-        start, end = at(visit.window_start), at(visit.window_end)
-        assert start is not None and end is not None
+        start, end = local_window(day, visit.window_start, visit.window_end)
         result.append(
             DayVisit(
                 decision_visit_id=visit.id,
@@ -109,8 +113,8 @@ def expand_decision(
                 window_start=start,
                 window_end=end,
                 window_hard=visit.window_hard,
-                latest_acceptable=at(visit.latest_acceptable),
-                latest_start=at(visit.latest_start),
+                latest_acceptable=_not_before(at(visit.latest_acceptable), end),
+                latest_start=_not_before(at(visit.latest_start), start),
                 minutes=visit.minutes,
                 task_names=tuple(str(t["name"]) for t in tasks),
                 required_competences=competences,

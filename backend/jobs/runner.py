@@ -59,10 +59,10 @@ def execute_job(engine: Engine, record_id: int, settings: Settings) -> None:
         except DomainError as exc:
             session.rollback()
             result, status, error = None, JobStatus.failed, exc.message
-        except Exception as exc:  # the job's failure is stored for the coordinator, not lost
+        except Exception:  # logged in full for IT; the coordinator gets a message, not the internals
             session.rollback()
             log.error("job %s failed: %s", record_id, traceback.format_exc())
-            result, status, error = None, JobStatus.failed, f"{type(exc).__name__}: {exc}"[:2000]
+            result, status, error = None, JobStatus.failed, UNEXPECTED.format(record_id=record_id)
     with Session(engine) as session:
         record = session.get(JobRecord, record_id)
         assert record is not None
@@ -70,6 +70,12 @@ def execute_job(engine: Engine, record_id: int, settings: Settings) -> None:
         record.finished_at = utcnow()
         session.add(record)
         session.commit()
+
+
+UNEXPECTED = (
+    "Jobben stoppet på en uventet feil (jobb {record_id}). Feilen er logget; prøv igjen, og kontakt "
+    "systemansvarlig om den kommer tilbake."
+)
 
 
 def _progress_writer(engine: Engine, record_id: int) -> Callable[[dict[str, Any]], None]:

@@ -10,7 +10,7 @@ from backend.auth.service import Principal
 from backend.carers.models import Carer
 from backend.carers.service import carer_in_scope
 from backend.common.crud import get_or_404
-from backend.common.localtime import local_instant
+from backend.common.localtime import exists_locally, local_instant
 from backend.errors import Conflict, InvalidInput
 from backend.rota.models import Absence, AbsenceCreate, RotaEntry, RotaEntryCreate
 
@@ -20,7 +20,26 @@ def _instant_in_shift(day: dt.date, start: dt.time, clock: dt.time) -> dt.dateti
     return local_instant(day + dt.timedelta(days=1) if clock < start else day, clock)
 
 
+def _refuse_times_that_do_not_exist(data: RotaEntryCreate) -> None:
+    """On the spring-forward day 02:00-02:59 does not exist; a shift from or to such a time would be
+    shifted by an hour without anyone noticing. (A time that occurs twice in October means its first
+    occurrence, see backend.common.localtime.)"""
+    for name in ("start", "end", "break_earliest", "break_latest"):
+        clock: dt.time | None = getattr(data, name)
+        if clock is None:
+            continue
+        day = data.date + dt.timedelta(days=1) if name != "start" and clock < data.start else data.date
+        if not exists_locally(day, clock):
+            raise InvalidInput(
+                f"Klokka {clock:%H:%M} finnes ikke {day:%d.%m.%Y}: klokka stilles fram en time den natta. "
+                "Velg et tidspunkt før eller etter.",
+                field=name,
+            )
+
+
 def build_rota_entry(data: RotaEntryCreate) -> RotaEntry:
+    """The stored entry; refuses wall-clock times that do not exist and shifts that end before they start."""
+    _refuse_times_that_do_not_exist(data)
     start = local_instant(data.date, data.start)
     end = _instant_in_shift(data.date, data.start, data.end)
     entry = RotaEntry(
@@ -37,6 +56,8 @@ def build_rota_entry(data: RotaEntryCreate) -> RotaEntry:
         if data.break_latest is None
         else _instant_in_shift(data.date, data.start, data.break_latest),
     )
+    if end <= start:
+        raise InvalidInput("Vakten slutter før den begynner.", field="end")
     for name in ("break_earliest", "break_latest"):
         value = getattr(entry, name)
         if value is not None and not start <= value <= end:
