@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,13 @@ def _readable_location(loc: tuple[object, ...] | list[object]) -> str:
     return ".".join(parts) or "forespørselen"
 
 
+BUSY_MARKERS = ("database is locked", "database table is locked", "lock timeout", "deadlock detected")
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    return any(marker in str(exc.orig).lower() for marker in BUSY_MARKERS)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Bad input is a 4xx with a message naming the field; never a 500."""
 
@@ -96,6 +103,22 @@ def install_error_handlers(app: FastAPI) -> None:
             {"detail": "Endringen bryter med data som allerede finnes (duplikat eller ukjent referanse)."},
             status_code=409,
         )
+
+    @app.exception_handler(OperationalError)
+    async def _operational(_request: Request, exc: OperationalError) -> JSONResponse:
+        """A database busy with a long write (an import, a big re-plan) is a wait, not a failure: 503 with
+        Retry-After, which the tablet's offline queue retries. Anything else is logged as the 500 it is."""
+        if _is_busy(exc):
+            log.warning("database busy: %s", exc.orig)
+            return JSONResponse(
+                {
+                    "detail": "Databasen er opptatt akkurat nå (en stor import eller planlegging). Prøv igjen om litt."
+                },
+                status_code=503,
+                headers={"Retry-After": "5"},
+            )
+        log.error("database error: %s", exc.orig)
+        return JSONResponse({"detail": "Intern feil i databasen; feilen er logget."}, status_code=500)
 
     @app.exception_handler(DataError)
     async def _data(_request: Request, exc: DataError) -> JSONResponse:

@@ -9,6 +9,7 @@ from backend.audit.service import log_admin_action
 from backend.auth.deps import AdminDep, AdminOrManagerDep
 from backend.auth.models import User, UserCreate, UserPublic, UserUpdate
 from backend.auth.service import to_public
+from backend.common.paging import PageDep
 from backend.common.types import MAX_ID, IdPath
 from backend.db import SessionDep
 from backend.municipality.models import MunicipalitySettingsPublic, MunicipalitySettingsUpdate
@@ -18,8 +19,8 @@ router = APIRouter(tags=["innlogging og administrasjon"])
 
 
 @router.get("/users", response_model=list[UserPublic], summary="List logins")
-def list_users(session: SessionDep, _: AdminDep) -> list[UserPublic]:
-    return [to_public(session, u) for u in session.exec(select(User).order_by(col(User.username)))]
+def list_users(session: SessionDep, _: AdminDep, page: PageDep) -> list[UserPublic]:
+    return [to_public(session, u) for u in page.rows(session, select(User).order_by(col(User.username)))]
 
 
 @router.post("/users", response_model=UserPublic, status_code=201, summary="Create a login")

@@ -6,6 +6,7 @@ from backend.auth.deps import CoordinatorDep, StaffReaderDep
 from backend.carers import service
 from backend.carers.competence import CATALOGUE
 from backend.carers.models import CarerCreate, CarerPublic, CarerUpdate
+from backend.common.paging import PageDep
 from backend.common.types import MAX_ID, IdPath
 from backend.db import SessionDep
 
@@ -19,9 +20,12 @@ def competences(_: StaffReaderDep) -> dict[str, str]:
 
 @router.get("", response_model=list[CarerPublic], summary="List carers")
 def list_carers(
-    session: SessionDep, principal: StaffReaderDep, team_id: int | None = Query(None, ge=1, le=MAX_ID)
+    session: SessionDep,
+    principal: StaffReaderDep,
+    page: PageDep,
+    team_id: int | None = Query(None, ge=1, le=MAX_ID),
 ) -> list[object]:
-    return list(service.list_carers(session, principal=principal, team_id=team_id))
+    return list(service.list_carers(session, principal=principal, team_id=team_id, page=page))
 
 
 @router.get("/{carer_id}", response_model=CarerPublic, summary="One carer")

@@ -9,6 +9,7 @@ from backend.auth.service import Principal, revoke_all_tokens
 from backend.carers.models import Carer, CarerCreate, CarerUpdate
 from backend.common.crud import apply_update, get_or_404, require_unique
 from backend.common.enums import Role
+from backend.common.paging import Page, rows_of
 from backend.teams.service import team_in_scope
 
 
@@ -19,13 +20,15 @@ def carer_in_scope(session: Session, *, principal: Principal, carer_id: int) -> 
     return carer
 
 
-def list_carers(session: Session, *, principal: Principal, team_id: int | None = None) -> list[Carer]:
-    query = select(Carer).order_by(col(Carer.name))
+def list_carers(
+    session: Session, *, principal: Principal, team_id: int | None = None, page: Page | None = None
+) -> list[Carer]:
+    query = select(Carer).order_by(col(Carer.name), col(Carer.id))
     if principal.role == Role.coordinator:
         query = query.where(Carer.team_id.in_(principal.team_ids))  # type: ignore[attr-defined]
     if team_id is not None:
         query = query.where(Carer.team_id == team_id)
-    return list(session.exec(query))
+    return rows_of(session, query, page)
 
 
 def _check_refs(

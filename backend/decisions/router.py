@@ -4,6 +4,7 @@ from fastapi import APIRouter, Query, Response
 
 from backend.audit.deps import RecipientReadsDep
 from backend.auth.deps import CoordinatorDep
+from backend.common.paging import PageDep
 from backend.common.types import MAX_ID, Day, IdPath
 from backend.db import SessionDep
 from backend.decisions import service
@@ -19,9 +20,10 @@ def list_decisions(
     session: SessionDep,
     principal: CoordinatorDep,
     reads: RecipientReadsDep,
+    page: PageDep,
     recipient_id: int | None = Query(None, ge=1, le=MAX_ID),
 ) -> list[DecisionPublic]:
-    rows = service.list_decisions(session, principal=principal, recipient_id=recipient_id)
+    rows = service.list_decisions(session, principal=principal, recipient_id=recipient_id, page=page)
     reads([d.recipient_id for d in rows], "read decisions")
     return [service.to_public(session, d) for d in rows]
 

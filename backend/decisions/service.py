@@ -6,6 +6,7 @@ from sqlmodel import Session, col, select
 
 from backend.auth.service import Principal
 from backend.common.crud import get_or_404, referenced_elsewhere
+from backend.common.paging import Page, rows_of
 from backend.decisions.models import (
     DecisionCreate,
     DecisionLink,
@@ -73,7 +74,7 @@ def to_public(session: Session, decision: ServiceDecision) -> DecisionPublic:
 
 
 def list_decisions(
-    session: Session, *, principal: Principal, recipient_id: int | None
+    session: Session, *, principal: Principal, recipient_id: int | None, page: Page | None = None
 ) -> list[ServiceDecision]:
     query = (
         select(ServiceDecision)
@@ -83,7 +84,7 @@ def list_decisions(
     )
     if recipient_id is not None:
         query = query.where(ServiceDecision.recipient_id == recipient_id)
-    return list(session.exec(query))
+    return rows_of(session, query, page)
 
 
 def create_decision(

@@ -29,8 +29,13 @@ class CsvRow:
         return self.values.get(key, "").strip()
 
 
+MAX_ROWS = 5_000  # a large district's recipients or a team's months of rota; more is a mistake or an attack
+
+
 def read_rows(content: bytes, *, file_label: str, required: list[str]) -> Iterator[CsvRow]:
-    """Rows keyed by lower-case header; raises CsvFormatError naming what is wrong with the file."""
+    """Rows keyed by lower-case header; raises CsvFormatError naming what is wrong with the file. A file of
+    more than MAX_ROWS rows is refused before any row is checked (one import holds the database's writer
+    for its whole transaction; split big files)."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -49,10 +54,17 @@ def read_rows(content: bytes, *, file_label: str, required: list[str]) -> Iterat
             raise CsvFormatError(f"{file_label}: mangler kolonne(r) {', '.join(missing)} i overskriftslinjen")
         if len(set(header)) != len(header):
             raise CsvFormatError(f"{file_label}: samme kolonnenavn står flere ganger i overskriftslinjen")
+        rows = 0
         for cells in reader:
             line = reader.line_num
             if not any(c.strip() for c in cells):
                 continue
+            rows += 1
+            if rows > MAX_ROWS:
+                raise CsvFormatError(
+                    f"{file_label}: filen har mer enn {MAX_ROWS:,} linjer".replace(",", " ")
+                    + "; del den opp og importer delene etter hverandre"
+                )
             if len(cells) != len(header):
                 raise CsvFormatError(
                     f"{file_label} linje {line}: {len(cells)} felt, men overskriften har {len(header)}"

@@ -56,13 +56,20 @@ _PRIORITY_ALIASES = {
 }
 
 
+MAX_LISTED_ERRORS = 200  # a 9 MB bad file once answered with 39.7 MB of errors
+
+
 @dataclass
 class ImportReport:
     errors: list[dict[str, object]] = field(default_factory=list)
     created: dict[str, int] = field(default_factory=dict)
+    error_count: int = 0
 
     def add(self, file_label: str, line: int, message: str, column: str | None = None) -> None:
-        self.errors.append({"file": file_label, "line": line, "field": column, "message": message})
+        """Count every error, list the first MAX_LISTED_ERRORS (enough to mend a file, small to send)."""
+        self.error_count += 1
+        if len(self.errors) < MAX_LISTED_ERRORS:
+            self.errors.append({"file": file_label, "line": line, "field": column, "message": message})
 
     def add_validation(self, file_label: str, line: int, exc: ValidationError) -> None:
         for err in exc.errors():
@@ -73,8 +80,11 @@ class ImportReport:
     def raise_if_errors(self) -> None:
         if self.errors:
             first = self.errors[0]
+            listed = (
+                "" if self.error_count == len(self.errors) else f", de {len(self.errors)} første er listet"
+            )
             raise InvalidInput(
-                f"Importen ble avvist ({len(self.errors)} feil, ingenting er lagret). Første feil: "
+                f"Importen ble avvist ({self.error_count} feil{listed}, ingenting er lagret). Første feil: "
                 f"{first['file']} linje {first['line']}: {first['message']}",
                 errors=self.errors,
             )

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Query, Response
 
 from backend.audit.deps import RecipientReadsDep
 from backend.auth.deps import CoordinatorDep
+from backend.common.paging import PageDep
 from backend.common.types import MAX_ID, IdPath
 from backend.db import SessionDep
 from backend.recipients import service
@@ -23,9 +24,10 @@ def list_recipients(
     session: SessionDep,
     principal: CoordinatorDep,
     reads: RecipientReadsDep,
+    page: PageDep,
     team_id: int | None = Query(None, ge=1, le=MAX_ID),
 ) -> list[RecipientPublic]:
-    rows = service.list_recipients(session, principal=principal, team_id=team_id)
+    rows = service.list_recipients(session, principal=principal, team_id=team_id, page=page)
     result = [service.to_public(session, r) for r in rows]
     reads([r.id for r in result], "list")
     return result

@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 from backend.auth.service import Principal
 from backend.carers.models import Carer
 from backend.common.crud import apply_update, get_or_404, require_unique
+from backend.common.paging import Page, rows_of
 from backend.errors import InvalidInput
 from backend.recipients.models import (
     NextOfKin,
@@ -35,11 +36,17 @@ def to_public(session: Session, recipient: Recipient) -> RecipientPublic:
     )
 
 
-def list_recipients(session: Session, *, principal: Principal, team_id: int | None) -> list[Recipient]:
-    query = select(Recipient).where(Recipient.team_id.in_(principal.team_ids)).order_by(col(Recipient.name))  # type: ignore[attr-defined]
+def list_recipients(
+    session: Session, *, principal: Principal, team_id: int | None, page: Page | None = None
+) -> list[Recipient]:
+    query = (
+        select(Recipient)
+        .where(col(Recipient.team_id).in_(principal.team_ids))
+        .order_by(col(Recipient.name), col(Recipient.id))
+    )
     if team_id is not None:
         query = query.where(Recipient.team_id == team_id)
-    return list(session.exec(query))
+    return rows_of(session, query, page)
 
 
 def _check_refs(
@@ -53,8 +60,13 @@ def _check_refs(
 ) -> None:
     if team_id is not None:
         team_in_scope(session, principal=principal, team_id=team_id)
-    if primary_carer_id is not None and session.get(Carer, primary_carer_id) is None:
-        raise InvalidInput(f"Primærkontakt: pleier {primary_carer_id} finnes ikke.", field="primary_carer_id")
+    carer = None if primary_carer_id is None else session.get(Carer, primary_carer_id)
+    if primary_carer_id is not None and (carer is None or carer.team_id != team_id):
+        # another team's carer is not named: the coordinator may not see that team
+        raise InvalidInput(
+            f"Primærkontakt: pleier {primary_carer_id} finnes ikke i brukerens team.",
+            field="primary_carer_id",
+        )
     require_unique(
         session,
         Recipient,
@@ -91,12 +103,13 @@ def update_recipient(
     session: Session, *, principal: Principal, recipient_id: int, data: RecipientUpdate
 ) -> Recipient:
     recipient = recipient_in_scope(session, principal=principal, recipient_id=recipient_id)
+    sent = data.model_dump(exclude_unset=True)
     _check_refs(
         session,
         principal,
-        team_id=data.team_id,
-        primary_carer_id=data.primary_carer_id,
-        external_id=None,
+        team_id=data.team_id if data.team_id is not None else recipient.team_id,
+        primary_carer_id=sent.get("primary_carer_id", recipient.primary_carer_id),
+        external_id=None,  # not changeable through the API
     )
     apply_update(recipient, data)
     session.add(recipient)

@@ -155,3 +155,20 @@ def test_another_teams_carer_cannot_be_put_in_a_teams_plan(client: TestClient, w
     refused = client.post("/api/v1/plans", json=body, headers=coordinator)
     assert refused.status_code == 422 and "hører ikke til teamet" in refused.json()["detail"]
     assert client.get("/api/v1/plans", params={"date": DAY.isoformat()}, headers=coordinator).json() == before
+
+
+def test_a_primary_contact_comes_from_the_recipients_own_team(client: TestClient, world: World) -> None:
+    """Team blå's carer as primary contact of a team gul recipient was accepted; now refused without the
+    carer's name, and a move to another team must bring a primary contact from that team."""
+    coordinator = auth(world, "coordinator")
+    url = f"/api/v1/recipients/{world.recipient_a}"
+    refused = client.patch(url, json={"primary_carer_id": world.carer_b}, headers=coordinator)
+    assert refused.status_code == 422 and refused.json()["field"] == "primary_carer_id"
+    assert "Liv Berg" not in refused.text
+    assert client.patch(url, json={"primary_carer_id": world.carer_a}, headers=coordinator).status_code == 200
+    new = {"name": "Ny Bruker", "address": "Y", "lat": 60.1, "lon": 24.9, "team_id": world.team_a}
+    made = client.post(
+        "/api/v1/recipients", json={**new, "primary_carer_id": world.carer_b}, headers=coordinator
+    )
+    assert made.status_code == 422
+    assert client.get(url, headers=coordinator).json()["primary_carer_id"] == world.carer_a
