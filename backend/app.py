@@ -18,6 +18,7 @@ from backend.auth.router import router as auth_router
 from backend.carers.router import router as carers_router
 from backend.common.headers import install_security_headers
 from backend.common.hooks import Hooks
+from backend.common.redact import install_access_log_redaction
 from backend.db import make_engine
 from backend.decisions.router import router as decisions_router
 from backend.errors import install_error_handlers
@@ -70,6 +71,20 @@ def api_router() -> APIRouter:
     return router
 
 
+def _serve_api_docs(app: FastAPI) -> None:
+    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="hjemmerute – API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -94,6 +109,8 @@ def create_app(
         description="Kjørelister og varsel om forsinkelse for hjemmetjenesten.",
         lifespan=lifespan,
         docs_url=None,  # served below from the package's own files: no CDN, works offline
+        redoc_url="/redoc" if settings.api_docs else None,
+        openapi_url="/openapi.json" if settings.api_docs else None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -104,6 +121,7 @@ def create_app(
     )
     install_error_handlers(app)
     install_security_headers(app, https=settings.cookie_secure)
+    install_access_log_redaction()
     app.include_router(api_router())
     app.include_router(web_router)
     app.include_router(console_router)
@@ -113,17 +131,8 @@ def create_app(
     for folder, directory in static_asset_dirs().items():
         app.mount(f"{STATIC_URL_PREFIX}/{folder}", StaticFiles(directory=directory), name=folder)
 
-    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
-
-    @app.get("/docs", include_in_schema=False)
-    def api_docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="hjemmerute – API",
-            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
-            swagger_css_url="/static/swagger/swagger-ui.css",
-            swagger_favicon_url="/static/swagger/favicon-32x32.png",
-        )
+    if settings.api_docs:
+        _serve_api_docs(app)
 
     @app.get("/healthz", tags=["drift"], summary="Liveness and database check")
     def healthz() -> dict[str, str]:

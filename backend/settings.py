@@ -23,6 +23,11 @@ class Settings(BaseSettings):
     )
     job_backend: Literal["auto", "inprocess", "procrastinate"] = "auto"
     token_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
+    api_docs: bool = Field(
+        default=True,
+        description="serve /docs, /redoc and /openapi.json; HJEMMERUTE_API_DOCS=false in production "
+        "(the schema maps every endpoint for an attacker)",
+    )
     cookie_secure: bool = False
     municipality_name: str = "Demo kommune"
     log_sql: bool = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Annotated
 
@@ -28,9 +29,31 @@ def principal_or_none(request: Request, session: SessionDep) -> Principal | None
         return None
 
 
+LOGIN_FORM_COOKIE = "hjemmerute_login_form"
+FOREIGN_FORM = "Innloggingsskjemaet er utløpt eller kom fra en annen side. Prøv igjen."
+
+
+def _login_form(request: Request, error: str | None, status_code: int = 200) -> Response:
+    """The login page with a fresh form token, also set as a SameSite=Strict cookie: a foreign page that
+    posts the form (login CSRF: logging the browser in as the attacker's carer) has no cookie to match."""
+    form_token = secrets.token_urlsafe(24)
+    response = TEMPLATES.TemplateResponse(
+        request, "login.html", {"error": error, "form_token": form_token}, status_code=status_code
+    )
+    response.set_cookie(
+        LOGIN_FORM_COOKIE,
+        form_token,
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.settings.cookie_secure,
+        max_age=3600,
+    )
+    return response
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request) -> Response:
-    return TEMPLATES.TemplateResponse(request, "login.html", {"error": None})
+    return _login_form(request, None)
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -39,17 +62,20 @@ def login_submit(
     session: SessionDep,
     username: Annotated[str, Form(max_length=100)] = "",
     password: Annotated[str, Form(max_length=200)] = "",
+    form_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
+    expected = request.cookies.get(LOGIN_FORM_COOKIE, "")
+    if not expected or not secrets.compare_digest(expected.encode(), form_token.encode()):
+        return _login_form(request, FOREIGN_FORM, status_code=403)
     address = request.client.host if request.client else None
     try:
         user = authenticate(session, username=username, password=password, address=address)
     except (NotAuthenticated, TooManyRequests) as exc:
-        return TEMPLATES.TemplateResponse(
-            request, "login.html", {"error": exc.message}, status_code=exc.status_code
-        )
+        return _login_form(request, exc.message, status_code=exc.status_code)
     settings = request.app.state.settings
     token, _ = issue_token(session, user=user, ttl_hours=settings.token_ttl_hours)
     response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(LOGIN_FORM_COOKIE)
     response.set_cookie(
         SESSION_COOKIE,
         token,

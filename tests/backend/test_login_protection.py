@@ -19,7 +19,7 @@ from backend.auth.passwords import MIN_LENGTH, password_problem
 from backend.auth.throttle import FIRST_WAIT, FREE_FAILURES
 from backend.errors import NotAuthenticated
 from tests.backend.conftest import Clock
-from tests.backend.world import PASSWORD, World, auth
+from tests.backend.world import PASSWORD, World, auth, web_login
 
 LOGIN = "/api/v1/auth/token"
 
@@ -66,8 +66,8 @@ def test_an_address_spraying_many_usernames_is_held_up(
 
 def test_the_web_login_page_has_the_same_back_off(client: TestClient, world: World) -> None:
     for n in range(FREE_FAILURES["user"] + 1):
-        client.post("/login", data={"username": "koord", "password": f"gjett-{n}"}, follow_redirects=False)
-    page = client.post("/login", data={"username": "koord", "password": PASSWORD}, follow_redirects=False)
+        web_login(client, "koord", f"gjett-{n}", follow_redirects=False)
+    page = web_login(client, "koord", PASSWORD, follow_redirects=False)
     assert page.status_code == 429 and "For mange mislykkede innlogginger" in page.text
     assert "hjemmerute_session" not in page.headers.get("set-cookie", "")
 

@@ -24,7 +24,7 @@ from backend.notices.models import DelayReportCreate, Notice, NoticeMessage
 from backend.notices.sender import _claim, recover, send_due
 from backend.notices.service import request_delay_notices
 from backend.recipients.models import NextOfKin, Recipient
-from tests.backend.world import DAY, PASSWORD, World, auth
+from tests.backend.world import DAY, PASSWORD, World, auth, web_login
 from tests.fake_gateway import FakeGatewayState, running_fake_gateway
 
 AT = local_instant(DAY, dt.time(11, 0))
@@ -275,7 +275,7 @@ def test_forsinket_through_the_api_reaches_the_console_gateway(
     assert _statuses(session) == ["accepted", "accepted"]
     assert all("Ny forventet tid" in line["text"] for line in lines)
     client.cookies.clear()
-    client.post("/login", data={"username": "koord", "password": PASSWORD})
+    web_login(client, "koord", PASSWORD)
     page = client.get("/konsoll", params={"date": DAY.isoformat()})
     assert page.status_code == 200 and "Varsler 23.11.2026" in page.text
     assert "+4741234567 (pårørende)" in page.text and "sendt" in page.text and "Ny forventet tid" in page.text

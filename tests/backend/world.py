@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
@@ -312,3 +314,12 @@ def build_world(session: Session, client: TestClient) -> World:
 
 def auth(world: World, role: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {world.tokens[role]}"} if role in world.tokens else {}
+
+
+def web_login(client: TestClient, username: str, password: str = PASSWORD, **kwargs: object) -> Any:
+    """Log in through the login page as a browser does: fetch the form (its token and cookie), then post it."""
+    form = client.get("/login").text
+    token = re.search(r'name="form_token" value="([^"]+)"', form)
+    assert token is not None, "the login page has no form token"
+    data = {"username": username, "password": password, "form_token": token.group(1)}
+    return client.post("/login", data=data, **kwargs)  # type: ignore[arg-type]

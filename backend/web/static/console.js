@@ -333,6 +333,11 @@ function onPlanWeek(button) {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
+  // no inline handlers: the Content-Security-Policy allows only scripts from the app's own files
+  document.querySelectorAll("[data-submit-on-change]").forEach((field) =>
+    field.addEventListener("change", () => field.form.submit()));
+  document.querySelectorAll("[data-print]").forEach((button) =>
+    button.addEventListener("click", () => window.print()));
   const week = document.getElementById("plan-week");
   if (week) onPlanWeek(week);
   const live = document.getElementById("live");
