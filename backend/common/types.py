@@ -88,5 +88,14 @@ def _aware_instant(value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.UTC)
 
 
+def _wall_clock(value: dt.time) -> dt.time:
+    if value.tzinfo is not None:
+        raise ValueError("klokkeslett oppgis i lokal tid uten tidssone (f.eks. 08:00)")
+    return value
+
+
 Day = Annotated[dt.date, AfterValidator(_sane_day)]
+# a local wall-clock time (agreed windows, shifts, «Fra kl.»): "08:00+01:00" is refused, not compared with
+# naive times further in
+WallClock = Annotated[dt.time, AfterValidator(_wall_clock)]
 Instant = Annotated[dt.datetime, AfterValidator(_aware_instant)]

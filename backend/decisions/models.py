@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from backend.carers.competence import CATALOGUE
 from backend.common.enums import ServiceType, VisitPriority
-from backend.common.types import Day, IdField, ShortText, UTCDateTime, utcnow
+from backend.common.types import Day, IdField, ShortText, UTCDateTime, WallClock, utcnow
 
 
 class Task(BaseModel):
@@ -85,13 +85,13 @@ class DecisionLink(SQLModel, table=True):
 
 class DecisionVisitIn(BaseModel):
     label: ShortText
-    window_start: dt.time
-    window_end: dt.time
+    window_start: WallClock
+    window_end: WallClock
     window_hard: bool = False
-    latest_acceptable: dt.time | None = None
+    latest_acceptable: WallClock | None = None
     double_staffed: bool = False
     priority: VisitPriority = VisitPriority.normal
-    latest_start: dt.time | None = None
+    latest_start: WallClock | None = None
     tasks: list[Task] = Field(min_length=1, max_length=20)
 
     @model_validator(mode="after")

@@ -33,6 +33,13 @@ class MunicipalitySettings(MunicipalitySettingsBase, table=True):
 
 
 class MunicipalitySettingsUpdate(MunicipalitySettingsBase):
+    @field_validator("notice_quiet_start", "notice_quiet_end")
+    @classmethod
+    def _local(cls, value: dt.time) -> dt.time:
+        if value.tzinfo is not None:
+            raise ValueError("klokkeslett oppgis i lokal tid uten tidssone (f.eks. 21:00)")
+        return value
+
     @field_validator("notice_phone")
     @classmethod
     def _phone(cls, value: str | None) -> str | None:

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from backend.common.enums import PlanStatus, ShiftKind
-from backend.common.types import Day, IdField, ShortText, UTCDateTime, utcnow
+from backend.common.types import Day, IdField, ShortText, UTCDateTime, WallClock, utcnow
 from backend.decisions.models import Task
 
 PUBLISHED_ONLY = text("status = 'published'")
@@ -135,7 +135,7 @@ class StopIn(BaseModel):
     """A visit placed by hand: which vedtak visit, and when the carer starts it (local time)."""
 
     decision_visit_id: IdField
-    planned_start: dt.time
+    planned_start: WallClock
 
 
 class RouteIn(BaseModel):
@@ -322,8 +322,8 @@ class UrgentVisitIn(BaseModel):
 
     recipient_id: IdField
     label: ShortText = "Akuttbesøk"
-    window_start: dt.time
-    window_end: dt.time
+    window_start: WallClock
+    window_end: WallClock
     tasks: list[Task] = Field(min_length=1, max_length=10)
     double_staffed: bool = False
 
@@ -338,7 +338,7 @@ class ReplanCreate(BaseModel):
     """Planlegg resten av dagen: from a local time (now when left out; never in the past), with a carer
     reported sick and/or an urgent visit."""
 
-    from_time: dt.time | None = None
+    from_time: WallClock | None = None
     absent_carer_id: IdField | None = None
     urgent_visit: UrgentVisitIn | None = None
 

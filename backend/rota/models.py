@@ -9,7 +9,7 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from backend.common.enums import AbsenceReason, ShiftKind
-from backend.common.types import Day, IdField, Instant, LongText, UTCDateTime
+from backend.common.types import Day, IdField, Instant, LongText, UTCDateTime, WallClock
 
 
 class RotaEntry(SQLModel, table=True):
@@ -34,10 +34,10 @@ class RotaEntryCreate(BaseModel):
     carer_id: IdField
     date: Day
     shift_kind: ShiftKind
-    start: dt.time
-    end: dt.time
-    break_earliest: dt.time | None = None
-    break_latest: dt.time | None = None
+    start: WallClock
+    end: WallClock
+    break_earliest: WallClock | None = None
+    break_latest: WallClock | None = None
     break_minutes: int = Field(default=0, ge=0, le=120)
 
     @model_validator(mode="after")

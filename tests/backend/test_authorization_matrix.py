@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,11 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
 from backend.audit.models import AccessLog
+from backend.carers.models import Carer
+from backend.decisions.models import DecisionVisit, ServiceDecision
+from backend.planning.models import Route, Stop
 from backend.recipients.models import NextOfKin, Recipient
+from backend.rota.models import RotaEntry
 from tests.backend.conftest import Clock
 from tests.backend.world import DAY, PASSWORD, World, auth
 
@@ -571,3 +575,104 @@ def test_every_response_with_recipient_data_is_in_the_access_log(
             unlogged.append((call.method, call.template, sorted(shown - logged)))
     assert not unlogged, f"{role}: {unlogged}"
     assert unlogged == [], f"{role}: recipient data left the server without an access-log row"
+
+
+def _mirror(world: World, session: Session) -> World:
+    """The world with every id of team gul's things replaced by team blå's: what a coordinator of gul
+    reaches for when stepping through ids."""
+    decision_b = session.exec(
+        select(ServiceDecision).where(ServiceDecision.recipient_id == world.recipient_b)
+    ).first()
+    assert decision_b is not None and decision_b.id is not None
+    visit_b = session.exec(select(DecisionVisit).where(DecisionVisit.decision_id == decision_b.id)).first()
+    route_b = session.exec(select(Route).where(Route.plan_id == world.draft_plan)).first()
+    assert visit_b is not None and visit_b.id and route_b is not None and route_b.id
+    stop_b = session.exec(select(Stop).where(Stop.route_id == route_b.id)).first()
+    kin_b = session.exec(select(NextOfKin).where(NextOfKin.recipient_id == world.recipient_b)).first()
+    rota_b = session.exec(select(RotaEntry).where(RotaEntry.carer_id == world.carer_b)).first()
+    assert (
+        stop_b is not None
+        and stop_b.id
+        and kin_b is not None
+        and kin_b.id
+        and rota_b is not None
+        and rota_b.id
+    )
+    return replace(
+        world,
+        team_a=world.team_b,
+        carer_a=world.carer_b,
+        carer_a2=world.carer_b,
+        recipient_a=world.recipient_b,
+        decision_a=decision_b.id,
+        decision_unused=decision_b.id,
+        visit_a=visit_b.id,
+        published_plan=world.draft_plan,
+        draft_plan_a=world.draft_plan,
+        draft_plan_a2=world.draft_plan,
+        published_stop=stop_b.id,
+        other_carer_stop=stop_b.id,
+        published_route=route_b.id,
+        kin_a=kin_b.id,
+        rota_spare=rota_b.id,
+    )
+
+
+def test_no_error_names_what_the_caller_may_not_see(
+    client: TestClient, world: World, session: Session, clock: Clock
+) -> None:
+    """Every endpoint called by team gul's coordinator and carer with team blå's ids, in the path and in
+    the body: whatever the answer, it never carries the name of blå's recipient or carer (once «Arne Berg
+    hører ikke til planens team.» listed the municipality id by id)."""
+    other = _mirror(world, session)
+    mixed = [  # own objects that point at the other team's
+        c(
+            "POST",
+            "/api/v1/plans/{plan_id}/replan",
+            {"coordinator"},
+            lambda w: {
+                "path": {"plan_id": world.draft_plan_a},
+                "json": {
+                    "urgent_visit": {
+                        "recipient_id": world.recipient_b,
+                        "window_start": "12:00",
+                        "window_end": "13:00",
+                        "tasks": [{"name": "tilsyn", "minutes": 15}],
+                    }
+                },
+            },
+        ),
+        c(
+            "POST",
+            "/api/v1/plans/{plan_id}/replan",
+            {"coordinator"},
+            lambda w: {"path": {"plan_id": world.draft_plan_a}, "json": {"absent_carer_id": world.carer_b}},
+        ),
+        c(
+            "PATCH",
+            "/api/v1/recipients/{recipient_id}",
+            {"coordinator"},
+            lambda w: {
+                "path": {"recipient_id": world.recipient_a},
+                "json": {"primary_carer_id": world.carer_b},
+            },
+        ),
+    ]
+    secrets = {session.get(Recipient, world.recipient_b).name, session.get(Carer, world.carer_b).name}  # type: ignore[union-attr]
+    leaks = []
+    for role in ("carer", "coordinator"):  # the coordinator last: the matrix ends by logging out
+        for call in [*mixed, *CALLS]:
+            spec = call.build(other)
+            response = client.request(
+                call.method,
+                call.path(other),
+                headers=auth(world, role),
+                params=spec.get("params"),
+                json=spec.get("json"),
+                data=spec.get("data"),
+                files=spec.get("files"),
+            )
+            named = sorted(name for name in secrets if name in response.text)
+            if named:
+                leaks.append((role, call.method, call.template, response.status_code, named))
+    assert leaks == []

@@ -55,6 +55,13 @@ CASES = [
         422,
         "ukjent kompetanse",
     ),
+    (  # found by the widened schemathesis run: a 500 (aware and naive times compared)
+        "window with a time zone",
+        "/api/v1/decisions",
+        lambda w: _decision(w, window_start="08:00+01:00"),
+        422,
+        "uten tidssone",
+    ),
     ("weekday 8", "/api/v1/decisions", lambda w: {**_decision(w), "weekdays": [8]}, 422, "ukedager"),
     (
         "stop date before start",
