@@ -120,6 +120,12 @@ def install_error_handlers(app: FastAPI) -> None:
         log.error("database error: %s", exc.orig)
         return JSONResponse({"detail": "Intern feil i databasen; feilen er logget."}, status_code=500)
 
+    @app.exception_handler(OverflowError)
+    async def _overflow(_request: Request, exc: OverflowError) -> JSONResponse:
+        """A number beyond what the database stores (an unbounded id slipped past validation)."""
+        log.warning("overflow: %s", exc)
+        return JSONResponse({"detail": "Et tall i forespørselen er for stort."}, status_code=422)
+
     @app.exception_handler(DataError)
     async def _data(_request: Request, exc: DataError) -> JSONResponse:
         log.info("data error: %s", exc.orig)

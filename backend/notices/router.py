@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from backend.audit.deps import RecipientReadsDep
 from backend.auth.deps import CarerDep, CoordinatorDep
 from backend.common.localtime import local_date_of
-from backend.common.types import Day, utcnow
+from backend.common.types import MAX_ID, Day, utcnow
 from backend.db import SessionDep
 from backend.errors import Forbidden, InvalidInput
 from backend.notices.models import DelayReportCreate, DelayReportPublic, NoticeMessage, NoticePublic
@@ -47,7 +47,7 @@ def list_notices(
     principal: CoordinatorDep,
     reads: RecipientReadsDep,
     date: Day | None = Query(None),
-    team_id: int | None = Query(None, ge=1),
+    team_id: int | None = Query(None, ge=1, le=MAX_ID),
 ) -> list[NoticePublic]:
     day: dt.date = date or local_date_of(utcnow())
     result = notices_of_day(session, principal=principal, day=day, team_id=team_id)

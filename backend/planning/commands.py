@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from backend.auth.service import Principal
@@ -41,17 +42,20 @@ def report_sick(
     ).first()
     if already is not None:
         return
-    add_absence(
-        session,
-        principal=principal,
-        data=AbsenceCreate(
-            carer_id=carer_id,
-            start=from_instant,
-            end=end_of_day,
-            reason=AbsenceReason.sick_leave,
-            note="meldt syk fra koordinatorkonsollet",
-        ),
-    )
+    try:
+        add_absence(
+            session,
+            principal=principal,
+            data=AbsenceCreate(
+                carer_id=carer_id,
+                start=from_instant,
+                end=end_of_day,
+                reason=AbsenceReason.sick_leave,
+                note="meldt syk fra koordinatorkonsollet",
+            ),
+        )
+    except IntegrityError:  # a re-plan on the same sick call stored it a moment ago (uq_absence_same)
+        session.rollback()
 
 
 def check_urgent_visit(session: Session, *, plan: Plan, data: UrgentVisitIn) -> Recipient:

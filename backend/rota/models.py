@@ -76,8 +76,10 @@ class AbsenceBase(SQLModel):
 
 
 class Absence(AbsenceBase, table=True):
-    """Fravær: the carer cannot work in [start, end)."""
+    """Fravær: the carer cannot work in [start, end). The same absence twice is refused by the database
+    (two coordinators re-planning on one sick call at once stored it twice)."""
 
+    __table_args__ = (UniqueConstraint("carer_id", "start", "end", "reason", name="uq_absence_same"),)
     id: int | None = Field(default=None, primary_key=True)
 
 

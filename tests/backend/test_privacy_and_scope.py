@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import uuid
 
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from backend.audit.models import AccessLog
+from backend.auth.service import Principal
+from backend.common.enums import Role
+from backend.common.localtime import local_instant
+from backend.planning.commands import report_sick
+from backend.planning.models import Plan
+from backend.rota.models import Absence
 from tests.backend.conftest import Clock
 from tests.backend.world import DAY, PASSWORD, World, auth
 
@@ -172,3 +180,50 @@ def test_a_primary_contact_comes_from_the_recipients_own_team(client: TestClient
     )
     assert made.status_code == 422
     assert client.get(url, headers=coordinator).json()["primary_carer_id"] == world.carer_a
+
+
+def test_two_coordinators_reporting_the_same_sick_call_at_once_store_one_absence(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    """Two re-plans on one sick call, at once (real threads, own sessions): the database's uq_absence_same
+    keeps one absence; the second call finds it registered and goes on."""
+    coordinator = Principal(
+        user_id=2, username="koord", role=Role.coordinator, team_ids=frozenset({world.team_a}), carer_id=None
+    )
+    from_instant = local_instant(DAY, dt.time(10, 0))
+    barrier = threading.Barrier(6)
+    failures: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            with Session(engine) as session:
+                plan = session.get(Plan, world.published_plan)
+                assert plan is not None
+                barrier.wait()
+                report_sick(
+                    session,
+                    principal=coordinator,
+                    plan=plan,
+                    carer_id=world.carer_a,
+                    from_instant=from_instant,
+                )
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=call) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    with Session(engine) as session:
+        stored = session.exec(select(Absence).where(Absence.carer_id == world.carer_a)).all()
+        assert [(a.start, a.reason.value) for a in stored] == [(from_instant, "sick_leave")]
+    again = {
+        "carer_id": world.carer_a,
+        "start": from_instant.isoformat(),
+        "end": stored[0].end.isoformat(),
+        "reason": "sick_leave",
+    }
+    duplicate = client.post("/api/v1/absences", json=again, headers=auth(world, "coordinator"))
+    assert duplicate.status_code == 409 and "duplikat" in duplicate.json()["detail"]
