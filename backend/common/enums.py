@@ -69,7 +69,17 @@ class PlanStatus(StrEnum):
 class VisitEventKind(StrEnum):
     check_in = "check_in"
     check_out = "check_out"
-    cancel = "cancel"
+    cancel = "cancel"  # the visit was not done (with a NotDoneReason)
+    undo = "undo"  # corrects the carer's own last event within UNDO_WINDOW; never deletes it
+
+
+class NotDoneReason(StrEnum):
+    """Why a visit was not done; «ikke hjemme» alerts the coordinator at once (the person may have fallen)."""
+
+    not_home = "not_home"
+    cancelled_by_recipient = "cancelled_by_recipient"
+    hospital = "hospital"
+    other = "other"
 
 
 class VisitStatus(StrEnum):

@@ -34,6 +34,11 @@ def raw(column: object) -> Any:
 Progress = dict[int, tuple[dt.datetime | None, dt.datetime | None, bool]]
 
 
+def _undone() -> Any:
+    """The events a carer undid (visits.status.in_effect says the same for one visit)."""
+    return sql_select(col(VisitEvent.undoes)).where(col(VisitEvent.undoes).is_not(None))
+
+
 def _progress(engine: Engine, in_period: tuple[Any, ...]) -> Progress:
     """First check-in, first check-out and whether cancelled, per stop with events in the period."""
     kind = col(VisitEvent.kind)
@@ -51,7 +56,7 @@ def _progress(engine: Engine, in_period: tuple[Any, ...]) -> Progress:
                 .join(Stop, Stop.id == VisitEvent.stop_id)  # type: ignore[arg-type]
                 .join(Route, Route.id == Stop.route_id)  # type: ignore[arg-type]
                 .join(Plan, Plan.id == Route.plan_id)  # type: ignore[arg-type]
-                .where(*in_period)
+                .where(*in_period, kind != VisitEventKind.undo, col(VisitEvent.event_uuid).not_in(_undone()))
                 .group_by(col(VisitEvent.stop_id))
             ).all()
         }

@@ -15,10 +15,12 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from backend.carers.models import Carer
-from backend.common.enums import VisitStatus
+from backend.common.enums import NotDoneReason, VisitEventKind, VisitStatus
 from backend.planning.models import Plan, Route, Stop
+from backend.recipients.models import NextOfKin, Recipient
 from backend.visits.day import route_etas, visit_ref
-from backend.visits.status import events_by_stop, progress_of
+from backend.visits.models import VisitEvent
+from backend.visits.status import events_by_stop, in_effect, progress_of
 
 CarerState = Literal["not_started", "on_visit", "between_visits", "finished"]
 LATE_AFTER_SHIFT_START = dt.timedelta(minutes=15)  # «ikke startet» is flagged this long into the shift
@@ -36,6 +38,28 @@ class LiveStop(BaseModel):
     lateness_minutes: int
     state: VisitStatus
     noticed: bool
+    not_done_reason: NotDoneReason | None = None
+    not_done_note: str = ""
+
+
+class KinContact(BaseModel):
+    name: str
+    relation: str | None
+    phone: str
+
+
+class NotHomeAlert(BaseModel):
+    """«Ikke hjemme»: a safety matter (the person may be lying on the floor). Only the coordinator sees the
+    next of kin's phone numbers."""
+
+    stop_id: int
+    recipient_id: int
+    recipient_name: str
+    address: str
+    carer_name: str
+    reported_at: dt.datetime
+    note: str
+    next_of_kin: list[KinContact]
 
 
 class LiveRoute(BaseModel):
@@ -53,6 +77,7 @@ class LivePlan(BaseModel):
     plan_id: int
     computed_at: dt.datetime
     routes: list[LiveRoute]
+    alerts: list[NotHomeAlert]
 
 
 def _state(stops: list[LiveStop]) -> CarerState:
@@ -76,6 +101,7 @@ def live_plan(
         for c in session.exec(select(Carer).where(col(Carer.id).in_([r.carer_id for r in routes])))
     }
     result = []
+    alerts: list[NotHomeAlert] = []
     for route in routes:
         stops = list(session.exec(select(Stop).where(Stop.route_id == route.id).order_by(col(Stop.seq))))
         events = events_by_stop(session, stops)
@@ -83,6 +109,9 @@ def live_plan(
         live_stops = []
         for stop, eta in route_etas(session, route, stops, now, events):
             check_in, check_out, _ = progress_of(events[stop.id or 0])
+            not_done = _not_done(events[stop.id or 0])
+            if not_done is not None and not_done.reason == NotDoneReason.not_home:
+                alerts.append(_alert(session, stop, not_done, names.get(route.carer_id, "")))
             live_stops.append(
                 LiveStop(
                     stop_id=stop.id or 0,
@@ -96,6 +125,8 @@ def live_plan(
                     lateness_minutes=eta.lateness_minutes,
                     state=eta.state,
                     noticed=visit_ref(stop, plan.date) in noticed_refs,
+                    not_done_reason=not_done.reason if not_done else None,
+                    not_done_note=not_done.note if not_done else "",
                 )
             )
         ahead = [s for s in live_stops if s.state == VisitStatus.planned]
@@ -116,4 +147,24 @@ def live_plan(
                 stops=live_stops,
             )
         )
-    return LivePlan(plan_id=plan.id or 0, computed_at=now, routes=result)
+    return LivePlan(plan_id=plan.id or 0, computed_at=now, routes=result, alerts=alerts)
+
+
+def _not_done(events: list[VisitEvent]) -> VisitEvent | None:
+    return next((e for e in in_effect(events) if e.kind == VisitEventKind.cancel), None)
+
+
+def _alert(session: Session, stop: Stop, event: VisitEvent, carer_name: str) -> NotHomeAlert:
+    recipient = session.get(Recipient, stop.recipient_id)
+    assert recipient is not None
+    kin = session.exec(select(NextOfKin).where(NextOfKin.recipient_id == recipient.id)).all()
+    return NotHomeAlert(
+        stop_id=stop.id or 0,
+        recipient_id=stop.recipient_id,
+        recipient_name=recipient.name,
+        address=recipient.address,
+        carer_name=carer_name,
+        reported_at=event.device_time,
+        note=event.note,
+        next_of_kin=[KinContact(name=k.name, relation=k.relation, phone=k.phone) for k in kin if k.phone],
+    )

@@ -9,14 +9,15 @@ from sqlmodel import Session, select
 
 from backend.auth.service import Principal
 from backend.common.crud import get_or_404
-from backend.common.enums import PlanStatus
+from backend.common.enums import PlanStatus, VisitEventKind, VisitStatus
 from backend.common.hooks import Hooks
 from backend.common.types import utcnow
-from backend.errors import Conflict, Forbidden
+from backend.errors import Conflict, Forbidden, InvalidInput, NotFound
 from backend.planning.models import Plan, Route, Stop
 from backend.planning.service import current_route_of
 from backend.visits.device_time import check_device_time
 from backend.visits.models import VisitEvent, VisitEventCreate, VisitEventPublic
+from backend.visits.status import stops_with_progress
 
 MOVED_AWAY = (
     "Koordinator har flyttet besøket fra din kjøreliste mens nettbrettet var frakoblet. "
@@ -62,6 +63,33 @@ def _target(
     return stop_id, None, MOVED_AWAY
 
 
+UNDO_WINDOW = dt.timedelta(minutes=2)
+
+
+def _undo_target(session: Session, principal: Principal, data: VisitEventCreate) -> VisitEvent:
+    """The carer's own event to undo: not an undo itself, not undone already, at most UNDO_WINDOW old."""
+    original = session.exec(select(VisitEvent).where(VisitEvent.event_uuid == str(data.undoes))).first()
+    if original is None or original.carer_id != principal.carer_id:
+        raise NotFound("Hendelsen som skal angres finnes ikke blant dine.")
+    if original.kind == VisitEventKind.undo:
+        raise InvalidInput("En angring kan ikke angres; registrer hendelsen på nytt.", field="undoes")
+    if session.exec(select(VisitEvent).where(VisitEvent.undoes == original.event_uuid)).first() is not None:
+        raise Conflict("Hendelsen er allerede angret.")
+    if utcnow() - original.server_time > UNDO_WINDOW:
+        raise Conflict("Det går bare å angre de første to minuttene. Kontakt koordinator for å rette.")
+    return original
+
+
+def _refuse_not_done_after_done(session: Session, stop_id: int) -> None:
+    """«Ikke utført» for a visit already done (or already reported not done) would rewrite what happened."""
+    stop = get_or_404(session, Stop, stop_id, "Besøk")
+    status = stops_with_progress(session, [stop])[0].status
+    if status == VisitStatus.done:
+        raise Conflict("Besøket er allerede utført; det kan ikke meldes som ikke utført.")
+    if status == VisitStatus.cancelled:
+        raise Conflict("Besøket er allerede meldt som ikke utført.")
+
+
 def record_event(
     session: Session, *, principal: Principal, data: VisitEventCreate, hooks: Hooks
 ) -> VisitEventPublic:
@@ -75,7 +103,14 @@ def record_event(
         if existing.carer_id != principal.carer_id or named != data.stop_id:
             raise Conflict("Hendelses-ID-en er allerede brukt for et annet besøk.")
         return _public(existing, duplicate=True)
+    undoes = None
+    if data.kind == VisitEventKind.undo:
+        undone = _undo_target(session, principal, data)
+        undoes = undone.event_uuid
+        data = data.model_copy(update={"stop_id": undone.reported_stop_id or undone.stop_id})
     stop_id, reported, conflict = _target(session, principal, data.stop_id, data.device_time)
+    if data.kind == VisitEventKind.cancel and not conflict:
+        _refuse_not_done_after_done(session, stop_id)
     assert principal.carer_id is not None
     event = VisitEvent(
         event_uuid=key,
@@ -86,6 +121,8 @@ def record_event(
         kind=data.kind,
         device_time=data.device_time,
         note=data.note,
+        reason=data.reason,
+        undoes=undoes,
     )
     session.add(event)
     try:

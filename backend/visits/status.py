@@ -27,9 +27,16 @@ from backend.visits.models import VisitEvent
 Progress = tuple[dt.datetime | None, dt.datetime | None, bool]  # first check-in, first check-out, cancelled
 
 
+def in_effect(events: list[VisitEvent]) -> list[VisitEvent]:
+    """The events that stand: an undo and the event it undid both drop out (both stay stored)."""
+    undone = {e.undoes for e in events if e.kind == VisitEventKind.undo}
+    return [e for e in events if e.kind != VisitEventKind.undo and e.event_uuid not in undone]
+
+
 def progress_of(events: list[VisitEvent]) -> Progress:
-    """The first check-in and check-out by device time, and whether the visit was cancelled."""
-    ordered = sorted(events, key=lambda e: (e.device_time, e.server_time))
+    """The first check-in and check-out by device time, and whether the visit was not done, of the events
+    in effect."""
+    ordered = sorted(in_effect(events), key=lambda e: (e.device_time, e.server_time))
     check_in = next((e.device_time for e in ordered if e.kind == VisitEventKind.check_in), None)
     check_out = next((e.device_time for e in ordered if e.kind == VisitEventKind.check_out), None)
     return check_in, check_out, any(e.kind == VisitEventKind.cancel for e in ordered)

@@ -335,3 +335,76 @@ def test_the_coordinators_live_view_shows_check_ins_and_who_has_not_started(
     logged = session.exec(select(AccessLog).where(AccessLog.action == "read live plan")).all()
     assert {row.recipient_id for row in logged} == {world.recipient_a}
     assert client.get(f"/api/v1/plans/{world.published_plan}/live", headers=carer).status_code == 403
+
+
+def _not_done(stop_id: int, reason: str, at: str, note: str = "") -> dict[str, Any]:
+    return {**_event(stop_id, "cancel", at), "reason": reason, "note": note}
+
+
+def test_not_home_reaches_the_coordinator_at_once_with_the_next_of_kin(
+    client: TestClient, world: World, session: Session, clock: Clock
+) -> None:
+    """«Ikke hjemme» is a safety matter: the live view alerts with the next of kin's phone (coordinator
+    only), the visit counts as not done with its reason, and «ikke utført» after a finished visit or
+    without a reason is refused."""
+    clock.at(dt.time(8, 20))
+    carer, coordinator = auth(world, "carer"), auth(world, "coordinator")
+    no_reason = client.post(
+        "/api/v1/visit-events", json=_event(world.published_stop, "cancel", "08:15"), headers=carer
+    )
+    assert no_reason.status_code == 422 and "årsak" in no_reason.text
+    other_without_note = client.post(
+        "/api/v1/visit-events", json=_not_done(world.published_stop, "other", "08:15"), headers=carer
+    )
+    assert other_without_note.status_code == 422 and "merknad" in other_without_note.text
+    home = client.post(
+        "/api/v1/visit-events",
+        json=_not_done(world.published_stop, "not_home", "08:15", "ringte på to ganger"),
+        headers=carer,
+    )
+    assert home.status_code == 201, home.text
+    live = client.get(f"/api/v1/plans/{world.published_plan}/live", headers=coordinator).json()
+    [alert] = live["alerts"]
+    assert alert["recipient_name"] == "Astrid Hansen" and alert["note"] == "ringte på to ganger"
+    assert [k["phone"] for k in alert["next_of_kin"]] == ["+4741234567"]
+    stop = next(s for r in live["routes"] for s in r["stops"] if s["stop_id"] == world.published_stop)
+    assert stop["state"] == "cancelled" and stop["not_done_reason"] == "not_home"
+    day = client.get("/api/v1/my/day", params=DAY_Q, headers=carer).json()
+    assert _stop(day)["status"] == "cancelled" and "41234567" not in str(day)  # kin's phone: coordinator only
+    twice = client.post(
+        "/api/v1/visit-events", json=_not_done(world.published_stop, "hospital", "08:16"), headers=carer
+    )
+    assert twice.status_code == 409 and "allerede meldt" in twice.text
+
+
+def test_undo_corrects_the_last_event_for_two_minutes_and_never_deletes(
+    client: TestClient, world: World, session: Session, clock: Clock
+) -> None:
+    clock.at(dt.time(8, 12))
+    carer = auth(world, "carer")
+    check_in = _event(world.published_stop, "check_in", "08:12")
+    assert client.post("/api/v1/visit-events", json=check_in, headers=carer).status_code == 201
+    clock.at(dt.time(8, 13, 30))
+    undo = {**_event(world.published_stop, "undo", "08:13"), "undoes": check_in["event_uuid"]}
+    undone = client.post("/api/v1/visit-events", json=undo, headers=carer)
+    assert undone.status_code == 201 and undone.json()["undoes"] == check_in["event_uuid"]
+    assert _stop(client.get("/api/v1/my/day", params=DAY_Q, headers=carer).json())["status"] == "planned"
+    assert len(session.exec(select(VisitEvent)).all()) == 2  # both kept
+    again = {**_event(world.published_stop, "undo", "08:13"), "undoes": check_in["event_uuid"]}
+    assert client.post("/api/v1/visit-events", json=again, headers=carer).status_code == 409
+    # a second check-in, then an undo three minutes later: too late, told why
+    second = _event(world.published_stop, "check_in", "08:14")
+    clock.at(dt.time(8, 14))
+    assert client.post("/api/v1/visit-events", json=second, headers=carer).status_code == 201
+    clock.at(dt.time(8, 17))
+    late = {**_event(world.published_stop, "undo", "08:17"), "undoes": second["event_uuid"]}
+    refused = client.post("/api/v1/visit-events", json=late, headers=carer)
+    assert refused.status_code == 409 and "to minuttene" in refused.json()["detail"]
+    assert _stop(client.get("/api/v1/my/day", params=DAY_Q, headers=carer).json())["status"] == "in_progress"
+    strangers = {**_event(world.published_stop, "undo", "08:17"), "undoes": str(uuid.uuid4())}
+    assert client.post("/api/v1/visit-events", json=strangers, headers=carer).status_code == 404
+    # what KPIs read (SQL) sees the same: the undone check-in at 08:12 is not the visit's start
+    from backend.kpis.records import _progress
+
+    progress = _progress(client.app.state.engine, ())  # type: ignore[attr-defined]
+    assert progress[world.published_stop][0] == local_instant(DAY, dt.time(8, 14)).replace(tzinfo=None)
