@@ -6,7 +6,9 @@
   const API = "/api/v1";
   const POLL_MS = 20000;
   const $ = (id) => document.getElementById(id);
-  const state = { day: null, sending: false, map: null, mapRoute: null, changed: new Set(), seq: 0, lastOutcome: null };
+  const state = { day: null, sending: false, map: null, mapRoute: null, mapLayer: null, changed: new Set(), seq: 0, lastOutcome: null, lastEvent: null, scrolled: false };
+  const UNDO_MS = 2 * 60 * 1000; // the server accepts an undo this long after the event (visits.service)
+  const CHANGED_MS = 5 * 60 * 1000; // a republished time this far off is «Endret»; seconds are not
 
   const token = () => localStorage.getItem("hjemmerute.token");
   const uuid = () =>
@@ -48,6 +50,7 @@
     $("delay-help").textContent = t("delayHelp");
     $("delay-send").textContent = t("sendNotice");
     $("delay-cancel").textContent = t("cancel");
+    notDoneTexts();
     showNet();
     if (state.day) render();
   }
@@ -88,7 +91,8 @@
     after.routes.forEach((r) =>
       r.stops.forEach((s) => {
         const was = old.get(s.visit_ref);
-        if (!was || was.planned_start !== s.planned_start || was.seq !== s.seq) state.changed.add(s.visit_ref);
+        const moved = was && Math.abs(Date.parse(was.planned_start) - Date.parse(s.planned_start)) >= CHANGED_MS;
+        if (!was || moved) state.changed.add(s.visit_ref);
       })
     );
   }
@@ -97,8 +101,10 @@
     // events still in the outbox, and those the server confirmed since the day was last fetched
     const byStop = new Map();
     const confirmed = (await Store.get("confirmed")) || [];
-    for (const item of [...confirmed, ...(await Store.all())]) {
-      if (item.type !== "event") continue;
+    const items = [...confirmed, ...(await Store.all())].filter((item) => item.type === "event");
+    const undone = new Set(items.filter((item) => item.body.kind === "undo").map((item) => item.body.undoes));
+    for (const item of items) {
+      if (item.body.kind === "undo" || undone.has(item.body.event_uuid)) continue;
       const entry = byStop.get(item.body.stop_id) || {};
       entry[item.body.kind] = item.body.device_time;
       byStop.set(item.body.stop_id, entry);
@@ -117,7 +123,7 @@
         travel_seconds: s.travel_seconds,
         checked_in: s.checked_in_at || local.check_in || null,
         checked_out: s.checked_out_at || local.check_out || null,
-        cancelled: s.status === "cancelled",
+        cancelled: s.status === "cancelled" || Boolean(local.cancel),
       };
     });
   }
@@ -134,17 +140,52 @@
       $("routes").innerHTML = `<p class="card">${t("noRoute")}</p>`;
       return;
     }
+    let next = null; // the visit in progress, else the first not started: highlighted and scrolled to
+    const anyInProgress = day.routes.some((route) =>
+      window.HREta.expectedStarts(etaInput(route, pending), Date.now(), route.break_start, route.break_minutes).some((e) => e.state === "in_progress"));
     for (const route of day.routes) {
       const section = document.createElement("section");
       section.className = "route";
       section.innerHTML = `<h2>${t("shift")[route.shift_kind] || route.shift_kind} ${clock(route.shift_start)}–${clock(route.shift_end)}</h2>`;
       const etas = window.HREta.expectedStarts(etaInput(route, pending), Date.now(), route.break_start, route.break_minutes);
-      route.stops.forEach((stop, index) => section.append(stopCard(stop, etas[index], pending.get(stop.id) || {})));
+      const finished = document.createElement("details");
+      finished.className = "finished";
+      let finishedCount = 0;
+      route.stops.forEach((stop, index) => {
+        const card = stopCard(stop, etas[index], pending.get(stop.id) || {}, anyInProgress);
+        if (["done", "cancelled"].includes(etas[index].state)) {
+          finished.append(card);
+          finishedCount += 1;
+          if (card.querySelector(".badge.pending")) finished.open = true; // not yet sent: keep it in sight
+          return;
+        }
+        if (!next && (etas[index].state === "in_progress" || !anyInProgress)) {
+          next = card;
+          card.classList.add("next");
+          card.querySelector(".badges").prepend(Object.assign(document.createElement("span"), { className: "badge next", textContent: t("next") }));
+        }
+        section.append(card);
+      });
+      if (finishedCount) {
+        finished.prepend(Object.assign(document.createElement("summary"), { textContent: `${t("finishedVisits")} (${finishedCount})` }));
+        section.querySelector("h2").after(finished);
+      }
       $("routes").append(section);
+    }
+    if (next && !state.scrolled) {
+      state.scrolled = true;
+      next.scrollIntoView({ block: "start" });
     }
   }
 
-  function stopCard(stop, eta, local) {
+  function directionsUrl(stop) {
+    // the platform's own map app: Apple Maps on iPad/iPhone, a geo: URI (any map app) elsewhere
+    const apple = /iPad|iPhone|Macintosh/.test(navigator.userAgent) && navigator.maxTouchPoints > 1;
+    const at = `${stop.lat},${stop.lon}`;
+    return apple ? `https://maps.apple.com/?daddr=${at}&dirflg=d` : `geo:${at}?q=${at}(${encodeURIComponent(stop.address)})`;
+  }
+
+  function stopCard(stop, eta, local, anyInProgress) {
     const card = document.createElement("article");
     const state_ = eta.state;
     card.className = `card stop ${state_}`;
@@ -187,15 +228,29 @@
     if (stop.conflict) lines.push(stop.conflict);
     brief.textContent = lines.join(" · ");
     const buttons = card.querySelector(".buttons");
-    if (state_ === "planned") buttons.append(button(t("start"), "primary", () => record(stop, "check_in")));
-    if (state_ === "in_progress") buttons.append(button(t("done"), "primary", () => record(stop, "check_out")));
+    const who = stop.recipient_name;
+    if (state_ === "planned") {
+      buttons.append(button(t("start"), "primary", () => startVisit(stop, anyInProgress), `${t("startAt")} ${who}`));
+    }
+    if (state_ === "in_progress") buttons.append(button(t("done"), "primary", () => record(stop, "check_out"), `${t("doneAt")} ${who}`));
+    if (state_ === "planned" || state_ === "in_progress") {
+      buttons.append(button(t("notDone"), "small", () => openNotDone(stop), `${t("notDoneAt")} ${who}`));
+      const link = Object.assign(document.createElement("a"), { className: "button small directions", href: directionsUrl(stop), textContent: t("directions") });
+      link.setAttribute("aria-label", `${t("directions")}: ${stop.address}`);
+      buttons.append(link);
+    }
+    const last = state.lastEvent;
+    if (last && last.stop_id === stop.id && Date.now() - last.at < UNDO_MS) {
+      buttons.append(button(t("undo"), "small undo", () => undo(last)));
+    }
     return card;
   }
 
-  function button(text, kind, action) {
+  function button(text, kind, action, label) {
     const el = document.createElement("button");
     el.textContent = text;
     el.className = kind;
+    if (label) el.setAttribute("aria-label", label);
     el.addEventListener("click", async () => {
       el.disabled = true;
       await action();
@@ -210,10 +265,65 @@
     await Store.put({ id: type === "event" ? body.event_uuid : body.request_uuid, type, body, device_time: body.device_time, seq: state.seq });
   }
 
-  async function record(stop, kind) {
-    await enqueue("event", { event_uuid: uuid(), stop_id: stop.id, kind, device_time: new Date().toISOString() });
+  async function record(stop, kind, extra = {}) {
+    const body = { event_uuid: uuid(), stop_id: stop.id, kind, device_time: new Date().toISOString(), ...extra };
+    await enqueue("event", body);
+    state.lastEvent = { event_uuid: body.event_uuid, stop_id: stop.id, at: Date.now() };
+    setTimeout(render, UNDO_MS + 1000); // the undo button goes when the server would refuse it
     await render();
     flush();
+  }
+
+  async function startVisit(stop, anyInProgress) {
+    if (anyInProgress && !window.confirm(t("secondStart"))) return render();
+    await record(stop, "check_in");
+  }
+
+  async function undo(last) {
+    state.lastEvent = null;
+    const waiting = (await Store.all()).find((item) => item.id === last.event_uuid);
+    if (waiting) {
+      await Store.remove(last.event_uuid); // never sent: nothing to correct on the server
+    } else {
+      await enqueue("event", { event_uuid: uuid(), stop_id: last.stop_id, kind: "undo", undoes: last.event_uuid, device_time: new Date().toISOString() });
+    }
+    message(t("undone"));
+    await render();
+    flush();
+  }
+
+  function openNotDone(stop) {
+    const dialog = $("not-done-dialog");
+    dialog.dataset.stopId = stop.id;
+    $("not-done-who").textContent = `${stop.recipient_name}, ${stop.address}`;
+    $("not-done-form").reset();
+    $("not-done-error").hidden = true;
+    dialog.showModal();
+  }
+
+  async function sendNotDone(event) {
+    event.preventDefault();
+    const form = new FormData($("not-done-form"));
+    const reason = form.get("reason");
+    const note = String(form.get("note") || "").trim();
+    if (reason === "other" && !note) {
+      $("not-done-error").textContent = t("noteNeeded");
+      $("not-done-error").hidden = false;
+      return;
+    }
+    const dialog = $("not-done-dialog");
+    const stop = state.day.routes.flatMap((r) => r.stops).find((s) => s.id === Number(dialog.dataset.stopId));
+    dialog.close();
+    if (stop) await record(stop, "cancel", { reason, note });
+  }
+
+  function notDoneTexts() {
+    $("not-done-title").textContent = t("notDoneTitle");
+    $("not-done-help").textContent = t("notHomeHelp");
+    document.querySelectorAll("[data-reason]").forEach((el) => (el.textContent = t("reasons")[el.dataset.reason]));
+    $("not-done-note-label").textContent = t("note");
+    $("not-done-send").textContent = t("send");
+    $("not-done-cancel").textContent = t("cancel");
   }
 
   async function flush() {
@@ -307,7 +417,10 @@
     map.hidden = !map.hidden;
     $("toggle-map").textContent = map.hidden ? t("map") : t("list");
     if (map.hidden || !state.day || !state.day.routes.length) return;
-    const route = state.day.routes[0];
+    // the shift now under way: the first route with a visit not yet finished (the evening after the day)
+    const pending = await localEvents();
+    const route = state.day.routes.find((r) => r.stops.some((s) => !s.checked_out_at && s.status !== "cancelled" && !(pending.get(s.id) || {}).check_out))
+      || state.day.routes[state.day.routes.length - 1];
     if (!state.map) {
       state.map = L.map("map", { attributionControl: true });
       state.map.attributionControl.addAttribution("&copy; OpenStreetMap contributors");
@@ -315,17 +428,20 @@
     setTimeout(() => state.map.invalidateSize(), 50);
     if (state.mapRoute === route.route_id) return;
     state.mapRoute = route.route_id;
+    if (state.mapLayer) state.mapLayer.remove();
+    state.mapLayer = L.layerGroup().addTo(state.map);
+    $("map").dataset.routeId = route.route_id;
     const points = route.stops.map((s) => [s.lat, s.lon]);
     route.stops.forEach((s) =>
-      L.marker([s.lat, s.lon], { title: `${s.seq + 1}` }).bindTooltip(`${s.seq + 1}`, { permanent: true, direction: "top" }).addTo(state.map)
+      L.marker([s.lat, s.lon], { title: `${s.seq + 1}` }).bindTooltip(`${s.seq + 1}`, { permanent: true, direction: "top" }).addTo(state.mapLayer)
     );
     if (points.length) state.map.fitBounds(points, { padding: [30, 30] });
     try {
       const response = await api(`/my/routes/${route.route_id}/map`);
       if (response.ok) {
         const data = await response.json();
-        if (data.base_layer) L.geoJSON(data.base_layer, { style: { color: "#9aa0a6", weight: 1.5 } }).addTo(state.map);
-        if (data.geometry) L.geoJSON(data.geometry, { style: { color: "#0b5c6b", weight: 5 } }).addTo(state.map);
+        if (data.base_layer) L.geoJSON(data.base_layer, { style: { color: "#9aa0a6", weight: 1.5 } }).addTo(state.mapLayer);
+        if (data.geometry) L.geoJSON(data.geometry, { style: { color: "#0b5c6b", weight: 5 } }).addTo(state.mapLayer);
       }
     } catch (error) {
       /* offline and not cached: markers only */
@@ -404,6 +520,8 @@
     $("delay").addEventListener("click", openDelay);
     $("delay-send").addEventListener("click", sendDelay);
     $("delay-cancel").addEventListener("click", () => $("delay-dialog").close());
+    $("not-done-form").addEventListener("submit", sendNotDone);
+    $("not-done-cancel").addEventListener("click", () => $("not-done-dialog").close());
     $("toggle-map").addEventListener("click", toggleMap);
     $("banner-action").addEventListener("click", async () => {
       $("banner").hidden = true;

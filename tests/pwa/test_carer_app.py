@@ -64,7 +64,7 @@ def _login(page: Page, url: str) -> None:
     page.fill("input[name=username]", _busy_carer(url, page))
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("#login-form button[type=submit]")
-    expect(page.locator("article.stop").first).to_be_visible(timeout=30_000)
+    expect(page.locator("article.stop:visible").first).to_be_visible(timeout=30_000)
 
 
 def _outbox_size(page: Page) -> int:
@@ -97,7 +97,7 @@ def test_carer_works_through_a_coverage_gap(server: tuple[str, Engine], context:
     url, engine = server
     page = context.new_page()
     _login(page, url)
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
     screenshot(page, "pwa-1-route-tablet")
     first, second = page.locator("article.stop").nth(0), page.locator("article.stop").nth(1)
     first_id, second_id = (
@@ -131,7 +131,7 @@ def test_carer_works_through_a_coverage_gap(server: tuple[str, Engine], context:
     expect(page.locator(f"article[data-stop-id='{second_id}'] .badge.pending")).to_be_visible()
 
     page.reload()  # the app shell and the day come from the service worker's caches
-    expect(page.locator("article.stop").first).to_be_visible(timeout=15_000)
+    expect(page.locator("article.stop:visible").first).to_be_visible(timeout=15_000)
     assert _outbox_size(page) == 2
     expect(page.locator(f"article[data-stop-id='{second_id}']")).to_have_attribute("data-state", "done")
     screenshot(page, "pwa-3-offline-reload")
@@ -151,7 +151,7 @@ def test_carer_works_through_a_coverage_gap(server: tuple[str, Engine], context:
     page.set_viewport_size(PHONE)
     screenshot(page, "pwa-4-route-phone")
     page.select_option("#lang", "nn")
-    expect(page.locator("#delay")).to_have_text("Forseinka")
+    expect(page.locator("#delay")).to_have_text("Meld forseinking")
     page.select_option("#lang", "nb")
 
     page.click("#toggle-map")
@@ -178,7 +178,7 @@ def test_installable_and_same_eta_rule_as_the_server(
     for size in ("192x192", "512x512"):
         width, height = _png_size(page.request.get(url + sizes[size]).body())
         assert f"{width}x{height}" == size
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
     assert page.evaluate("navigator.serviceWorker.controller.scriptURL").endswith("/app/sw.js")
     assert page.locator("link[rel=manifest]").get_attribute("href") == "/app/manifest.webmanifest"
     got = page.evaluate(
@@ -221,5 +221,5 @@ def test_republished_plan_shows_a_banner(server: tuple[str, Engine], context: Br
     screenshot(page, "pwa-6-republished")
     page.click("#banner-action")
     expect(page.locator("#banner")).to_be_hidden()
-    page.wait_for_function(f"window.HRApp.state.day.revision !== {json.dumps(day['revision'])}")
+    page.wait_for_function(f"() => window.HRApp.state.day.revision !== {json.dumps(day['revision'])}")
     assert new_plan in page.evaluate("window.HRApp.state.day.routes.map(r => r.plan_id)")

@@ -69,7 +69,7 @@ def test_a_published_hand_edit_shows_the_banner_on_the_tablet(
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("#login-form button[type=submit]")
-    expect(page.locator("article.stop").first).to_be_visible(timeout=30_000)
+    expect(page.locator("article.stop:visible").first).to_be_visible(timeout=30_000)
     revision = page.evaluate("window.HRApp.state.day.revision")
 
     coordinator = _token(page, url, "koordinator")
@@ -89,7 +89,7 @@ def test_a_published_hand_edit_shows_the_banner_on_the_tablet(
     screenshot(page, "pwa-7-edit-published")
     page.click("#banner-action")
     expect(page.locator("#banner")).to_be_hidden()
-    page.wait_for_function(f"window.HRApp.state.day.revision !== {revision!r}")
+    page.wait_for_function(f"() => window.HRApp.state.day.revision !== {revision!r}")
     visits = page.evaluate(
         "window.HRApp.state.day.routes.flatMap(r => r.stops.map(s => s.decision_visit_id))"
     )
