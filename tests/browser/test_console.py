@@ -251,6 +251,10 @@ def test_live_view_shows_a_check_in(served: tuple[str, Engine], page: Page) -> N
         "device_time": local_instant(dt.date(2026, 11, 23), dt.time(9, 29)).isoformat(),
     }
     _api(url, "POST", "/visit-events", _token(url, "pleier-live"), event)
+    later = next((s for s in route["stops"] if s["planned_start"] > stop["planned_start"]), None)
+    if later is not None:  # «Ikke hjemme» at the next door: the coordinator is alerted at once
+        not_home = {**event, "event_uuid": str(uuid.uuid4()), "stop_id": later["id"], "kind": "cancel"}
+        _api(url, "POST", "/visit-events", _token(url, "pleier-live"), {**not_home, "reason": "not_home"})
 
     page.goto(f"{url}/login")
     page.fill("input[name=username]", "koordinator")
@@ -261,6 +265,9 @@ def test_live_view_shows_a_check_in(served: tuple[str, Engine], page: Page) -> N
     expect(row.locator(".live-state")).to_have_text("på besøk", timeout=30_000)
     expect(page.locator(f".tl-row[data-carer-id='{route['carer_id']}'] .bar.actual")).to_have_count(1)
     expect(page.locator(".tl-row[data-carer-id] .now-line").first).to_be_attached()
+    if later is not None:
+        expect(page.locator("#live-alerts li")).to_have_count(1)
+        expect(page.locator("#live-alerts")).to_contain_text("Ikke hjemme:")
     _shot(page, "9-live")
 
 

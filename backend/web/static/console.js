@@ -259,7 +259,22 @@ function clockOf(iso) {
   return new Date(iso).toLocaleTimeString("nb-NO", { hour: "2-digit", minute: "2-digit", timeZone: "Europe/Oslo" });
 }
 
+function drawAlerts(alerts) {
+  // «Ikke hjemme»: a safety matter, shown first and loud, with the next of kin's phone to call
+  const box = document.getElementById("live-alerts");
+  box.replaceChildren();
+  box.hidden = !alerts.length;
+  alerts.forEach((alert) => {
+    const item = document.createElement("li");
+    const kin = alert.next_of_kin.map((k) => `${k.name}${k.relation ? ` (${k.relation})` : ""}: ${k.phone}`).join(", ");
+    item.textContent = `Ikke hjemme: ${alert.recipient_name}, ${alert.address} – meldt kl. ${clockOf(alert.reported_at)} av ${alert.carer_name}`
+      + (alert.note ? ` («${alert.note}»)` : "") + (kin ? `. Pårørende: ${kin}` : ". Ingen pårørende med telefon registrert");
+    box.append(item);
+  });
+}
+
 function drawLive(data) {
+  drawAlerts(data.alerts || []);
   const timeline = document.querySelector(".timeline");
   const origin = new Date(timeline.dataset.origin);
   const scale = Number(timeline.dataset.pxPerMinute);
