@@ -499,6 +499,11 @@
       /* offline: the token is forgotten here all the same */
     }
     localStorage.removeItem("hjemmerute.token");
+    try {
+      await fetch("/logout", { method: "POST", credentials: "same-origin", redirect: "manual" }); // the web session too
+    } catch (error) {
+      /* offline */
+    }
     state.day = null;
     await Store.wipe();
     if (window.caches) for (const key of await caches.keys()) await caches.delete(key);
@@ -534,10 +539,22 @@
     setInterval(render, 60000); // expected times move with the clock
     applyLanguage();
     if ("serviceWorker" in navigator) navigator.serviceWorker.register("/app/sw.js", { scope: "/app/" });
-    if (!token()) return showLogin();
+    if (!token() && !(await handOver())) return showLogin();
     showDay();
     await loadDay();
     flush();
+  }
+
+  async function handOver() {
+    // logged in on the web pages already: the session cookie buys the app its own token, no second password
+    try {
+      const response = await fetch(`${API}/auth/session-token`, { method: "POST", credentials: "same-origin", headers: { "X-Hjemmerute-CSRF": "1" } });
+      if (!response.ok) return false;
+      localStorage.setItem("hjemmerute.token", (await response.json()).access_token);
+      return true;
+    } catch (error) {
+      return false; // offline: the login form
+    }
   }
 
   window.HRApp = { state, flush, poll, loadDay };

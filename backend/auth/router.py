@@ -25,6 +25,20 @@ def login(
     return TokenResponse(access_token=token, expires_at=row.expires_at, role=user.role)
 
 
+@router.post(
+    "/auth/session-token",
+    response_model=TokenResponse,
+    summary="Hand the web session over to the carer app: a token of its own, never the password",
+)
+def session_token(request: Request, session: SessionDep, principal: PrincipalDep) -> TokenResponse:
+    """«Åpne kjørelisten» after logging in on the web pages must not ask for the password again: the app
+    posts here with the session cookie (and the CSRF header cookie posts need) and keeps the token."""
+    user = session.get(User, principal.user_id)
+    assert user is not None
+    token, row = service.issue_token(session, user=user, ttl_hours=request.app.state.settings.token_ttl_hours)
+    return TokenResponse(access_token=token, expires_at=row.expires_at, role=user.role)
+
+
 @router.post("/auth/logout", status_code=204, summary="End this token or session")
 def logout(request: Request, session: SessionDep, _: PrincipalDep) -> Response:
     token, _cookie = token_from_request(request)

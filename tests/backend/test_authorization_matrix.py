@@ -67,6 +67,7 @@ CALLS: list[Call] = [
         public=True,
     ),
     c("GET", "/api/v1/auth/me", ALL),
+    c("POST", "/api/v1/auth/session-token", ALL),
     c("GET", "/api/v1/users", {"admin"}),
     c("GET", "/api/v1/admin-actions", {"admin", "manager"}),
     c(

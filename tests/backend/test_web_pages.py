@@ -128,3 +128,21 @@ def test_the_delivery_report_secret_never_reaches_the_access_log() -> None:
     line = record.getMessage()
     assert "s3cr3t-verdi" not in line and "abc" not in line
     assert "secret=***" in line and "status=delivered" in line
+
+
+def test_the_web_session_opens_the_carer_app_without_a_second_password(
+    client: TestClient, world: World
+) -> None:
+    """«Åpne kjørelisten» after the web login: the app trades the session cookie (with the CSRF header) for a
+    token of its own; a foreign page without the header gets nothing, nor does anyone without a session."""
+    assert client.post("/api/v1/auth/session-token").status_code == 401
+    web_login(client, "pleier", PASSWORD)
+    assert client.post("/api/v1/auth/session-token").status_code == 403  # no CSRF header: a foreign page
+    handed = client.post("/api/v1/auth/session-token", headers={"X-Hjemmerute-CSRF": "1"})
+    assert handed.status_code == 200 and handed.json()["role"] == "carer"
+    token = handed.json()["access_token"]
+    client.cookies.clear()
+    own = client.get(
+        "/api/v1/my/day", params={"date": "2026-11-23"}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert own.status_code == 200 and own.json()["routes"]

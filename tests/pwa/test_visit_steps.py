@@ -149,3 +149,22 @@ def test_not_home_offline_reaches_the_coordinator_once_and_directions_point_at_t
     ).json()
     alerts = [a for a in live["alerts"] if a["stop_id"] == stop_id]
     assert len(alerts) == 1 and alerts[0]["note"] == "ringte på, ingen svar"
+
+
+def test_the_web_login_opens_the_app_without_asking_again(
+    server: tuple[str, Engine], context: BrowserContext
+) -> None:
+    url, _ = server
+    page = context.new_page()
+    username = _busy_carer(url, page)
+    page.goto(f"{url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.get_by_role("link", name="Åpne kjørelisten").click()
+    expect(page.locator("article.stop.next")).to_be_visible(timeout=30_000)
+    expect(page.locator("#login-view")).to_be_hidden()
+    page.click("#logout")  # the app's logout ends the web session as well
+    expect(page.locator("#login-view")).to_be_visible()
+    page.goto(f"{url}/")
+    expect(page).to_have_url(f"{url}/login")
