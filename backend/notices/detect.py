@@ -4,6 +4,7 @@ carer's «Forsinket», each clock tick and each republished plan. One rule set (
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
@@ -12,7 +13,7 @@ from backend.common.enums import VisitEventKind
 from backend.common.lateness import lateness_minutes
 from backend.common.types import utcnow
 from backend.notices.models import DelayOutcome, Notice
-from backend.notices.outbox import create_notice, municipality
+from backend.notices.outbox import Told, create_notice, municipality
 from backend.notices.policy import delay_decision, has_consent, quiet_now, window_closing
 from backend.planning.models import Plan, Route, Stop
 from backend.recipients.models import Recipient
@@ -35,6 +36,19 @@ def _last_notified(session: Session, ref: str, kind: str) -> tuple[int, int | No
     return (row.revision, row.lateness_minutes) if row else (0, None)
 
 
+@dataclass
+class _Due:
+    """A visit the rules say to tell about now, waiting to be grouped by recipient."""
+
+    stop: Stop
+    expected: dt.datetime
+    lateness: int
+    ref: str
+    revision: int
+    recipient: Recipient
+    outcome: DelayOutcome
+
+
 def evaluate_route(
     session: Session,
     *,
@@ -45,62 +59,77 @@ def evaluate_route(
     settings: Settings,
     delay_report_id: int | None = None,
 ) -> list[DelayOutcome]:
-    """Delay notices for the route's visits not yet started, written in the caller's transaction."""
+    """Delay notices for the route's visits not yet started, written in the caller's transaction; a
+    recipient with several visits late at once gets one message naming them all."""
     place = municipality(session)
     threshold, quiet = place.notice_threshold_minutes, (place.notice_quiet_start, place.notice_quiet_end)
     stops = list(session.exec(select(Stop).where(Stop.route_id == route.id).order_by(col(Stop.seq))))
     outcome: list[DelayOutcome] = []
+    due: list[_Due] = []
     for stop, eta in route_etas(session, route, stops, now):
+        result = DelayOutcome(
+            stop_id=stop.id or 0,
+            expected_start=eta.expected_start,
+            lateness_minutes=eta.lateness_minutes,
+            notice="done",
+        )
+        outcome.append(result)
         if eta.state != "planned" or eta.expected_start is None:
-            outcome.append(
-                DelayOutcome(
-                    stop_id=stop.id or 0,
-                    expected_start=eta.expected_start,
-                    lateness_minutes=eta.lateness_minutes,
-                    notice="done",
-                )
-            )
             continue
         ref = visit_ref(stop, plan.date)
         revision, last = _last_notified(session, ref, "delay")
         recipient = get_or_404(session, Recipient, stop.recipient_id, "Bruker")
-        decision = delay_decision(
+        result.notice = delay_decision(
             lateness_minutes=eta.lateness_minutes,
             threshold_minutes=threshold,
             consented=has_consent(session, recipient),
             last_notified_lateness=last,
             closing=window_closing(now, stop.window_end),
         )
-        if decision == "created" and quiet_now(now, stop.window_start, *quiet):
-            decision = "quiet_hours"
-        notice_id = None
-        if decision == "created":
+        if result.notice == "created" and quiet_now(now, stop.window_start, *quiet):
+            result.notice = "quiet_hours"
+        if result.notice == "created":
+            due.append(_Due(stop, eta.expected_start, eta.lateness_minutes, ref, revision, recipient, result))
+    _tell(session, due, now=now, source=source, settings=settings, delay_report_id=delay_report_id)
+    return outcome
+
+
+def _tell(
+    session: Session,
+    due: list[_Due],
+    *,
+    now: dt.datetime,
+    source: str,
+    settings: Settings,
+    delay_report_id: int | None,
+) -> None:
+    """One notice per visit (its key keeps it once); one message per recipient, on the first visit's notice."""
+    by_recipient: dict[int, list[_Due]] = {}
+    for item in due:
+        by_recipient.setdefault(item.recipient.id or 0, []).append(item)
+    for items in by_recipient.values():
+        together = [(i.stop.window_start, i.expected) for i in items]
+        first_id: int | None = None
+        for item in items:
             notice = create_notice(
                 session,
                 settings=settings,
-                key=f"{ref}:delay:{revision + 1}",
-                stop_id=stop.id or 0,
-                recipient=recipient,
+                key=f"{item.ref}:delay:{item.revision + 1}",
+                stop_id=item.stop.id or 0,
+                recipient=item.recipient,
                 kind="delay",
-                revision=revision + 1,
-                expected=eta.expected_start,
-                lateness_minutes=eta.lateness_minutes,
+                revision=item.revision + 1,
+                expected=item.expected,
+                lateness_minutes=item.lateness,
                 source=source,
                 now=now,
                 delay_report_id=delay_report_id,
+                told=Told(agreed=item.stop.window_start, together=together, merged_into=first_id),
             )
-            decision = "created" if notice else "already"
-            notice_id = notice.id if notice else None
-        outcome.append(
-            DelayOutcome(
-                stop_id=stop.id or 0,
-                expected_start=eta.expected_start,
-                lateness_minutes=eta.lateness_minutes,
-                notice=decision,
-                notice_id=notice_id,
-            )
-        )
-    return outcome
+            item.outcome.notice = "created" if notice else "already"
+            item.outcome.notice_id = notice.id if notice else None
+            if notice is not None and first_id is None:
+                first_id = notice.id
 
 
 def _stop_of_visit(session: Session, plan_ids: tuple[int | None, ...], decision_visit_id: int) -> Stop | None:
@@ -147,6 +176,7 @@ def notify_replan(session: Session, *, plan: Plan, now: dt.datetime, settings: S
             lateness_minutes=lateness_minutes(expected, window_end),
             source="replan",
             now=now,
+            told=Told(agreed=change.window_start),
         )
         created += notice is not None
     return created

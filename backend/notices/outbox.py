@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -13,7 +14,7 @@ from sqlmodel import Session, select
 from backend.common.phone import normalise_mobile
 from backend.municipality.models import MunicipalitySettings
 from backend.notices.models import Notice, NoticeMessage
-from backend.notices.texts import render
+from backend.notices.texts import SmsText, Visit, render
 from backend.recipients.models import NextOfKin, Recipient
 from backend.settings import Settings
 
@@ -33,6 +34,17 @@ def _destinations(session: Session, recipient: Recipient) -> list[tuple[str | No
     return found
 
 
+@dataclass(frozen=True)
+class Told:
+    """How a notice reaches the recipient: `together` names every visit of this recipient told in the same
+    message; `merged_into` marks a visit whose news went out in another notice's message (one SMS per
+    recipient per event)."""
+
+    agreed: dt.datetime | None = None
+    together: list[Visit] = field(default_factory=list)
+    merged_into: int | None = None
+
+
 def create_notice(
     session: Session,
     *,
@@ -47,6 +59,7 @@ def create_notice(
     now: dt.datetime,
     settings: Settings,
     delay_report_id: int | None = None,
+    told: Told = Told(),
 ) -> Notice | None:
     """The notice and its messages, or None when that key exists already (it was created once) or the
     installation has notices switched off."""
@@ -55,8 +68,14 @@ def create_notice(
     if session.exec(select(Notice.id).where(Notice.key == key)).first() is not None:
         return None
     place = municipality(session)
-    valid_until = now + dt.timedelta(minutes=settings.notice_validity_minutes)
-    text = render(kind, recipient.language.value, expected=expected, phone=place.notice_phone)
+    text = render(
+        kind,
+        recipient.language.value,
+        expected=expected,
+        phone=place.notice_phone,
+        agreed=told.agreed,
+        together=told.together,
+    )
     try:
         with session.begin_nested():
             notice = Notice(
@@ -71,37 +90,56 @@ def create_notice(
                 delay_report_id=delay_report_id,
                 created_at=now,
             )
+            if told.merged_into is not None:
+                notice.status, notice.status_reason = (
+                    "merged",
+                    f"sendt i samme SMS som varsel {told.merged_into}",
+                )
             session.add(notice)
             session.flush()
-            seen: set[str] = set()
-            for raw, to_kin in _destinations(session, recipient):
-                status, reason, phone = "pending", "", raw or ""
-                try:
-                    phone = normalise_mobile(raw or "")
-                except ValueError as exc:
-                    status, reason = "failed", str(exc) if raw else "Ingen telefonnummer registrert"
-                if phone in seen:
-                    continue
-                seen.add(phone)
-                session.add(
-                    NoticeMessage(
-                        notice_id=notice.id or 0,
-                        reference=f"hr-{uuid.uuid4().hex[:24]}",
-                        phone=phone or f"mangler-{len(seen)}",
-                        to_next_of_kin=to_kin,
-                        language=recipient.language.value,
-                        text=text.text,
-                        encoding=text.encoding,
-                        segments=text.segments,
-                        status=status,
-                        status_reason=reason,
-                        valid_until=valid_until,
-                        next_attempt_at=now,
-                        created_at=now,
-                        final_at=now if status == "failed" else None,
-                    )
-                )
+            if told.merged_into is None:
+                valid_until = now + dt.timedelta(minutes=settings.notice_validity_minutes)
+                _add_messages(session, notice, recipient, text, valid_until, now)
             session.flush()
     except IntegrityError:
         return None  # created concurrently by another transaction: it exists once
     return notice
+
+
+def _add_messages(
+    session: Session,
+    notice: Notice,
+    recipient: Recipient,
+    text: SmsText,
+    valid_until: dt.datetime,
+    now: dt.datetime,
+) -> None:
+    """One message per consenting phone; a number that cannot get an SMS is stored as failed with why."""
+    seen: set[str] = set()
+    for raw, to_kin in _destinations(session, recipient):
+        status, reason, phone = "pending", "", raw or ""
+        try:
+            phone = normalise_mobile(raw or "")
+        except ValueError as exc:
+            status, reason = "failed", str(exc) if raw else "Ingen telefonnummer registrert"
+        if phone in seen:
+            continue
+        seen.add(phone)
+        session.add(
+            NoticeMessage(
+                notice_id=notice.id or 0,
+                reference=f"hr-{uuid.uuid4().hex[:24]}",
+                phone=phone or f"mangler-{len(seen)}",
+                to_next_of_kin=to_kin,
+                language=recipient.language.value,
+                text=text.text,
+                encoding=text.encoding,
+                segments=text.segments,
+                status=status,
+                status_reason=reason,
+                valid_until=valid_until,
+                next_attempt_at=now,
+                created_at=now,
+                final_at=now if status == "failed" else None,
+            )
+        )

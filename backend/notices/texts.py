@@ -19,14 +19,20 @@ MAX_SEGMENTS = 2
 
 TEMPLATES: dict[str, dict[str, str]] = {
     "nb": {
-        "delay": "Hjemmetjenesten: Besøket i dag kommer senere enn avtalt. Ny forventet tid: ca. kl. {time}.",
-        "moved": "Hjemmetjenesten: Besøket i dag er flyttet. Ny forventet tid: ca. kl. {time}.",
+        "delay": "Hjemmetjenesten: Besøket i dag kl. {agreed} kommer senere enn avtalt. Ny forventet tid: ca. kl. {time}.",
+        "delay_many": "Hjemmetjenesten: Besøkene i dag kommer senere enn avtalt. Ny forventet tid: {visits}.",
+        "visit": "besøket kl. {agreed} ca. kl. {time}",
+        "and": " og ",
+        "moved": "Hjemmetjenesten: Besøket i dag kl. {agreed} er flyttet. Ny forventet tid: ca. kl. {time}.",
         "cancelled": "Hjemmetjenesten: Besøket i dag kl. {time} blir dessverre ikke som avtalt. Vi tar kontakt.",
         "contact": " Spørsmål: ring {phone}.",
     },
     "nn": {
-        "delay": "Heimetenesta: Besøket i dag kjem seinare enn avtalt. Ny venta tid: ca. kl. {time}.",
-        "moved": "Heimetenesta: Besøket i dag er flytta. Ny venta tid: ca. kl. {time}.",
+        "delay": "Heimetenesta: Besøket i dag kl. {agreed} kjem seinare enn avtalt. Ny venta tid: ca. kl. {time}.",
+        "delay_many": "Heimetenesta: Besøka i dag kjem seinare enn avtalt. Ny venta tid: {visits}.",
+        "visit": "besøket kl. {agreed} ca. kl. {time}",
+        "and": " og ",
+        "moved": "Heimetenesta: Besøket i dag kl. {agreed} er flytta. Ny venta tid: ca. kl. {time}.",
         "cancelled": "Heimetenesta: Besøket i dag kl. {time} blir dessverre ikkje som avtalt. Vi tek kontakt.",
         "contact": " Spørsmål: ring {phone}.",
     },
@@ -52,10 +58,29 @@ def measure(text: str) -> SmsText:
     return SmsText(text, encoding, segments)
 
 
-def render(kind: str, language: str, *, expected: dt.datetime, phone: str | None) -> SmsText:
-    """The notice's text; the contact line is dropped rather than go beyond two parts."""
+Visit = tuple[dt.datetime, dt.datetime]  # (agreed window start, expected start)
+
+
+def render(
+    kind: str,
+    language: str,
+    *,
+    expected: dt.datetime,
+    phone: str | None,
+    agreed: dt.datetime | None = None,
+    together: list[Visit] | None = None,
+) -> SmsText:
+    """The notice's text, naming the agreed time so a recipient with two visits knows which; `together`:
+    the recipient's visits told in one message (one SMS per recipient per event). The contact line is
+    dropped rather than go beyond two parts."""
     templates = TEMPLATES.get(language, TEMPLATES["nb"])
-    body = templates[kind].format(time=local_clock(expected))
+    if together and len(together) > 1:
+        visits = templates["and"].join(
+            templates["visit"].format(agreed=local_clock(a), time=local_clock(e)) for a, e in together
+        )
+        body = templates["delay_many"].format(visits=visits)
+    else:
+        body = templates[kind].format(time=local_clock(expected), agreed=local_clock(agreed or expected))
     if phone:
         with_contact = measure(body + templates["contact"].format(phone=phone))
         if with_contact.segments <= MAX_SEGMENTS:

@@ -119,6 +119,7 @@ NOTICE_STATUS = {
     "failed": "feilet",
     "expired": "utløpt",
     "uncertain": "uviss (venter på rapport)",
+    "merged": "i samme SMS som brukerens andre besøk",
 }
 
 

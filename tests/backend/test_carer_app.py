@@ -16,7 +16,7 @@ from backend.audit.models import AccessLog
 from backend.auth.service import Principal
 from backend.common.enums import Role
 from backend.common.localtime import local_instant
-from backend.notices.models import DelayReportCreate, Notice
+from backend.notices.models import DelayReportCreate, Notice, NoticeMessage
 from backend.notices.service import request_delay_notices
 from backend.recipients.models import NextOfKin, Recipient
 from backend.visits.models import VisitEvent
@@ -408,3 +408,43 @@ def test_undo_corrects_the_last_event_for_two_minutes_and_never_deletes(
 
     progress = _progress(client.app.state.engine, ())  # type: ignore[attr-defined]
     assert progress[world.published_stop][0] == local_instant(DAY, dt.time(8, 14)).replace(tzinfo=None)
+
+
+def test_two_late_visits_of_one_recipient_make_one_sms_naming_both(
+    client: TestClient, world: World, session: Session, clock: Clock
+) -> None:
+    """Astrid's morning (08:00-09:00) and lunch (12:00-14:00) visits both on Kari's list, neither started at
+    14:00: «Meld forsinkelse» sends each phone ONE message naming both agreed times (it once sent two
+    identical «Besøket i dag» SMS in the same second); each visit keeps its own notice."""
+    clock.at(dt.time(7, 0))
+    morning, lunch = _visit_ids(client, world)
+    _republish(
+        client,
+        world,
+        [
+            {
+                "carer_id": world.carer_a,
+                "stops": [
+                    {"decision_visit_id": morning, "planned_start": "08:10"},
+                    {"decision_visit_id": lunch, "planned_start": "12:15"},
+                ],
+            }
+        ],
+    )
+    kari = Principal(
+        user_id=0, username="pleier", role=Role.carer, team_ids=frozenset(), carer_id=world.carer_a
+    )
+    at = local_instant(DAY, dt.time(14, 0))
+    report = request_delay_notices(
+        session,
+        principal=kari,
+        data=DelayReportCreate(request_uuid=uuid.uuid4(), route_id=_route_id(client, world), device_time=at),
+        settings=client.app.state.settings,  # type: ignore[attr-defined]
+        now=at,
+    )
+    assert [o.notice for o in report.outcome] == ["created", "created"]
+    notices = session.exec(select(Notice).order_by(Notice.id)).all()
+    assert [n.status for n in notices] == ["pending", "merged"]
+    texts = [m.text for m in session.exec(select(NoticeMessage))]
+    assert len(texts) == 2  # Astrid and her daughter, one SMS each
+    assert all("kl. 08:00" in text and "kl. 12:00" in text and "Besøkene i dag" in text for text in texts)

@@ -88,3 +88,18 @@ def test_a_municipality_sets_its_own_quiet_hours() -> None:
     assert not quiet_now(at_2130, day_visit, dt.time(22, 0), dt.time(6, 0))
     assert quiet_now(local_instant(DAY, dt.time(5, 30)), day_visit, dt.time(22, 0), dt.time(6, 0))
     assert not quiet_now(at_2130, day_visit, dt.time(0, 0), dt.time(0, 0))  # none at all
+
+
+@pytest.mark.parametrize("language", ["nb", "nn"])
+def test_one_message_names_every_late_visit_of_the_recipient(language: str) -> None:
+    """Two visits late at once: one SMS that says which is which, still within two parts with the phone."""
+    together = [
+        (local_instant(DAY, dt.time(8, 0)), local_instant(DAY, dt.time(9, 10))),
+        (local_instant(DAY, dt.time(12, 0)), local_instant(DAY, dt.time(13, 5))),
+    ]
+    text = render("delay", language, expected=together[0][1], phone="+4732123456", together=together)
+    for clock in ("08:00", "09:10", "12:00", "13:05", "+4732123456"):
+        assert clock in text.text
+    assert text.segments <= 2 and text.encoding == "GSM-7"
+    single = render("delay", language, expected=together[0][1], phone=None, agreed=together[0][0])
+    assert "08:00" in single.text and "09:10" in single.text and "12:00" not in single.text
