@@ -356,10 +356,33 @@
     if (sent) await loadDay();
   }
 
+  function outcomeText(o) {
+    if (o.notice === "already" && o.notified_at) return `${t("notifiedAt")} ${clock(o.notified_at)}`;
+    return t("outcome")[o.notice] || o.notice;
+  }
+
   function showOutcome(answer) {
+    // per visit what happened, never «nobody» while some were told before: «SMS bestilt: 1 · Allerede varslet: 2»
     state.lastOutcome = answer;
-    const created = (answer.outcome || []).filter((o) => o.notice === "created").length;
-    message(created ? `${t("noticeSent")} ${created}` : t("noticeNone"));
+    const counts = new Map();
+    (answer.outcome || []).filter((o) => o.notice !== "done").forEach((o) => counts.set(o.notice, (counts.get(o.notice) || 0) + 1));
+    const parts = [...counts].map(([kind, n]) => `${t("outcome")[kind] || kind}: ${n}`);
+    message(parts.length ? parts.join(" · ") : t("noticeNone"), counts.has("created") ? "info" : "warn");
+  }
+
+  async function previewDelay(routeId, body) {
+    // what each visit will get before the tap; offline the server decides when the request arrives
+    let outcome = null;
+    try {
+      const response = await api(`/my/routes/${routeId}/delay-preview`);
+      if (response.ok) outcome = await response.json();
+    } catch (error) {
+      /* offline */
+    }
+    body.querySelectorAll("tr").forEach((row) => {
+      const o = outcome && outcome.find((x) => x.stop_id === Number(row.dataset.stopId));
+      row.querySelector(".what").textContent = o ? outcomeText(o) : t("decidedOnline");
+    });
   }
 
   async function openDelay() {
@@ -376,12 +399,13 @@
       if (eta.state !== "planned") return;
       const row = document.createElement("tr");
       row.dataset.stopId = stop.id;
-      row.innerHTML = `<td></td><td>${clock(stop.window_start)}–${clock(stop.window_end)}</td><td><b>${clock(eta.expected_start)}</b></td><td>${eta.lateness_minutes ? `<span class="badge late">${eta.lateness_minutes} ${t("late")}</span>` : ""}</td>`;
+      row.innerHTML = `<td></td><td>${clock(stop.window_start)}–${clock(stop.window_end)}</td><td><b>${clock(eta.expected_start)}</b></td><td>${eta.lateness_minutes ? `<span class="badge late">${eta.lateness_minutes} ${t("late")}</span>` : ""}</td><td class="what muted"></td>`;
       row.firstChild.textContent = stop.recipient_name;
       body.append(row);
     });
     $("delay-dialog").dataset.routeId = route.route_id;
     $("delay-dialog").showModal();
+    await previewDelay(route.route_id, body);
   }
 
   async function sendDelay() {

@@ -19,6 +19,8 @@
       note: "Merknad", noteNeeded: "Skriv hva som skjedde.", send: "Send", notHomeHelp: "«Ikke hjemme» varsler koordinator med en gang.",
       undo: "Angre", undone: "Angret.", secondStart: "Et annet besøk pågår fortsatt. Starte dette likevel?",
       directions: "Veibeskrivelse", finishedVisits: "Fullførte besøk", next: "Neste",
+      outcome: { would_notify: "Får SMS", created: "SMS bestilt", already: "Allerede varslet", no_consent: "Har ikke samtykket til SMS", quiet_hours: "Stille tid – ingen SMS nå", not_late: "Ikke forsinket nok til varsel", done: "Startet" },
+      notifiedAt: "Varslet kl.", decidedOnline: "Avgjøres når nettet er tilbake", whatHappens: "Hva skjer",
     },
     nn: {
       title: "Køyreliste", login: "Logg inn", username: "Brukarnamn", password: "Passord",
@@ -38,6 +40,8 @@
       note: "Merknad", noteNeeded: "Skriv kva som skjedde.", send: "Send", notHomeHelp: "«Ikkje heime» varslar koordinator med ein gong.",
       undo: "Angre", undone: "Angra.", secondStart: "Eit anna besøk pågår framleis. Starte dette likevel?",
       directions: "Vegbeskriving", finishedVisits: "Fullførte besøk", next: "Neste",
+      outcome: { would_notify: "Får SMS", created: "SMS bestilt", already: "Allereie varsla", no_consent: "Har ikkje samtykt til SMS", quiet_hours: "Stille tid – ingen SMS no", not_late: "Ikkje forseinka nok til varsel", done: "Starta" },
+      notifiedAt: "Varsla kl.", decidedOnline: "Vert avgjort når nettet er tilbake", whatHappens: "Kva skjer",
     },
   };
   let lang = localStorage.getItem("hjemmerute.lang") || "nb";

@@ -26,14 +26,13 @@ def _quiet(session: Session) -> tuple[dt.time, dt.time]:
     return place.notice_quiet_start, place.notice_quiet_end
 
 
-def _last_notified(session: Session, ref: str, kind: str) -> tuple[int, int | None]:
-    """(last revision, its lateness) of the visit's notices of a kind."""
-    row = session.exec(
+def _last_notified(session: Session, ref: str, kind: str) -> Notice | None:
+    """The visit's last notice of a kind."""
+    return session.exec(
         select(Notice)
         .where(col(Notice.key).startswith(f"{ref}:{kind}:"))
         .order_by(col(Notice.revision).desc())
     ).first()
-    return (row.revision, row.lateness_minutes) if row else (0, None)
 
 
 @dataclass
@@ -58,9 +57,11 @@ def evaluate_route(
     source: str,
     settings: Settings,
     delay_report_id: int | None = None,
+    preview: bool = False,
 ) -> list[DelayOutcome]:
     """Delay notices for the route's visits not yet started, written in the caller's transaction; a
-    recipient with several visits late at once gets one message naming them all."""
+    recipient with several visits late at once gets one message naming them all. `preview`: only say
+    what would happen («would_notify»), so the carer is told before tapping, writing nothing."""
     place = municipality(session)
     threshold, quiet = place.notice_threshold_minutes, (place.notice_quiet_start, place.notice_quiet_end)
     stops = list(session.exec(select(Stop).where(Stop.route_id == route.id).order_by(col(Stop.seq))))
@@ -77,18 +78,22 @@ def evaluate_route(
         if eta.state != "planned" or eta.expected_start is None:
             continue
         ref = visit_ref(stop, plan.date)
-        revision, last = _last_notified(session, ref, "delay")
+        last = _last_notified(session, ref, "delay")
+        revision = last.revision if last else 0
+        result.notified_at = last.created_at if last else None
         recipient = get_or_404(session, Recipient, stop.recipient_id, "Bruker")
         result.notice = delay_decision(
             lateness_minutes=eta.lateness_minutes,
             threshold_minutes=threshold,
             consented=has_consent(session, recipient),
-            last_notified_lateness=last,
+            last_notified_lateness=last.lateness_minutes if last else None,
             closing=window_closing(now, stop.window_end),
         )
         if result.notice == "created" and quiet_now(now, stop.window_start, *quiet):
             result.notice = "quiet_hours"
-        if result.notice == "created":
+        if result.notice == "created" and preview:
+            result.notice = "would_notify"
+        elif result.notice == "created":
             due.append(_Due(stop, eta.expected_start, eta.lateness_minutes, ref, revision, recipient, result))
     _tell(session, due, now=now, source=source, settings=settings, delay_report_id=delay_report_id)
     return outcome

@@ -118,8 +118,9 @@ class DelayOutcome(BaseModel):
     stop_id: int
     expected_start: dt.datetime | None
     lateness_minutes: int
-    notice: str  # created | already | not_late | no_consent | done
+    notice: str  # created | would_notify (preview) | already | not_late | no_consent | quiet_hours | done
     notice_id: int | None = None
+    notified_at: dt.datetime | None = None  # «already»: when the last notice for the visit was made
 
 
 class DelayReportPublic(BaseModel):

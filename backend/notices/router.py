@@ -13,12 +13,18 @@ from pydantic import BaseModel
 from backend.audit.deps import RecipientReadsDep
 from backend.auth.deps import CarerDep, CoordinatorDep
 from backend.common.localtime import local_date_of
-from backend.common.types import MAX_ID, Day, utcnow
+from backend.common.types import MAX_ID, Day, IdPath, utcnow
 from backend.db import SessionDep
 from backend.errors import Forbidden, InvalidInput
-from backend.notices.models import DelayReportCreate, DelayReportPublic, NoticeMessage, NoticePublic
+from backend.notices.models import (
+    DelayOutcome,
+    DelayReportCreate,
+    DelayReportPublic,
+    NoticeMessage,
+    NoticePublic,
+)
 from backend.notices.sender import apply_delivery_report
-from backend.notices.service import notices_of_day, request_delay_notices
+from backend.notices.service import notices_of_day, preview_delay_notices, request_delay_notices
 
 router = APIRouter(tags=["varsler"])
 LINK_DELIVERED = 1001
@@ -108,6 +114,22 @@ def sveve_report(
         reason=f"Sveve {errorCode or ''}: {errorDesc or 'ikke levert'}",
     )
     return _answer(message)
+
+
+@router.get(
+    "/my/routes/{route_id}/delay-preview",
+    response_model=list[DelayOutcome],
+    tags=["pleierens nettbrett"],
+    summary="What «Meld forsinkelse» would do for each visit left, before tapping",
+)
+def delay_preview(
+    route_id: IdPath, request: Request, session: SessionDep, principal: CarerDep, reads: RecipientReadsDep
+) -> list[DelayOutcome]:
+    outcome, recipients = preview_delay_notices(
+        session, principal=principal, route_id=route_id, settings=request.app.state.settings, now=utcnow()
+    )
+    reads(recipients, "preview delay notices")
+    return outcome
 
 
 @router.post(

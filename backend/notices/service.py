@@ -14,6 +14,7 @@ from backend.common.types import utcnow
 from backend.errors import Conflict, Forbidden
 from backend.notices.detect import evaluate_route
 from backend.notices.models import (
+    DelayOutcome,
     DelayReport,
     DelayReportCreate,
     DelayReportPublic,
@@ -85,10 +86,24 @@ def request_delay_notices(
         if winner is not None:
             return _public(winner, duplicate=True)
         raise Conflict(
-            "Et annet varsel for samme besøk ble laget samtidig; trykk «Forsinket» igjen."
+            "Et annet varsel for samme besøk ble laget samtidig; trykk «Meld forsinkelse» igjen."
         ) from exc
     session.refresh(report)
     return _public(report, duplicate=False)
+
+
+def preview_delay_notices(
+    session: Session, *, principal: Principal, route_id: int, settings: Settings, now: dt.datetime
+) -> tuple[list[DelayOutcome], list[int]]:
+    """What «Meld forsinkelse» would do for each visit left, before the carer taps (nothing is written),
+    and the recipients it concerns (for the access log)."""
+    route, plan = _current_route(session, principal, route_id)
+    outcome = evaluate_route(
+        session, route=route, plan=plan, now=now, source="carer", settings=settings, preview=True
+    )
+    session.rollback()
+    recipients = session.exec(select(Stop.recipient_id).where(Stop.route_id == route.id)).all()
+    return outcome, sorted(set(recipients))
 
 
 def notices_of_day(

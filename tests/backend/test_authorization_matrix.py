@@ -369,6 +369,12 @@ CALLS: list[Call] = [
         lambda w: {"path": {"route_id": w.published_route}},
     ),
     c(
+        "GET",
+        "/api/v1/my/routes/{route_id}/delay-preview",
+        {"carer"},
+        lambda w: {"path": {"route_id": w.published_route}},
+    ),
+    c(
         "POST",
         "/api/v1/my/delay-notices",
         {"carer"},

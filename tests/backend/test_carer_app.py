@@ -252,7 +252,7 @@ def _route_id(client: TestClient, world: World) -> int:
 
 
 def test_delay_policy_threshold_update_step_and_consent(
-    client: TestClient, world: World, session: Session
+    client: TestClient, world: World, session: Session, clock: Clock
 ) -> None:
     """Kari's visit (planned 08:10) is not started: at 09:00 local it is late by more than 15 min → a notice;
     asking again 5 min later → already noticed; 20 min later → an update (revision 2); without consent
@@ -275,9 +275,21 @@ def test_delay_policy_threshold_update_step_and_consent(
         )
         return report.outcome[0].notice
 
+    def preview(at: dt.time) -> list[str]:
+        clock.at(at)
+        answer = client.get(f"/api/v1/my/routes/{route_id}/delay-preview", headers=auth(world, "carer"))
+        assert answer.status_code == 200, answer.text
+        return [o["notice"] for o in answer.json()]
+
     assert ask(dt.time(7, 0)) == "not_late"
+    assert preview(dt.time(11, 0)) == ["would_notify"]  # told before tapping, and nothing written
+    assert session.exec(select(Notice)).all() == []
     assert ask(dt.time(11, 0)) == "created"
     assert ask(dt.time(11, 5)) == "already"
+    said = client.get(f"/api/v1/my/routes/{route_id}/delay-preview", headers=auth(world, "carer")).json()
+    assert said[0]["notice"] == "already" and dt.datetime.fromisoformat(
+        said[0]["notified_at"]
+    ) == local_instant(DAY, dt.time(11, 0))
     assert ask(dt.time(11, 30)) == "created"
     keys = sorted(n.key for n in session.exec(select(Notice)).all())
     assert [k.rsplit(":", 2)[1:] for k in keys] == [["delay", "1"], ["delay", "2"]]

@@ -168,3 +168,30 @@ def test_the_web_login_opens_the_app_without_asking_again(
     expect(page.locator("#login-view")).to_be_visible()
     page.goto(f"{url}/")
     expect(page).to_have_url(f"{url}/login")
+
+
+def test_the_delay_dialog_says_per_visit_what_will_happen(
+    server: tuple[str, Engine], context: BrowserContext
+) -> None:
+    """Before the tap each visit says what it will get (SMS, already told at 10:14, no consent, quiet hours,
+    not late enough) — offline, that the server decides; after the tap, what happened, per kind."""
+    url, _ = server
+    page = context.new_page()
+    _login(page, url, _busy_carer(url, page))
+    page.click("#delay")
+    rows = page.locator("#delay-table tr")
+    expect(rows.first.locator(".what")).not_to_be_empty()
+    known = ("Får SMS", "Varslet kl.", "Har ikke samtykket", "Stille tid", "Ikke forsinket nok")
+    texts = [rows.nth(i).locator(".what").inner_text() for i in range(rows.count())]
+    assert texts and all(text.startswith(known) for text in texts), texts
+    screenshot(page, "pwa-steps-4-delay-preview")
+    page.click("#delay-send")
+    expect(page.locator("#messages .msg").first).to_contain_text(":")
+    answer = page.locator("#messages .msg").first.inner_text()
+    assert "Ingen av besøkene" not in answer or "Allerede" not in answer
+
+    context.set_offline(True)
+    page.click("#delay")
+    expect(rows.first.locator(".what")).to_have_text("Avgjøres når nettet er tilbake")
+    page.click("#delay-cancel")
+    context.set_offline(False)
