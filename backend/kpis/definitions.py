@@ -5,7 +5,8 @@ For a team and a period, over the stops of published plans (superseded plans do 
   checked in; split by the window's start: morning 06-11, day 11-15, evening 15-23 (local time);
 - late visits are checked in after the window end; lateness_mean_min and lateness_p90_min are over late
   visits (minutes after the window end; p90 by nearest rank);
-- missed visits: planned, not cancelled, window ended, never checked in;
+- missed visits: planned, not reported not done, window ended, never checked in; not_done_visits: reported
+  «ikke utført» by the carer (with a reason), not_home_visits: of those, «ikke hjemme»;
 - notice_coverage_pct = late visits whose recipient had an SMS accepted by the gateway before the window
   ended / late visits (empty when no visit was late);
 - face_to_face_pct = Σ(check-out − check-in) / Σ paid shift time (route shift end − start);
@@ -70,8 +71,9 @@ class VisitRecord:
     planned_end: dt.datetime
     check_in: dt.datetime | None
     check_out: dt.datetime | None
-    cancelled: bool
+    cancelled: bool  # reported not done («ikke utført»)
     notice_accepted_at: dt.datetime | None  # earliest SMS accepted for this visit
+    not_done_reason: str | None = None  # NotDoneReason's value when cancelled
     planned_minutes: float = 0.0  # the derived values are set once, by derive()
     actual_minutes: float | None = None
     lateness_minutes: float = 0.0
@@ -123,6 +125,8 @@ class Kpis(BaseModel):
     lateness_mean_min: float | None
     lateness_p90_min: float | None
     missed_visits: int
+    not_done_visits: int = 0
+    not_home_visits: int = 0
     notice_coverage_pct: float | None
     face_to_face_pct: float | None
     travel_pct: float | None
@@ -216,6 +220,8 @@ def compute(
         lateness_mean_min=_mean(lateness),
         lateness_p90_min=p90(lateness),
         missed_visits=sum(1 for v in live if v.check_in is None and v.window_end < now),
+        not_done_visits=sum(1 for v in visits if v.cancelled),
+        not_home_visits=sum(1 for v in visits if v.not_done_reason == "not_home"),
         notice_coverage_pct=_pct(len(noticed), len(late)),
         face_to_face_pct=_pct(face_to_face, paid),
         travel_pct=_pct(sum(r.travel_seconds for r in routes), paid),

@@ -23,6 +23,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("lateness_mean_min", "Forsinkelse snitt min"),
     ("lateness_p90_min", "Forsinkelse p90 min"),
     ("missed_visits", "Uteblitt"),
+    ("not_done_visits", "Ikke utført"),
+    ("not_home_visits", "Ikke hjemme"),
     ("notice_coverage_pct", "Varslet ved forsinkelse %"),
     ("face_to_face_pct", "Ansikt-til-ansikt %"),
     ("travel_pct", "Reisetid %"),

@@ -10,7 +10,7 @@ from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import DateTime, case, func, type_coerce
+from sqlalchemy import DateTime, String, case, cast, func, type_coerce
 from sqlalchemy import select as sql_select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col
@@ -31,7 +31,7 @@ def raw(column: object) -> Any:
     return type_coerce(column, DateTime())
 
 
-Progress = dict[int, tuple[dt.datetime | None, dt.datetime | None, bool]]
+Progress = dict[int, tuple[dt.datetime | None, dt.datetime | None, str | None]]
 
 
 def _undone() -> Any:
@@ -40,18 +40,27 @@ def _undone() -> Any:
 
 
 def _progress(engine: Engine, in_period: tuple[Any, ...]) -> Progress:
-    """First check-in, first check-out and whether cancelled, per stop with events in the period."""
+    """First check-in, first check-out and why not done (None: it was not reported not done), per stop with
+    events in the period."""
     kind = col(VisitEvent.kind)
     device_time = raw(VisitEvent.device_time)
     with engine.connect() as db:
         return {
-            int(stop_id): (check_in, check_out, bool(cancelled))
-            for stop_id, check_in, check_out, cancelled in db.execute(
+            int(stop_id): (check_in, check_out, not_done)
+            for stop_id, check_in, check_out, not_done in db.execute(
                 sql_select(
                     col(VisitEvent.stop_id),
                     func.min(case((kind == VisitEventKind.check_in, device_time))),
                     func.min(case((kind == VisitEventKind.check_out, device_time))),
-                    func.max(case((kind == VisitEventKind.cancel, 1), else_=0)),
+                    # why the visit was not done; a «not done» from before reasons were asked counts as other
+                    func.max(
+                        case(
+                            (
+                                kind == VisitEventKind.cancel,
+                                func.coalesce(cast(VisitEvent.reason, String), "other"),
+                            )
+                        )
+                    ),
                 )
                 .join(Stop, Stop.id == VisitEvent.stop_id)  # type: ignore[arg-type]
                 .join(Route, Route.id == Stop.route_id)  # type: ignore[arg-type]
@@ -62,8 +71,8 @@ def _progress(engine: Engine, in_period: tuple[Any, ...]) -> Progress:
         }
 
 
-Events = tuple[dt.datetime | None, dt.datetime | None, bool]
-NO_EVENTS: Events = (None, None, False)
+Events = tuple[dt.datetime | None, dt.datetime | None, str | None]
+NO_EVENTS: Events = (None, None, None)
 
 
 def _stop_rows(db: Connection, in_period: tuple[Any, ...]) -> list[Any]:
@@ -162,7 +171,7 @@ def load_records(
     progress = events.result()
     visits = []
     for stop_id, origin, dv, recipient_id, ws, we, pa, ps, pe, carer_id, team_id, date, primary in rows:
-        check_in, check_out, cancelled = _events_of(progress, stop_id, origin)
+        check_in, check_out, not_done = _events_of(progress, stop_id, origin)
         visits.append(
             VisitRecord(
                 team_id,
@@ -178,8 +187,9 @@ def load_records(
                 pe,
                 check_in,
                 check_out,
-                cancelled,
+                not_done is not None,
                 accepted.get(visit_ref_of(date, dv, stop_id, origin)),
+                not_done,
             ).derive()
         )
     return visits, _route_records(db, in_period)

@@ -36,6 +36,7 @@ SERIES_FIELDS = (
     "lateness_mean_min",
     "lateness_p90_min",
     "missed_visits",
+    "not_done_visits",
     "notice_coverage_pct",
     "face_to_face_pct",
     "travel_pct",

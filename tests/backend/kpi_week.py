@@ -11,7 +11,7 @@ from sqlmodel import Session
 from backend.admin.service import create_user
 from backend.auth.models import UserCreate
 from backend.carers.models import Carer
-from backend.common.enums import PlanStatus, Role, ShiftKind, VisitEventKind
+from backend.common.enums import NotDoneReason, PlanStatus, Role, ShiftKind, VisitEventKind
 from backend.common.localtime import local_instant
 from backend.notices.models import Notice, NoticeMessage
 from backend.planning.models import Plan, Route, Stop
@@ -34,7 +34,7 @@ def build_kpi_week(session: Session) -> dict[str, int]:
     S2 Kari/R2 09-10, planned 09:00-09:20 (arrives 08:45); in 10:20, out 10:40        → 20 min late, SMS 09:50
     S3 Per/R3 12-13, planned 12:00-12:45;                  in 13:40, out 14:10        → 40 min late, SMS 13:10
     S4 Per/R1 16-17, planned 16:00-16:15;                  no events                  → missed
-    S5 Per/R2 10-11, planned 10:00-10:30;                  cancelled                  → not counted
+    S5 Per/R2 10-11, planned 10:00-10:30;                  not done: not home         → not_done, not_home
     Last Tuesday Per visited R1 (for continuity over 14 and 28 days). Route travel 1,800 + 1,200 s."""
     team = Team(name="Nord", base_address="Base", base_lat=60.17, base_lon=24.94)
     session.add(team)
@@ -97,7 +97,14 @@ def build_kpi_week(session: Session) -> dict[str, int]:
         session.flush()
         return row
 
-    def event(s: Stop, carer: Carer, kind: VisitEventKind, clock: str, day: dt.date = MONDAY) -> None:
+    def event(
+        s: Stop,
+        carer: Carer,
+        kind: VisitEventKind,
+        clock: str,
+        day: dt.date = MONDAY,
+        reason: NotDoneReason | None = None,
+    ) -> None:
         session.add(
             VisitEvent(
                 event_uuid=str(uuid.uuid4()),
@@ -105,6 +112,7 @@ def build_kpi_week(session: Session) -> dict[str, int]:
                 carer_id=carer.id or 0,
                 kind=kind,
                 device_time=at(day, clock),
+                reason=reason,
             )
         )
 
@@ -146,7 +154,7 @@ def build_kpi_week(session: Session) -> dict[str, int]:
     event(s2, kari, VisitEventKind.check_out, "10:40")
     event(s3, per, VisitEventKind.check_in, "13:40")
     event(s3, per, VisitEventKind.check_out, "14:10")
-    event(s5, per, VisitEventKind.cancel, "09:00")
+    event(s5, per, VisitEventKind.cancel, "09:00", reason=NotDoneReason.not_home)
     sms(s2, r2, "09:50")
     sms(s3, r3, "13:10")
     tuesday = MONDAY - dt.timedelta(days=6)

@@ -34,6 +34,8 @@ EXPECTED = {
     "lateness_mean_min": 30.0,  # (20 + 40) / 2
     "lateness_p90_min": 40.0,  # nearest rank of 2 values
     "missed_visits": 1,  # S4
+    "not_done_visits": 1,  # S5, reported «ikke hjemme»: not missed, not silent
+    "not_home_visits": 1,
     "notice_coverage_pct": 50.0,  # S2 noticed at 09:50 < 10:00; S3's SMS came after 13:00
     "face_to_face_pct": 8.9,  # (30 + 20 + 30) min = 4,800 s / 54,000 s
     "travel_pct": 5.6,  # 3,000 / 54,000
