@@ -367,7 +367,11 @@
     const counts = new Map();
     (answer.outcome || []).filter((o) => o.notice !== "done").forEach((o) => counts.set(o.notice, (counts.get(o.notice) || 0) + 1));
     const parts = [...counts].map(([kind, n]) => `${t("outcome")[kind] || kind}: ${n}`);
-    message(parts.length ? parts.join(" · ") : t("noticeNone"), counts.has("created") ? "info" : "warn");
+    const stops = new Map((state.day ? state.day.routes.flatMap((r) => r.stops) : []).map((st) => [st.id, st]));
+    const each = (answer.outcome || []).filter((o) => o.notice !== "done" && o.notice !== "not_late" && stops.has(o.stop_id))
+      .map((o) => `${stops.get(o.stop_id).recipient_name} ${clock(stops.get(o.stop_id).window_start)}: ${outcomeText(o)}`);
+    const summary = parts.length ? parts.join(" · ") : t("noticeNone");
+    message(each.length ? `${summary}. ${each.join("; ")}` : summary, counts.has("created") ? "info" : "warn");
   }
 
   async function previewDelay(routeId, body) {
