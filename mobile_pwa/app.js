@@ -180,7 +180,8 @@
 
   function directionsUrl(stop) {
     // the platform's own map app: Apple Maps on iPad/iPhone, a geo: URI (any map app) elsewhere
-    const apple = /iPad|iPhone|Macintosh/.test(navigator.userAgent) && navigator.maxTouchPoints > 1;
+    // iPadOS calls itself «Macintosh»; only the touch screen tells it from a Mac
+    const apple = /iPad|iPhone/.test(navigator.userAgent) || (/Macintosh/.test(navigator.userAgent) && navigator.maxTouchPoints > 0);
     const at = `${stop.lat},${stop.lon}`;
     return apple ? `https://maps.apple.com/?daddr=${at}&dirflg=d` : `geo:${at}?q=${at}(${encodeURIComponent(stop.address)})`;
   }

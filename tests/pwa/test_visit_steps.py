@@ -195,3 +195,22 @@ def test_the_delay_dialog_says_per_visit_what_will_happen(
     expect(rows.first.locator(".what")).to_have_text("Avgjøres når nettet er tilbake")
     page.click("#delay-cancel")
     context.set_offline(False)
+
+
+def test_on_an_ipad_directions_open_apple_maps(server: tuple[str, Engine]) -> None:
+    url, _ = server
+    ipad = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15"
+    with sync_playwright() as p:
+        browser = launch(p)
+        ctx = browser.new_context(viewport=TABLET, locale="nb-NO", user_agent=ipad, has_touch=True)
+        page = ctx.new_page()
+        _login(page, url, _busy_carer(url, page))
+        card = page.locator("article.stop.next")
+        stop_id = int(card.get_attribute("data-stop-id") or 0)
+        stop = page.evaluate(
+            f"window.HRApp.state.day.routes.flatMap(r => r.stops).find(s => s.id === {stop_id})"
+        )
+        href = card.get_by_role("link", name="Veibeskrivelse").get_attribute("href")
+        assert href == f"https://maps.apple.com/?daddr={stop['lat']},{stop['lon']}&dirflg=d"
+        ctx.close()
+        browser.close()
