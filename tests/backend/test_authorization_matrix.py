@@ -466,6 +466,20 @@ CALLS: list[Call] = [
 ]
 
 
+def _send(client: TestClient, call: Call, target: World, headers: dict[str, str]) -> Any:
+    """One call of the matrix against the objects of `target` (the world, or its mirror of team blå)."""
+    spec = call.build(target)
+    return client.request(
+        call.method,
+        call.path(target),
+        headers=headers,
+        params=spec.get("params"),
+        json=spec.get("json"),
+        data=spec.get("data"),
+        files=spec.get("files"),
+    )
+
+
 def test_the_matrix_names_every_endpoint(client: TestClient) -> None:
     """A new endpoint must be added to the matrix with its allowed roles."""
     schema = client.get("/openapi.json").json()
@@ -487,16 +501,7 @@ def test_each_role_gets_exactly_what_it_may(
 ) -> None:
     outcomes = []
     for call in CALLS:
-        spec = call.build(world)
-        response = client.request(
-            call.method,
-            call.path(world),
-            headers=auth(world, role),
-            params=spec.get("params"),
-            json=spec.get("json"),
-            data=spec.get("data"),
-            files=spec.get("files"),
-        )
+        response = _send(client, call, world, auth(world, role))
         if role in call.allowed:
             ok = 200 <= response.status_code < 300 or (
                 response.status_code in call.reached and "Veinettet" in response.text
@@ -563,16 +568,7 @@ def test_every_response_with_recipient_data_is_in_the_access_log(
     for call in CALLS:
         marks = _personal_marks(session)
         before = session.exec(select(func.max(AccessLog.id))).one() or 0
-        spec = call.build(world)
-        response = client.request(
-            call.method,
-            call.path(world),
-            headers=auth(world, role),
-            params=spec.get("params"),
-            json=spec.get("json"),
-            data=spec.get("data"),
-            files=spec.get("files"),
-        )
+        response = _send(client, call, world, auth(world, role))
         session.expire_all()
         marks = {rid: texts | _personal_marks(session).get(rid, set()) for rid, texts in marks.items()}
         shown = {rid for rid, texts in marks.items() if any(_mentions(response.text, t) for t in texts)}
@@ -669,16 +665,7 @@ def test_no_error_names_what_the_caller_may_not_see(
     leaks = []
     for role in ("carer", "coordinator"):  # the coordinator last: the matrix ends by logging out
         for call in [*mixed, *CALLS]:
-            spec = call.build(other)
-            response = client.request(
-                call.method,
-                call.path(other),
-                headers=auth(world, role),
-                params=spec.get("params"),
-                json=spec.get("json"),
-                data=spec.get("data"),
-                files=spec.get("files"),
-            )
+            response = _send(client, call, other, auth(world, role))
             named = sorted(name for name in secrets if name in response.text)
             if named:
                 leaks.append((role, call.method, call.template, response.status_code, named))

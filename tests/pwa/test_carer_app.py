@@ -14,18 +14,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from backend.demo import DEMO_PASSWORD
 from backend.notices.models import DelayReport
 from backend.visits.models import VisitEvent
-from tests.browser.support import demo_server, launch, screenshot
+from tests.browser.support import demo_server, screenshot
+from tests.pwa.support import PHONE, busy_carer, outbox_size, wait_sent
 
 ETA_CASES = json.loads((Path(__file__).resolve().parents[1] / "data" / "eta_cases.json").read_text())
-TABLET = {"width": 768, "height": 1024}
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
@@ -34,50 +33,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Engi
         yield url, engine
 
 
-@pytest.fixture
-def context() -> Iterator[BrowserContext]:
-    with sync_playwright() as p:
-        browser = launch(p)
-        ctx = browser.new_context(viewport=TABLET, locale="nb-NO", service_workers="allow")
-        yield ctx
-        ctx.close()
-        browser.close()
-
-
-def _busy_carer(url: str, page: Page) -> str:
-    """A demo carer login whose published route today has at least two visits (the solver may leave a
-    carer of the walking team without visits)."""
-    for username in ("pleier1", "pleier2"):
-        answer = page.request.post(
-            f"{url}/api/v1/auth/token", form={"username": username, "password": DEMO_PASSWORD}
-        )
-        token = answer.json()["access_token"]
-        day = page.request.get(f"{url}/api/v1/my/day", headers={"Authorization": f"Bearer {token}"}).json()
-        page.request.post(f"{url}/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"})
-        if any(len(route["stops"]) >= 2 for route in day["routes"]):
-            return username
-    raise AssertionError("no demo carer has two visits today")
-
-
 def _login(page: Page, url: str) -> None:
     page.goto(f"{url}/app/")
-    page.fill("input[name=username]", _busy_carer(url, page))
+    page.fill("input[name=username]", busy_carer(url, page))
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("#login-form button[type=submit]")
     expect(page.locator("article.stop:visible").first).to_be_visible(timeout=30_000)
-
-
-def _outbox_size(page: Page) -> int:
-    return int(page.evaluate("window.HRStore.all().then(items => items.length)"))
-
-
-def _wait_sent(page: Page) -> None:
-    """Until the outbox is empty and the app has taken in the server's answers."""
-    for _ in range(300):
-        if _outbox_size(page) == 0 and not page.evaluate("window.HRApp.state.sending"):
-            return
-        page.wait_for_timeout(100)
-    raise AssertionError(f"{_outbox_size(page)} events still waiting to be sent")
 
 
 def _png_size(data: bytes) -> tuple[int, int]:
@@ -108,15 +69,15 @@ def test_carer_works_through_a_coverage_gap(server: tuple[str, Engine], context:
 
     first.get_by_role("button", name="Start besøk").click()
     expect(page.locator(f"article[data-stop-id='{first_id}']")).to_have_attribute("data-state", "in_progress")
-    _wait_sent(page)
+    wait_sent(page)
     page.locator(f"article[data-stop-id='{first_id}']").get_by_role("button", name="Ferdig").click()
     expect(page.locator(f"article[data-stop-id='{first_id}']")).to_have_attribute("data-state", "done")
-    _wait_sent(page)
+    wait_sent(page)
     page.locator(f"article[data-stop-id='{second_id}']").get_by_role("button", name="Start besøk").click()
     expect(page.locator(f"article[data-stop-id='{second_id}']")).to_have_attribute(
         "data-state", "in_progress"
     )
-    _wait_sent(page)
+    wait_sent(page)
 
     context.set_offline(True)
     expect(page.locator("#net")).to_have_class("net offline")
@@ -127,18 +88,18 @@ def test_carer_works_through_a_coverage_gap(server: tuple[str, Engine], context:
     assert page.locator("#delay-table tr").count() >= 1  # the visits left, with new expected times
     screenshot(page, "pwa-2-delay-offline")
     page.click("#delay-send")
-    assert _outbox_size(page) == 2
+    assert outbox_size(page) == 2
     expect(page.locator(f"article[data-stop-id='{second_id}'] .badge.pending")).to_be_visible()
 
     page.reload()  # the app shell and the day come from the service worker's caches
     expect(page.locator("article.stop:visible").first).to_be_visible(timeout=15_000)
-    assert _outbox_size(page) == 2
+    assert outbox_size(page) == 2
     expect(page.locator(f"article[data-stop-id='{second_id}']")).to_have_attribute("data-state", "done")
     screenshot(page, "pwa-3-offline-reload")
 
     context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    _wait_sent(page)
+    wait_sent(page)
     events = _events(engine)
     assert events[(first_id, "check_in")] == events[(first_id, "check_out")] == 1
     assert events[(second_id, "check_in")] == events[(second_id, "check_out")] == 1

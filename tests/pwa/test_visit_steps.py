@@ -15,23 +15,13 @@ from sqlmodel import Session, select
 from backend.demo import DEMO_PASSWORD
 from backend.visits.models import VisitEvent
 from tests.browser.support import demo_server, launch, screenshot
-from tests.pwa.test_carer_app import PHONE, TABLET, _busy_carer, _outbox_size, _wait_sent
+from tests.pwa.support import PHONE, TABLET, busy_carer, outbox_size, wait_sent
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Engine]]:
     with demo_server(tmp_path_factory.mktemp("pwa-steps"), planned=True) as (url, engine, _):
         yield url, engine
-
-
-@pytest.fixture
-def context() -> Iterator[BrowserContext]:
-    with sync_playwright() as p:
-        browser = launch(p)
-        ctx = browser.new_context(viewport=TABLET, locale="nb-NO", service_workers="allow")
-        yield ctx
-        ctx.close()
-        browser.close()
 
 
 def _login(page: Page, url: str, username: str) -> None:
@@ -61,7 +51,7 @@ def test_next_visit_first_a_second_start_asks_and_undo_restores(
 ) -> None:
     url, engine = server
     page = context.new_page()
-    username = _busy_carer(url, page)
+    username = busy_carer(url, page)
     _login(page, url, username)
     assert _in_viewport(page, "article.stop.next")
     screenshot(page, "pwa-steps-1-next-tablet")
@@ -79,7 +69,7 @@ def test_next_visit_first_a_second_start_asks_and_undo_restores(
     current = page.locator(f"article[data-stop-id='{first_id}']")
     expect(current).to_have_attribute("data-state", "in_progress")
     expect(current).to_have_class("card stop in_progress next")
-    _wait_sent(page)
+    wait_sent(page)
 
     asked: list[str] = []
 
@@ -96,7 +86,7 @@ def test_next_visit_first_a_second_start_asks_and_undo_restores(
 
     current.get_by_role("button", name="Angre").click()
     expect(current).to_have_attribute("data-state", "planned")
-    _wait_sent(page)
+    wait_sent(page)
     assert _events(engine, first_id) == ["check_in", "undo"]  # corrected, never deleted
     token = page.evaluate("localStorage.getItem('hjemmerute.token')")
     day = page.request.get(f"{url}/api/v1/my/day", headers={"Authorization": f"Bearer {token}"}).json()
@@ -108,7 +98,7 @@ def test_not_home_offline_reaches_the_coordinator_once_and_directions_point_at_t
 ) -> None:
     url, engine = server
     page = context.new_page()
-    _login(page, url, _busy_carer(url, page))
+    _login(page, url, busy_carer(url, page))
     card = page.locator("article.stop.next")
     stop_id = int(card.get_attribute("data-stop-id") or 0)
     stop = page.evaluate(f"window.HRApp.state.day.routes.flatMap(r => r.stops).find(s => s.id === {stop_id})")
@@ -127,11 +117,11 @@ def test_not_home_offline_reaches_the_coordinator_once_and_directions_point_at_t
     screenshot(page, "pwa-steps-3-not-home")
     page.click("#not-done-send")
     expect(page.locator(f"article[data-stop-id='{stop_id}']")).to_have_attribute("data-state", "cancelled")
-    assert _outbox_size(page) == 1
+    assert outbox_size(page) == 1
 
     context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    _wait_sent(page)
+    wait_sent(page)
     page.evaluate("window.HRApp.flush()")  # sending again sends nothing more
     assert _events(engine, stop_id) == [*before, "cancel"]
     coordinator = page.request.post(
@@ -156,7 +146,7 @@ def test_the_web_login_opens_the_app_without_asking_again(
 ) -> None:
     url, _ = server
     page = context.new_page()
-    username = _busy_carer(url, page)
+    username = busy_carer(url, page)
     page.goto(f"{url}/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", DEMO_PASSWORD)
@@ -177,7 +167,7 @@ def test_the_delay_dialog_says_per_visit_what_will_happen(
     not late enough) — offline, that the server decides; after the tap, what happened, per kind."""
     url, _ = server
     page = context.new_page()
-    _login(page, url, _busy_carer(url, page))
+    _login(page, url, busy_carer(url, page))
     page.click("#delay")
     rows = page.locator("#delay-table tr")
     expect(rows.first.locator(".what")).not_to_be_empty()
@@ -204,7 +194,7 @@ def test_on_an_ipad_directions_open_apple_maps(server: tuple[str, Engine]) -> No
         browser = launch(p)
         ctx = browser.new_context(viewport=TABLET, locale="nb-NO", user_agent=ipad, has_touch=True)
         page = ctx.new_page()
-        _login(page, url, _busy_carer(url, page))
+        _login(page, url, busy_carer(url, page))
         card = page.locator("article.stop.next")
         stop_id = int(card.get_attribute("data-stop-id") or 0)
         stop = page.evaluate(
