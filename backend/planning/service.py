@@ -262,11 +262,5 @@ def current_route_of(session: Session, *, plan: Plan, carer_id: int) -> tuple[Ro
     return session.exec(
         select(Route, Plan)
         .join(Plan, Plan.id == Route.plan_id)  # type: ignore[arg-type]
-        .where(
-            Route.carer_id == carer_id,
-            Plan.date == plan.date,
-            Plan.team_id == plan.team_id,
-            Plan.shift_kind == plan.shift_kind,
-            Plan.status == PlanStatus.published,
-        )
+        .where(Route.carer_id == carer_id, *same_shift(plan), Plan.status == PlanStatus.published)
     ).first()
