@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 import swagger_ui_bundle
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 
@@ -29,6 +29,9 @@ from backend.kpis.router import router as kpis_router
 from backend.notices.dispatch import NoticeSender, make_notice_sender
 from backend.notices.router import router as notices_router
 from backend.notices.subscriptions import subscribe as subscribe_notices
+from backend.ops.health import readiness
+from backend.ops.logs import install_request_ids
+from backend.ops.metrics import install_metrics
 from backend.planning.router import router as planning_router
 from backend.recipients.router import router as recipients_router
 from backend.rota.router import router as rota_router
@@ -122,6 +125,8 @@ def create_app(
     install_error_handlers(app)
     install_security_headers(app, https=settings.cookie_secure)
     install_access_log_redaction()
+    install_request_ids(app)
+    install_metrics(app, engine, token=settings.metrics_token)
     app.include_router(api_router())
     app.include_router(web_router)
     app.include_router(console_router)
@@ -134,10 +139,18 @@ def create_app(
     if settings.api_docs:
         _serve_api_docs(app)
 
-    @app.get("/healthz", tags=["drift"], summary="Liveness and database check")
+    @app.get("/healthz", tags=["drift"], summary="Liveness: the process answers")
     def healthz() -> dict[str, str]:
-        with engine.connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
         return {"status": "ok"}
+
+    @app.get("/readyz", tags=["drift"], summary="Readiness: database, schema, workers and SMS outbox")
+    def readyz() -> JSONResponse:
+        checks = readiness(engine)
+        ready = all(c.ok for c in checks)
+        body = {
+            "status": "ready" if ready else "unready",
+            "checks": {c.name: {"ok": c.ok, "detail": c.detail} for c in checks},
+        }
+        return JSONResponse(body, status_code=200 if ready else 503)
 
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -353,14 +354,37 @@ def _ask_new_password() -> str:
 
 
 @cli.command()
+def backup(target: Path) -> None:
+    """SQLite: a consistent copy of the database taken while the app runs (sqlite3's online backup).
+    PostgreSQL is backed up with pg_dump (docs/operations.md)."""
+    settings = get_settings()
+    url = settings.database_url
+    if not url.startswith("sqlite:///"):
+        _fail("Databasen er PostgreSQL: ta sikkerhetskopi med pg_dump (se docs/operations.md).")
+        return
+    source = Path(url.removeprefix("sqlite:///"))
+    if not source.exists():
+        _fail(f"finner ikke databasen {source}")
+        return
+    if target.exists():
+        _fail(f"{target} finnes allerede; velg et nytt filnavn (en sikkerhetskopi overskrives aldri)")
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(source) as live, sqlite3.connect(target) as copy:
+        live.backup(copy)
+    typer.echo(f"Sikkerhetskopi skrevet til {target} ({target.stat().st_size // 1024} KiB).")
+
+
+@cli.command()
 def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the API, the coordinator pages and the carer app."""
     import uvicorn
 
     from backend.app import create_app
+    from backend.ops.logs import log_config
 
     typer.echo(f"hjemmerute kjører på http://{host}:{port}  (Ctrl+C for å stoppe)")
-    uvicorn.run(create_app(get_settings()), host=host, port=port)
+    uvicorn.run(create_app(get_settings()), host=host, port=port, log_config=log_config())
 
 
 @cli.command()

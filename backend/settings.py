@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     )
     job_backend: Literal["auto", "inprocess", "procrastinate"] = "auto"
     token_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
+    metrics_token: str = Field(
+        default="",
+        description="bearer token Prometheus must send to /metrics (empty: open, for a closed network)",
+    )
     api_docs: bool = Field(
         default=True,
         description="serve /docs, /redoc and /openapi.json; HJEMMERUTE_API_DOCS=false in production "

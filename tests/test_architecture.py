@@ -36,6 +36,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("scenarios",),
     ("admin",),
     ("web",),
+    ("ops",),
     ("tasks", "app", "models"),
     ("simulation",),
     ("demo",),

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.engine import Connection
 
 from backend.db import normalise_url
 from backend.settings import Settings
@@ -25,3 +26,21 @@ def upgrade_to_head(settings: Settings) -> None:
     if settings.database_url.startswith("sqlite:///"):
         Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(settings), "head")
+
+
+def head_revision() -> str:
+    """The newest migration the code knows."""
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    return head
+
+
+def schema_revision(connection: Connection) -> str | None:
+    """The migration the database stands at (None: never migrated)."""
+    from alembic.migration import MigrationContext
+
+    return MigrationContext.configure(connection).get_current_revision()

@@ -1,0 +1,1 @@
+"""Running the service: readiness checks, Prometheus metrics, structured logs with a request id."""

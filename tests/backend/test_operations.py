@@ -1,0 +1,139 @@
+"""Running the service: liveness and readiness, Prometheus metrics, JSON logs with a request id."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+from typer.testing import CliRunner
+
+from backend.app import create_app
+from backend.cli import cli
+from backend.common.enums import JobStatus
+from backend.common.types import utcnow
+from backend.jobs.models import JobRecord
+from backend.jobs.runner import InProcessRunner
+from backend.migrations import upgrade_to_head
+from backend.ops.logs import REQUEST_ID, JsonFormatter
+from backend.settings import Settings, get_settings
+from backend.teams.models import Team
+from tests.backend.world import World, auth
+
+
+def _app(settings: Settings) -> TestClient:
+    from backend.db import make_engine
+
+    return TestClient(create_app(settings, job_runner=InProcessRunner(make_engine(settings), settings)))
+
+
+def test_ready_only_on_a_migrated_database_with_work_moving(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'ops.db'}", job_backend="inprocess")
+    upgrade_to_head(settings)
+    with _app(settings) as client:
+        assert client.get("/healthz").json() == {"status": "ok"}
+        ready = client.get("/readyz")
+        assert ready.status_code == 200, ready.text
+        assert set(ready.json()["checks"]) == {"database", "migrations", "workers", "sms_outbox"}
+        engine = client.app.state.engine  # type: ignore[attr-defined]
+        with Session(engine) as session:  # a job nobody has picked up for half an hour
+            session.add(
+                JobRecord(
+                    name="plan_day",
+                    args={},
+                    status=JobStatus.queued,
+                    created_at=utcnow() - dt.timedelta(minutes=30),
+                )
+            )
+            session.commit()
+        stuck = client.get("/readyz")
+        assert stuck.status_code == 503 and not stuck.json()["checks"]["workers"]["ok"]
+        assert "eldste jobb i kø 30 min" in stuck.json()["checks"]["workers"]["detail"]
+
+
+def test_unready_not_failing_when_the_database_is_gone_or_not_migrated(client: TestClient) -> None:
+    """The test database was made from the models, not migrated: unready, with why. A PostgreSQL that does
+    not answer: unready (503), never a 500, and the process stays live."""
+    not_migrated = client.get("/readyz")
+    assert (
+        not_migrated.status_code == 503
+        and "ikke migrert" in not_migrated.json()["checks"]["migrations"]["detail"]
+    )
+    gone = Settings(database_url="postgresql://postgres@127.0.0.1:1/none", job_backend="inprocess")
+    with _app(gone) as down:
+        answer = down.get("/readyz")
+        assert answer.status_code == 503
+        assert answer.json()["checks"] == {
+            "database": {"ok": False, "detail": answer.json()["checks"]["database"]["detail"]}
+        }
+        assert down.get("/healthz").status_code == 200
+
+
+def test_metrics_by_route_template_never_by_id(client: TestClient, world: World) -> None:
+    assert (
+        client.get(f"/api/v1/recipients/{world.recipient_a}", headers=auth(world, "coordinator")).status_code
+        == 200
+    )
+    text = client.get("/metrics").text
+    assert 'route="/api/v1/recipients/{recipient_id}"' in text
+    assert f'/api/v1/recipients/{world.recipient_a}"' not in text
+    assert 'hjemmerute_jobs{kind="prepare_day",status="queued"}' in text
+    assert "hjemmerute_oldest_unsent_sms_seconds" in text and "Astrid" not in text
+
+
+def test_metrics_can_require_a_token(settings: Settings, engine: Engine) -> None:
+    guarded = settings.model_copy(update={"metrics_token": "prom-hemmelig"})
+    with TestClient(create_app(guarded, job_runner=InProcessRunner(engine, guarded))) as client:
+        assert client.get("/metrics").status_code == 401
+        assert client.get("/metrics", headers={"Authorization": "Bearer prom-hemmelig"}).status_code == 200
+
+
+def test_every_response_has_a_request_id_and_logs_are_json_without_phone_numbers(client: TestClient) -> None:
+    made = client.get("/healthz").headers["X-Request-ID"]
+    assert len(made) == 16
+    assert (
+        client.get("/healthz", headers={"X-Request-ID": "lb-1234abcd"}).headers["X-Request-ID"]
+        == "lb-1234abcd"
+    )
+    assert client.get("/healthz", headers={"X-Request-ID": "<script>"}).headers["X-Request-ID"] != "<script>"
+    token = REQUEST_ID.set("req-42")
+    try:
+        record = logging.LogRecord(
+            "backend", logging.ERROR, __file__, 1, "SMS til %s feilet", ("+47 912 34 567",), None
+        )
+        line = json.loads(JsonFormatter().format(record))
+    finally:
+        REQUEST_ID.reset(token)
+    assert line["request_id"] == "req-42" and line["level"] == "ERROR"
+    assert "912" not in line["message"] and "[telefon]" in line["message"]
+
+
+def test_an_online_sqlite_backup_starts_as_the_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`hjemmerute backup FILE` copies a live SQLite database consistently; the app starts on the copy and
+    is ready (migrated schema, the data there); an existing file is never overwritten."""
+    live = tmp_path / "live.db"
+    settings = Settings(database_url=f"sqlite:///{live}", job_backend="inprocess")
+    upgrade_to_head(settings)
+    with _app(settings) as client, Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+        session.add(Team(name="Team natt", base_address="Base", base_lat=59.7, base_lon=10.2))
+        session.commit()
+        monkeypatch.setenv("DATABASE_URL", f"sqlite:///{live}")
+        get_settings.cache_clear()
+        try:
+            copy = tmp_path / "kopi" / "backup.db"
+            made = CliRunner().invoke(cli, ["backup", str(copy)])
+            assert made.exit_code == 0, made.output
+            again = CliRunner().invoke(cli, ["backup", str(copy)])
+            assert again.exit_code == 1 and "overskrives aldri" in again.output
+        finally:
+            get_settings.cache_clear()
+    restored = Settings(database_url=f"sqlite:///{copy}", job_backend="inprocess")
+    with _app(restored) as client:
+        assert client.get("/readyz").status_code == 200
+        with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+            assert session.exec(select(Team.name)).all() == ["Team natt"]
