@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import subprocess
 from pathlib import Path
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
@@ -137,3 +139,34 @@ def test_an_online_sqlite_backup_starts_as_the_app(tmp_path: Path, monkeypatch: 
         assert client.get("/readyz").status_code == 200
         with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
             assert session.exec(select(Team.name)).all() == ["Team natt"]
+
+
+def test_a_postgresql_dump_restores_into_a_fresh_database_and_the_app_starts(
+    db_url: str, tmp_path: Path
+) -> None:
+    """The documented procedure (docs/operations.md): pg_dump --format=custom, pg_restore into a new
+    database, the app ready on it with the data there."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("the SQLite procedure is `hjemmerute backup` (test above)")
+    source = Settings(database_url=db_url, job_backend="inprocess")
+    upgrade_to_head(source)
+    with _app(source) as client, Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+        session.add(Team(name="Team natt", base_address="Base", base_lat=59.7, base_lon=10.2))
+        session.commit()
+    dump = tmp_path / "hjemmerute.dump"
+    subprocess.run(["pg_dump", "--format=custom", f"--file={dump}", db_url], check=True, timeout=120)
+    fresh = db_url.rsplit("/", 1)[0] + "/hjemmerute_restore_test"
+    with psycopg.connect(db_url, autocommit=True) as admin:
+        admin.execute("DROP DATABASE IF EXISTS hjemmerute_restore_test")
+        admin.execute("CREATE DATABASE hjemmerute_restore_test")
+    try:
+        subprocess.run(["pg_restore", "--no-owner", f"--dbname={fresh}", str(dump)], check=True, timeout=120)
+        restored = Settings(database_url=fresh, job_backend="inprocess")
+        with _app(restored) as client:
+            assert client.get("/readyz").status_code == 200, client.get("/readyz").text
+            with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+                assert session.exec(select(Team.name)).all() == ["Team natt"]
+            client.app.state.engine.dispose()  # type: ignore[attr-defined]
+    finally:
+        with psycopg.connect(db_url, autocommit=True) as admin:
+            admin.execute("DROP DATABASE IF EXISTS hjemmerute_restore_test WITH (FORCE)")
