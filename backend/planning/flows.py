@@ -10,10 +10,8 @@ visit, keeping what is done and changing other carers' routes as little as possi
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -24,7 +22,7 @@ from backend.common.enums import PlanStatus, ShiftKind, VisitStatus
 from backend.common.lateness import lateness_seconds
 from backend.decisions.expansion import DayVisit, visits_for
 from backend.errors import Conflict
-from backend.planning import networks
+from backend.planning import networks, solver_pool
 from backend.planning.gather import (
     lend_nurse_visits,
     linked_starts,
@@ -73,19 +71,15 @@ def _solve_and_bound(problem: Problem, params: SolveParams) -> Solved:
 
 
 def _solve_all(inputs: list[PlanningInput], params: list[SolveParams], workers: int) -> list[Solved | None]:
-    """Each team's problem solved (rescued where no first solution came) and bounded, in parallel processes."""
+    """Each team's problem solved (rescued where no first solution came) and bounded, in the solver processes
+    (never in the serving process, also for one team)."""
     jobs = [(i, inp.problem, p) for i, (inp, p) in enumerate(zip(inputs, params, strict=True)) if inp.problem]
     results: list[Solved | None] = [None] * len(inputs)
-    if len(jobs) <= 1 or workers <= 1:
-        for i, problem, p in jobs:
-            assert problem is not None
-            results[i] = _solve_and_bound(problem, p)
-        return results
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
-        futures = {i: pool.submit(_solve_and_bound, problem, p) for i, problem, p in jobs}
-        for i, future in futures.items():
-            results[i] = future.result()
+    futures = {
+        i: solver_pool.submit(workers, _solve_and_bound, problem, p) for i, problem, p in jobs if problem
+    }
+    for i, future in futures.items():
+        results[i] = future.result()
     return results
 
 
@@ -382,7 +376,9 @@ def replan(
     inp, solution = rest.inp, None
     if inp.problem is not None:
         initial = dict(inp.initial_routes) if inp.initial_routes else None
-        inp.problem, solution = solve_keeping_unaffected(inp.problem, initial, settings.replan_seconds)
+        inp.problem, solution = solver_pool.submit(
+            settings.plan_workers, solve_keeping_unaffected, inp.problem, initial, settings.replan_seconds
+        ).result()
     return store_plan(
         session,
         inp,

@@ -9,7 +9,7 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -781,3 +781,41 @@ def test_the_week_view_shows_each_day_and_shift(
         client.get("/api/v1/teams/999/week", params={"date": DAY.isoformat()}, headers=headers).status_code
         == 404
     )
+
+
+def _solved_where(problem: Any, params: Any) -> Any:
+    """Stand-in for the solve step that reports the process it ran in (module level: it must pickle)."""
+    import os
+
+    from backend.planning.flows import _solve_and_bound
+
+    solved = _solve_and_bound(problem, params)
+    return solved[0], (solved[1], os.getpid())
+
+
+def test_one_teams_planning_is_solved_outside_the_serving_process(
+    demo: tuple[TestClient, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A single team once was solved in a thread of the web server and froze every request meanwhile: the
+    solve now always runs in a solver process (planning.solver_pool), for one team as for many."""
+    import os
+
+    from backend.planning import flows, solver_pool
+
+    seen: list[int] = []
+    real_submit = solver_pool.submit
+
+    def spying(workers: int, fn: Any, *args: Any) -> Any:
+        future = real_submit(workers, _solved_where if fn is flows._solve_and_bound else fn, *args)
+        if fn is flows._solve_and_bound:
+            plan, (bound, pid) = future.result()
+            seen.append(pid)
+            done: Any = Future()
+            done.set_result((plan, bound))
+            return done
+        return future
+
+    monkeypatch.setattr(solver_pool, "submit", spying)
+    client, headers = demo
+    _day_draft(client, headers)
+    assert seen and all(pid != os.getpid() for pid in seen)
