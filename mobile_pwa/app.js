@@ -426,8 +426,10 @@
   async function poll() {
     if (!token() || !state.day || !navigator.onLine) return;
     try {
-      const response = await api("/my/day/revision");
-      if (!response.ok) return;
+      // the server answers 304 (no body) while the revision is the one this tablet already checked
+      const response = await api("/my/day/revision", { headers: state.etag ? { "If-None-Match": state.etag } : {} });
+      if (response.status === 304 || !response.ok) return;
+      state.etag = response.headers.get("ETag");
       const { revision } = await response.json();
       if (revision !== state.day.revision) {
         $("banner-text").textContent = t("republished");

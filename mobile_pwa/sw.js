@@ -1,6 +1,6 @@
 // hjemmerute service worker: app shell cache-first, the day's route network-first with the cached copy
 // as fallback. Bump VERSION with every change to the shell so tablets pick up the new app.
-const VERSION = "hjemmerute-shell-v5";
+const VERSION = "hjemmerute-shell-v6";
 const DATA = "hjemmerute-data-v1";
 const SHELL = [
   "/app/",

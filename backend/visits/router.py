@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlmodel import select
 
@@ -47,9 +49,17 @@ def my_day(
 @router.get(
     "/my/day/revision", response_model=Revision, summary="Changes when the carer's day is republished"
 )
-def my_day_revision(session: SessionDep, principal: CarerDep, date: Day | None = Query(None)) -> Revision:
+def my_day_revision(
+    request: Request, session: SessionDep, principal: CarerDep, date: Day | None = Query(None)
+) -> Response:
+    """Every tablet asks this every 20 s: the revision as an ETag, and 304 with no body when the tablet
+    already has it (If-None-Match)."""
     day: dt.date = date or local_date_of(utcnow())
-    return Revision(revision=day_revision(session, principal=principal, day=day))
+    revision = day_revision(session, principal=principal, day=day)
+    etag = f'"{hashlib.sha256(revision.encode()).hexdigest()[:16]}"'
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    return JSONResponse(Revision(revision=revision).model_dump(), headers={"ETag": etag})
 
 
 @router.get("/my/routes/{route_id}/map", response_model=RouteMap, summary="Route geometry and base layer")

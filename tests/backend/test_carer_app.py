@@ -53,8 +53,15 @@ def test_day_shows_own_route_with_brief_and_logs_the_read(
     assert "phone" not in stop and "external_id" not in stop  # the brief: tasks and access, no more
     logged = session.exec(select(AccessLog).where(AccessLog.action == "read day")).all()
     assert [row.recipient_id for row in logged] == [world.recipient_a]
-    revision = client.get("/api/v1/my/day/revision", params=DAY_Q, headers=auth(world, "carer")).json()
-    assert revision["revision"] == day["revision"]
+    first = client.get("/api/v1/my/day/revision", params=DAY_Q, headers=auth(world, "carer"))
+    assert first.json()["revision"] == day["revision"] and first.headers["ETag"]
+    # every tablet polls this: unchanged, it is a 304 without a body
+    again = client.get(
+        "/api/v1/my/day/revision",
+        params=DAY_Q,
+        headers={**auth(world, "carer"), "If-None-Match": first.headers["ETag"]},
+    )
+    assert again.status_code == 304 and again.content == b""
 
 
 def test_events_arrive_out_of_order_and_twice_and_count_once(
