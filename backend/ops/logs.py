@@ -73,5 +73,7 @@ def log_config(level: str = "INFO") -> dict[str, object]:
                 "propagate": False,
                 "filters": ["redact"],
             },
+            # /readyz reads the schema revision on every call: alembic's context line would flood the log
+            "alembic.runtime.migration": {"level": "WARNING"},
         },
     }
