@@ -71,6 +71,8 @@ def test_no_input_causes_a_server_error(fuzz_target: tuple[FastAPI, World]) -> N
     for operation in operations:
         if operation.path == "/api/v1/auth/logout":
             continue  # would revoke the tokens the other operations use
+        if operation.path == "/readyz":
+            continue  # 503 is its answer here (the fuzz database is made from the models, not migrated)
 
         @given(
             case=st.one_of(
