@@ -376,15 +376,36 @@ def backup(target: Path) -> None:
 
 
 @cli.command()
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the API, the coordinator pages and the carer app."""
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, max=32, help="uvicorn-prosesser (PostgreSQL ved flere enn 1)")
+    ] = 1,
+) -> None:
+    """Serve the API, the coordinator pages and the carer app; with --workers N, N processes share the
+    port (each builds its own app; jobs and notices go through PostgreSQL, so they see the same work)."""
     import uvicorn
 
     from backend.app import create_app
     from backend.ops.logs import log_config
 
+    settings = get_settings()
+    if workers > 1 and not settings.is_postgres:
+        _fail("Flere prosesser krever PostgreSQL (DATABASE_URL); den innebygde SQLite-databasen bruker én.")
+        return
     typer.echo(f"hjemmerute kjører på http://{host}:{port}  (Ctrl+C for å stoppe)")
-    uvicorn.run(create_app(get_settings()), host=host, port=port, log_config=log_config())
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_config=log_config())
+    else:
+        uvicorn.run(
+            "backend.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=log_config(),
+        )
 
 
 @cli.command()

@@ -23,14 +23,24 @@ def _compose() -> str:
     return found
 
 
-def test_compose_file_is_valid_and_has_the_three_services() -> None:
+def test_compose_file_is_valid_and_has_its_services() -> None:
     env = {**os.environ, "POSTGRES_PASSWORD": "hemmelig"}
     result = subprocess.run(
         [_compose(), "config"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
-    for service in ("postgres:", "api:", "worker:", "healthcheck:", "service_healthy"):
+    for service in (
+        "postgres:",
+        "api:",
+        "worker:",
+        "worker-2:",
+        "backup:",
+        "healthcheck:",
+        "service_healthy",
+    ):
         assert service in result.stdout
+    flat = " ".join(result.stdout.split())  # docker-compose folds long commands over lines
+    assert "--workers 2" in flat and "pg_dump --format=custom" in flat and "/readyz" in flat
 
 
 def test_compose_refuses_to_start_without_a_database_password() -> None:

@@ -143,16 +143,25 @@ def make_procrastinate_app(settings: Settings, engine: Engine) -> procrastinate.
     return app
 
 
+SCHEMA_LOCK = 0x68_72_73_63  # "hrsc": the advisory lock that serialises procrastinate's schema setup
+
+
 def ensure_procrastinate_schema(settings: Settings) -> None:
-    """Apply procrastinate's tables once (idempotent across restarts)."""
+    """Apply procrastinate's tables once (idempotent across restarts). Several server processes start at
+    once (`serve --workers N`, more containers): a PostgreSQL advisory lock lets one create the schema while
+    the others wait and then find it."""
     with psycopg.connect(libpq_url(settings.database_url), autocommit=True) as conn:
-        exists = conn.execute("select to_regclass('procrastinate_jobs')").fetchone()
-    if exists is None or exists[0] is None:
-        app = procrastinate.App(
-            connector=procrastinate.PsycopgConnector(conninfo=libpq_url(settings.database_url))
-        )
-        with app.open():
-            app.schema_manager.apply_schema()
+        conn.execute("select pg_advisory_lock(%s)", (SCHEMA_LOCK,))
+        try:
+            exists = conn.execute("select to_regclass('procrastinate_jobs')").fetchone()
+            if exists is None or exists[0] is None:
+                app = procrastinate.App(
+                    connector=procrastinate.PsycopgConnector(conninfo=libpq_url(settings.database_url))
+                )
+                with app.open():
+                    app.schema_manager.apply_schema()
+        finally:
+            conn.execute("select pg_advisory_unlock(%s)", (SCHEMA_LOCK,))
 
 
 class ProcrastinateRunner:

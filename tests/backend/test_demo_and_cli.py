@@ -122,3 +122,10 @@ def test_create_admin_asks_for_a_strong_password_and_logs_itself(cli_env: str, e
     assert made.exit_code == 0, made.output
     with Session(engine) as session:
         assert session.exec(select(User).where(User.username == "drift")).one().role.value == "admin"
+
+
+def test_several_server_processes_need_postgresql(cli_env: str) -> None:
+    if not cli_env.startswith("sqlite"):
+        pytest.skip("on PostgreSQL it would start the server")
+    refused = CliRunner().invoke(cli, ["serve", "--workers", "2"])
+    assert refused.exit_code == 1 and "krever PostgreSQL" in refused.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 from fastapi.testclient import TestClient
@@ -84,3 +85,26 @@ def test_procrastinate_worker_runs_the_same_job(
         assert stored.result == EXPECTED_TEAM_A
         assert stored.finished_at is not None and stored.finished_at >= stored.created_at
         assert stored.finished_at - stored.created_at < dt.timedelta(minutes=5)
+
+
+def test_server_processes_starting_together_set_up_procrastinate_once(settings: Settings) -> None:
+    """`serve --workers 2` once crashed one process: both created procrastinate's schema at the same time.
+    Four threads at once now leave one schema and no error (an advisory lock)."""
+    if not settings.is_postgres:
+        pytest.skip("procrastinate runs on PostgreSQL only")
+    barrier = threading.Barrier(4)
+    failures: list[BaseException] = []
+
+    def start() -> None:
+        barrier.wait()
+        try:
+            ensure_procrastinate_schema(settings)
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
