@@ -70,10 +70,18 @@ def _readable_location(loc: tuple[object, ...] | list[object]) -> str:
     return ".".join(parts) or "forespørselen"
 
 
-BUSY_MARKERS = ("database is locked", "database table is locked", "lock timeout", "deadlock detected")
+BUSY_MARKERS = (
+    "database is locked",
+    "database table is locked",
+    "lock timeout",
+    "deadlock detected",
+    "could not obtain lock",
+)
 
 
-def _is_busy(exc: OperationalError) -> bool:
+def is_busy(exc: OperationalError) -> bool:
+    """The database is taken by another writer (SQLite busy, a PostgreSQL lock wait or deadlock): the request
+    may succeed a moment later, unlike any other operational error."""
     return any(marker in str(exc.orig).lower() for marker in BUSY_MARKERS)
 
 
@@ -108,7 +116,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _operational(_request: Request, exc: OperationalError) -> JSONResponse:
         """A database busy with a long write (an import, a big re-plan) is a wait, not a failure: 503 with
         Retry-After, which the tablet's offline queue retries. Anything else is logged as the 500 it is."""
-        if _is_busy(exc):
+        if is_busy(exc):
             log.warning("database busy: %s", exc.orig)
             return JSONResponse(
                 {

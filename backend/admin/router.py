@@ -52,13 +52,13 @@ def put_settings(data: MunicipalitySettingsUpdate, session: SessionDep, principa
 def admin_actions(
     session: SessionDep,
     _: AdminOrManagerDep,
+    page: PageDep,
     grants_access: bool | None = Query(None, description="only changes that open recipient data"),
-    limit: int = Query(200, ge=1, le=5000),
 ) -> list[AdminAction]:
-    query = select(AdminAction).order_by(col(AdminAction.id).desc()).limit(limit)
+    query = select(AdminAction).order_by(col(AdminAction.id).desc())
     if grants_access is not None:
         query = query.where(AdminAction.grants_access == grants_access)
-    return list(session.exec(query))
+    return page.rows(session, query)
 
 
 @router.get("/access-log", response_model=list[AccessLogPublic], summary="Who read which recipient's data")

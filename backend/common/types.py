@@ -88,7 +88,8 @@ def _aware_instant(value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.UTC)
 
 
-def _wall_clock(value: dt.time) -> dt.time:
+def wall_clock(value: dt.time) -> dt.time:
+    """A local clock time as the product means it: without a zone (08:00, not 08:00+01:00)."""
     if value.tzinfo is not None:
         raise ValueError("klokkeslett oppgis i lokal tid uten tidssone (f.eks. 08:00)")
     return value
@@ -97,5 +98,5 @@ def _wall_clock(value: dt.time) -> dt.time:
 Day = Annotated[dt.date, AfterValidator(_sane_day)]
 # a local wall-clock time (agreed windows, shifts, «Fra kl.»): "08:00+01:00" is refused, not compared with
 # naive times further in
-WallClock = Annotated[dt.time, AfterValidator(_wall_clock)]
+WallClock = Annotated[dt.time, AfterValidator(wall_clock)]
 Instant = Annotated[dt.datetime, AfterValidator(_aware_instant)]

@@ -8,7 +8,7 @@ from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
 from backend.common.phone import normalise_any
-from backend.common.types import ShortText
+from backend.common.types import ShortText, wall_clock
 
 
 class MunicipalitySettingsBase(SQLModel):
@@ -36,9 +36,7 @@ class MunicipalitySettingsUpdate(MunicipalitySettingsBase):
     @field_validator("notice_quiet_start", "notice_quiet_end")
     @classmethod
     def _local(cls, value: dt.time) -> dt.time:
-        if value.tzinfo is not None:
-            raise ValueError("klokkeslett oppgis i lokal tid uten tidssone (f.eks. 21:00)")
-        return value
+        return wall_clock(value)  # the table model shares these fields, so the rule and not the type
 
     @field_validator("notice_phone")
     @classmethod

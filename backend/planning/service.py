@@ -22,7 +22,7 @@ from backend.common.lateness import lateness_seconds
 from backend.common.localtime import local_instant
 from backend.common.types import utcnow
 from backend.decisions.expansion import DayVisit, visits_for
-from backend.errors import Conflict, InvalidInput, NotFound
+from backend.errors import Conflict, InvalidInput, NotFound, is_busy
 from backend.planning.models import (
     ManualPlanCreate,
     Plan,
@@ -203,7 +203,7 @@ def publish_plan(
         session.commit()
     except (IntegrityError, OperationalError, _PublishedMeanwhile) as exc:
         session.rollback()
-        if isinstance(exc, OperationalError) and "lock" not in str(exc).lower():  # SQLite busy, PG deadlock
+        if isinstance(exc, OperationalError) and not is_busy(exc):
             raise
         raise Conflict(
             "En annen koordinator publiserte en plan for samme team, dato og vakt i samme øyeblikk. "

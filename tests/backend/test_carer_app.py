@@ -253,6 +253,13 @@ def test_delay_request_is_answered_once_and_follows_the_rules(
     assert len(session.exec(select(Notice)).all()) == len(notices)
 
 
+def _kari(world: World) -> Principal:
+    """Kari, the world's carer on team gul, as the service layer sees her."""
+    return Principal(
+        user_id=0, username="pleier", role=Role.carer, team_ids=frozenset(), carer_id=world.carer_a
+    )
+
+
 def _route_id(client: TestClient, world: World) -> int:
     day = client.get("/api/v1/my/day", params=DAY_Q, headers=auth(world, "carer")).json()
     return int(day["routes"][0]["route_id"])
@@ -265,9 +272,7 @@ def test_delay_policy_threshold_update_step_and_consent(
     asking again 5 min later → already noticed; 20 min later → an update (revision 2); without consent
     from the recipient or any next of kin → none."""
     route_id = _route_id(client, world)
-    kari = Principal(
-        user_id=0, username="pleier", role=Role.carer, team_ids=frozenset(), carer_id=world.carer_a
-    )
+    kari = _kari(world)
 
     def ask(at: dt.time) -> str:
         data = DelayReportCreate(
@@ -450,9 +455,7 @@ def test_two_late_visits_of_one_recipient_make_one_sms_naming_both(
             }
         ],
     )
-    kari = Principal(
-        user_id=0, username="pleier", role=Role.carer, team_ids=frozenset(), carer_id=world.carer_a
-    )
+    kari = _kari(world)
     at = local_instant(DAY, dt.time(14, 0))
     report = request_delay_notices(
         session,

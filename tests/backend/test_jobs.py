@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +13,7 @@ from backend.common.enums import JobStatus
 from backend.jobs.models import JobRecord
 from backend.jobs.runner import InProcessRunner, ProcrastinateRunner, enqueue, ensure_procrastinate_schema
 from backend.settings import Settings
+from tests.backend.concurrency import at_once
 from tests.backend.world import DAY, World, auth
 
 EXPECTED_TEAM_A = {
@@ -92,19 +92,4 @@ def test_server_processes_starting_together_set_up_procrastinate_once(settings: 
     Four threads at once now leave one schema and no error (an advisory lock)."""
     if not settings.is_postgres:
         pytest.skip("procrastinate runs on PostgreSQL only")
-    barrier = threading.Barrier(4)
-    failures: list[BaseException] = []
-
-    def start() -> None:
-        barrier.wait()
-        try:
-            ensure_procrastinate_schema(settings)
-        except BaseException as exc:
-            failures.append(exc)
-
-    threads = [threading.Thread(target=start) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
+    at_once(4, lambda _: ensure_procrastinate_schema(settings))  # any thread's error is raised here

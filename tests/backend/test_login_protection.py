@@ -4,7 +4,6 @@ usernames, strong passwords, and administrators' changes that open recipient dat
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,6 +17,7 @@ from backend.auth.models import LoginThrottle
 from backend.auth.passwords import MIN_LENGTH, password_problem
 from backend.auth.throttle import FIRST_WAIT, FREE_FAILURES
 from backend.errors import NotAuthenticated
+from tests.backend.concurrency import at_once
 from tests.backend.conftest import Clock
 from tests.backend.world import PASSWORD, World, auth, web_login
 
@@ -92,19 +92,12 @@ def test_an_unknown_username_costs_a_password_check_too(
 
 def test_parallel_guesses_all_count(engine: Engine, client: TestClient, world: World, clock: Clock) -> None:
     """Ten threads guessing at once: every failure is counted (an atomic UPDATE, the row made once)."""
-    barrier = threading.Barrier(10)
 
     def guess(n: int) -> None:
-        with Session(engine) as session:
-            barrier.wait()
-            with pytest.raises(NotAuthenticated):
-                auth_service.authenticate(session, username="ny-konto", password=f"gjett-{n}")
+        with Session(engine) as session, pytest.raises(NotAuthenticated):
+            auth_service.authenticate(session, username="ny-konto", password=f"gjett-{n}")
 
-    threads = [threading.Thread(target=guess, args=(n,)) for n in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(10, guess)
     with Session(engine) as session:
         assert session.get(LoginThrottle, "user:ny-konto").failures == 10  # type: ignore[union-attr]
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import threading
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any
 
 import pytest
@@ -35,6 +34,7 @@ from backend.recipients.models import Recipient
 from backend.rota.models import Absence, RotaEntry
 from backend.settings import Settings
 from backend.teams.models import Team
+from tests.backend.concurrency import at_once
 from tests.backend.conftest import Clock
 
 DAY = dt.date(2026, 11, 23)  # a Monday: every carer works
@@ -519,19 +519,16 @@ def test_concurrent_publishes_leave_exactly_one_published_plan(
     with Session(engine) as session:
         user = session.exec(select(User).where(User.username == "koordinator")).one()
         principal = principal_of(session, user)
-    start = threading.Barrier(10)
 
-    def publish(plan_id: int) -> str:
+    def publish(index: int) -> str:
         with Session(engine) as session:
-            start.wait()
             try:
-                publish_plan(session, principal=principal, plan_id=plan_id, confirm=True)
+                publish_plan(session, principal=principal, plan_id=drafts[index % 2], confirm=True)
             except Conflict:
                 return "conflict"
             return "published"
 
-    with ThreadPoolExecutor(max_workers=10) as pool:
-        outcomes = list(pool.map(publish, [drafts[i % 2] for i in range(10)]))
+    outcomes = at_once(10, publish)
     assert 1 <= outcomes.count("published") <= 2 and outcomes.count("conflict") == 10 - outcomes.count(
         "published"
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import uuid
 
 from fastapi.testclient import TestClient
@@ -17,6 +16,7 @@ from backend.common.localtime import local_instant
 from backend.planning.commands import report_sick
 from backend.planning.models import Plan
 from backend.rota.models import Absence
+from tests.backend.concurrency import at_once
 from tests.backend.conftest import Clock
 from tests.backend.world import DAY, PASSWORD, World, auth
 
@@ -191,31 +191,16 @@ def test_two_coordinators_reporting_the_same_sick_call_at_once_store_one_absence
         user_id=2, username="koord", role=Role.coordinator, team_ids=frozenset({world.team_a}), carer_id=None
     )
     from_instant = local_instant(DAY, dt.time(10, 0))
-    barrier = threading.Barrier(6)
-    failures: list[BaseException] = []
 
-    def call() -> None:
-        try:
-            with Session(engine) as session:
-                plan = session.get(Plan, world.published_plan)
-                assert plan is not None
-                barrier.wait()
-                report_sick(
-                    session,
-                    principal=coordinator,
-                    plan=plan,
-                    carer_id=world.carer_a,
-                    from_instant=from_instant,
-                )
-        except BaseException as exc:
-            failures.append(exc)
+    def call(_: int) -> None:
+        with Session(engine) as session:
+            plan = session.get(Plan, world.published_plan)
+            assert plan is not None
+            report_sick(
+                session, principal=coordinator, plan=plan, carer_id=world.carer_a, from_instant=from_instant
+            )
 
-    threads = [threading.Thread(target=call) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
+    at_once(6, call)  # any thread's error is raised here
     with Session(engine) as session:
         stored = session.exec(select(Absence).where(Absence.carer_id == world.carer_a)).all()
         assert [(a.start, a.reason.value) for a in stored] == [(from_instant, "sick_leave")]

@@ -6,9 +6,10 @@ and on screen without scrolling, a second start asks first, the last tap can be 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Dialog, Page, expect, sync_playwright
+from playwright.sync_api import BrowserContext, Dialog, Locator, Page, expect, sync_playwright
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -30,6 +31,14 @@ def _login(page: Page, url: str, username: str) -> None:
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("#login-form button[type=submit]")
     expect(page.locator("article.stop.next")).to_be_visible(timeout=30_000)
+
+
+def _next_visit(page: Page) -> tuple[Locator, dict[str, Any]]:
+    """The card marked «Neste» and the app's record of that visit (coordinates, plan)."""
+    card = page.locator("article.stop.next")
+    stop_id = int(card.get_attribute("data-stop-id") or 0)
+    stop = page.evaluate(f"window.HRApp.state.day.routes.flatMap(r => r.stops).find(s => s.id === {stop_id})")
+    return card, stop
 
 
 def _in_viewport(page: Page, selector: str) -> bool:
@@ -99,9 +108,8 @@ def test_not_home_offline_reaches_the_coordinator_once_and_directions_point_at_t
     url, engine = server
     page = context.new_page()
     _login(page, url, busy_carer(url, page))
-    card = page.locator("article.stop.next")
-    stop_id = int(card.get_attribute("data-stop-id") or 0)
-    stop = page.evaluate(f"window.HRApp.state.day.routes.flatMap(r => r.stops).find(s => s.id === {stop_id})")
+    card, stop = _next_visit(page)
+    stop_id = stop["id"]
     before = _events(engine, stop_id)  # the first test's check-in and its undo, if it used this visit
     href = card.get_by_role("link", name="Veibeskrivelse").get_attribute("href") or ""
     assert href.startswith(f"geo:{stop['lat']},{stop['lon']}")
@@ -195,11 +203,7 @@ def test_on_an_ipad_directions_open_apple_maps(server: tuple[str, Engine]) -> No
         ctx = browser.new_context(viewport=TABLET, locale="nb-NO", user_agent=ipad, has_touch=True)
         page = ctx.new_page()
         _login(page, url, busy_carer(url, page))
-        card = page.locator("article.stop.next")
-        stop_id = int(card.get_attribute("data-stop-id") or 0)
-        stop = page.evaluate(
-            f"window.HRApp.state.day.routes.flatMap(r => r.stops).find(s => s.id === {stop_id})"
-        )
+        card, stop = _next_visit(page)
         href = card.get_by_role("link", name="Veibeskrivelse").get_attribute("href")
         assert href == f"https://maps.apple.com/?daddr={stop['lat']},{stop['lon']}&dirflg=d"
         ctx.close()
