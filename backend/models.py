@@ -6,6 +6,7 @@ from backend.auth.models import ApiToken, CoordinatorTeam, User
 from backend.carers.models import Carer
 from backend.decisions.models import DecisionLink, DecisionVisit, ServiceDecision
 from backend.jobs.models import JobRecord
+from backend.kpis.models import KpiDirty, KpiWeek
 from backend.municipality.models import MunicipalitySettings
 from backend.notices.models import DelayReport, Notice, NoticeMessage
 from backend.planning.models import Plan, Route, Stop
@@ -25,6 +26,8 @@ __all__ = [
     "DecisionVisit",
     "DelayReport",
     "JobRecord",
+    "KpiDirty",
+    "KpiWeek",
     "MunicipalitySettings",
     "NextOfKin",
     "Notice",

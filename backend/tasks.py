@@ -18,7 +18,8 @@ from backend.common.crud import get_or_404
 from backend.common.enums import ShiftKind
 from backend.decisions.expansion import visits_for
 from backend.jobs.registry import JOBS, TASK_INSTALLERS
-from backend.jobs.runner import NOTICE_QUEUE
+from backend.jobs.runner import NOTICE_QUEUE, QUEUE
+from backend.kpis.weekly import refresh_marked
 from backend.notices.dispatch import SEND_TASK, gateway_for, run_once
 from backend.planning.flows import plan_teams, replan
 from backend.rota.service import carers_on_shift
@@ -108,8 +109,20 @@ def notice_tasks(app: procrastinate.App, settings: Settings, engine: Engine) -> 
         run_once(engine, gateway_for(settings), settings, tick=True)
 
 
+def kpi_tasks(app: procrastinate.App, settings: Settings, engine: Engine) -> None:
+    """Weeks changed by the day's events computed again every five minutes, so the KPI pages read them
+    ready (a read computes a marked week itself when the worker has not come to it yet)."""
+
+    @app.periodic(cron="*/5 * * * *", periodic_id="kpi_refresh")
+    @app.task(name="hjemmerute.kpi_refresh", queue=QUEUE, retry=False, pass_context=False)
+    def kpi_refresh(timestamp: int) -> None:
+        with Session(engine) as session:
+            refresh_marked(session)
+
+
 def register() -> None:
     """Hand the job kinds and the notice tasks to backend.jobs (idempotent; called by create_app and the CLI)."""
     JOBS.update({"prepare_day": prepare_day, "plan_day": plan_day, "replan": replan_job})
-    if notice_tasks not in TASK_INSTALLERS:
-        TASK_INSTALLERS.append(notice_tasks)
+    for installer in (notice_tasks, kpi_tasks):
+        if installer not in TASK_INSTALLERS:
+            TASK_INSTALLERS.append(installer)

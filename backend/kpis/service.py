@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Collection
 
 from pydantic import BaseModel
@@ -12,22 +11,15 @@ from sqlmodel import Session, col, select
 from backend.audit.service import log_recipient_reads
 from backend.auth.service import Principal
 from backend.carers.models import Carer
-from backend.common.types import utcnow
 from backend.kpis.definitions import (
-    DailyCarers,
     Kpis,
-    RouteRecord,
-    VisitRecord,
-    compute,
     control_limits,
-    daily_carers,
 )
 from backend.kpis.records import load_records
-from backend.municipality.models import MunicipalitySettings
+from backend.kpis.weekly import early_tolerance_minutes, week_kpis
 from backend.recipients.models import Recipient
 from backend.teams.models import Team
 
-HISTORY_DAYS = 28  # the longest continuity window
 SERIES_FIELDS = (
     "punctuality_pct",
     "punctuality_morning_pct",
@@ -99,8 +91,7 @@ def week_label(monday: dt.date) -> str:
 
 
 def early_tolerance_of(session: Session) -> dt.timedelta:
-    row = session.get(MunicipalitySettings, 1)
-    return dt.timedelta(minutes=row.early_tolerance_minutes if row else 0)
+    return dt.timedelta(minutes=early_tolerance_minutes(session))
 
 
 def _row(team: Team, monday: dt.date, kpis: Kpis) -> TeamWeekKpis:
@@ -109,80 +100,18 @@ def _row(team: Team, monday: dt.date, kpis: Kpis) -> TeamWeekKpis:
     )
 
 
-def _weekly(
-    visits: list[VisitRecord],
-    routes: list[RouteRecord],
-    daily: DailyCarers,
-    monday: dt.date,
-    now: dt.datetime,
-    tolerance: dt.timedelta,
-) -> Kpis:
-    sunday = monday + dt.timedelta(days=6)
-    return compute(
-        [v for v in visits if monday <= v.date <= sunday],
-        [r for r in routes if monday <= r.date <= sunday],
-        daily=daily,
-        period_end=sunday,
-        now=now,
-        early_tolerance=tolerance,
-    )
-
-
 def weekly_table(session: Session, *, monday: dt.date, team_ids: Collection[int]) -> list[TeamWeekKpis]:
-    """Every team's KPIs for one week (one set of queries for all teams)."""
+    """Every team's KPIs for one week, from the stored weekly aggregates (kpis.weekly)."""
     teams = list(session.exec(select(Team).where(col(Team.id).in_(list(team_ids))).order_by(col(Team.name))))
-    start = monday + dt.timedelta(days=6) - dt.timedelta(days=HISTORY_DAYS - 1)
-    visits, routes = load_records(
-        session, team_ids=[t.id or 0 for t in teams], start=start, end=monday + dt.timedelta(days=6)
-    )
-    by_team_v: dict[int, list[VisitRecord]] = defaultdict(list)
-    by_team_r: dict[int, list[RouteRecord]] = defaultdict(list)
-    for v in visits:
-        by_team_v[v.team_id].append(v)
-    for r in routes:
-        by_team_r[r.team_id].append(r)
-    now, tolerance = utcnow(), early_tolerance_of(session)
-    return [
-        _row(
-            t,
-            monday,
-            _weekly(
-                by_team_v[t.id or 0],
-                by_team_r[t.id or 0],
-                daily_carers(by_team_v[t.id or 0]),
-                monday,
-                now,
-                tolerance,
-            ),
-        )
-        for t in teams
-    ]
+    weeks = week_kpis(session, team_ids=[t.id or 0 for t in teams], mondays=[monday])
+    return [_row(t, monday, weeks[(t.id or 0, monday)]) for t in teams]
 
 
 def team_series(session: Session, *, team: Team, last_monday: dt.date, weeks: int) -> TeamSeries:
     """A team's weekly KPIs over `weeks` weeks ending with `last_monday`'s week, with run-chart limits."""
-    first_monday = last_monday - dt.timedelta(weeks=weeks - 1)
-    visits, routes = load_records(
-        session,
-        team_ids=[team.id or 0],
-        start=first_monday - dt.timedelta(days=HISTORY_DAYS),
-        end=last_monday + dt.timedelta(days=6),
-    )
-    by_date_v: dict[dt.date, list[VisitRecord]] = defaultdict(list)
-    by_date_r: dict[dt.date, list[RouteRecord]] = defaultdict(list)
-    for v in visits:
-        by_date_v[v.date].append(v)
-    for r in routes:
-        by_date_r[r.date].append(r)
-    now, tolerance = utcnow(), early_tolerance_of(session)
-    daily = daily_carers(visits)
-    rows = []
-    for i in range(weeks):
-        monday = first_monday + dt.timedelta(weeks=i)
-        days = [monday + dt.timedelta(days=d) for d in range(7)]
-        week_visits_ = [v for day in days for v in by_date_v.get(day, [])]
-        week_routes = [r for day in days for r in by_date_r.get(day, [])]
-        rows.append(_row(team, monday, _weekly(week_visits_, week_routes, daily, monday, now, tolerance)))
+    mondays = [last_monday - dt.timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
+    stored = week_kpis(session, team_ids=[team.id or 0], mondays=mondays)
+    rows = [_row(team, monday, stored[(team.id or 0, monday)]) for monday in mondays]
     charts = []
     for field in SERIES_FIELDS:
         values = [getattr(r, field) for r in rows]
