@@ -46,6 +46,8 @@ from backend.web.console import static_files as console_static
 from backend.web.kpi_pages import router as kpi_pages_router
 from backend.web.pwa import pwa_files
 from backend.web.router import router as web_router
+from backend.web.sso import install_sign_on
+from backend.web.sso import router as sign_on_router
 from maps.render import STATIC_URL_PREFIX, static_asset_dirs
 
 API_PREFIX = "/api/v1"
@@ -129,6 +131,8 @@ def create_app(
     install_metrics(app, engine, token=settings.metrics_token)
     app.include_router(api_router())
     app.include_router(web_router)
+    install_sign_on(app, settings)
+    app.include_router(sign_on_router)
     app.include_router(console_router)
     app.include_router(kpi_pages_router)
     app.mount("/static/konsoll", console_static(), name="konsoll")

@@ -59,6 +59,30 @@ class Settings(BaseSettings):
     )
     notice_validity_minutes: int = Field(default=60, ge=5, le=24 * 60)
     notice_tick_seconds: float = Field(default=30.0, gt=0, le=3600, description="ETA check and retries")
+    # single sign-on (OpenID Connect: Entra ID, ID-porten/HelseID brokers, Keycloak …); off while issuer is empty
+    oidc_issuer: str = Field(default="", description="e.g. https://login.microsoftonline.com/<tenant>/v2.0")
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_scopes: str = "openid profile email"
+    oidc_username_claim: str = Field(default="preferred_username", description="the login's username")
+    oidc_name_claim: str = "name"
+    oidc_groups_claim: str = Field(default="groups", description="Entra ID: groups (object ids) or roles")
+    oidc_employee_claim: str = Field(
+        default="employee_id", description="a carer's employee number (links the login to the carer)"
+    )
+    oidc_group_roles: dict[str, Literal["admin", "manager", "coordinator", "carer"]] = Field(
+        default_factory=dict, description='group → role, JSON: {"<group id>": "coordinator"}'
+    )
+    oidc_group_teams: dict[str, list[str]] = Field(
+        default_factory=dict, description='group → team names, JSON: {"<group id>": ["Gul"]}'
+    )
+    session_secret: str = Field(
+        default="", description="signs the sign-on state cookie; the same value on every API process"
+    )
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
 
     @property
     def is_postgres(self) -> bool:

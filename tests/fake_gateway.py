@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -16,9 +15,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+
+from tests.local_server import serving
 
 
 @dataclass
@@ -97,28 +97,9 @@ def fake_gateway_app(state: FakeGatewayState) -> FastAPI:
     return app
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def running_fake_gateway() -> Iterator[tuple[str, FakeGatewayState]]:
     """(base URL, state) of a fake gateway served by uvicorn on 127.0.0.1."""
     state = FakeGatewayState()
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(fake_gateway_app(state), host="127.0.0.1", port=port, log_level="critical")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}", state
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
+    with serving(fake_gateway_app(state)) as url:
+        yield url, state

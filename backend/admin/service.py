@@ -15,7 +15,7 @@ from backend.errors import Conflict, InvalidInput, NotFound
 from backend.teams.models import Team
 
 
-def _set_teams(session: Session, user: User, team_ids: list[int]) -> None:
+def set_teams(session: Session, user: User, team_ids: list[int]) -> None:
     assert user.id is not None
     if team_ids and user.role not in (Role.coordinator, Role.manager):
         raise InvalidInput("Bare fagkoordinatorer og ledere knyttes til team.", field="team_ids")
@@ -58,7 +58,7 @@ def create_user(session: Session, *, data: UserCreate, principal: Principal | No
     )
     session.add(user)
     session.flush()
-    _set_teams(session, user, data.team_ids)
+    set_teams(session, user, data.team_ids)
     log_admin_action(
         session,
         principal=principal,
@@ -91,7 +91,7 @@ def update_user(
         revoke_all_tokens(session, user_id=user_id)  # a reset, a deactivation or new teams end old sessions
     session.add(user)
     if data.team_ids is not None:
-        _set_teams(session, user, data.team_ids)
+        set_teams(session, user, data.team_ids)
     changed = [name for name, value in data.model_dump(exclude_unset=True).items() if value is not None]
     log_admin_action(
         session,

@@ -28,14 +28,20 @@ def log_recipient_reads(
 
 
 def log_admin_action(
-    session: Session, *, principal: Principal | None, action: str, target: str, grants_access: bool = False
+    session: Session,
+    *,
+    principal: Principal | None,
+    action: str,
+    target: str,
+    grants_access: bool = False,
+    actor: str = "system (kommandolinje)",
 ) -> None:
     """One row per administrative change, in the caller's transaction (no change without its row).
-    principal None: the command line on the server."""
+    principal None: the command line on the server, or the sign-on (`actor` says which)."""
     session.add(
         AdminAction(
             user_id=principal.user_id if principal else None,
-            username=principal.username if principal else "system (kommandolinje)",
+            username=principal.username if principal else actor,
             action=action,
             target=target[:300],
             grants_access=grants_access,

@@ -23,6 +23,9 @@ class User(SQLModel, table=True):
     role: Role
     carer_id: int | None = Field(default=None, foreign_key="carer.id", unique=True)
     active: bool = True
+    oidc_subject: str | None = Field(
+        default=None, max_length=300, unique=True, description="issuer|sub of a single sign-on login"
+    )
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -85,6 +88,7 @@ class UserPublic(BaseModel):
     carer_id: int | None
     active: bool
     team_ids: list[int]
+    single_sign_on: bool = False  # made by the municipality's sign-on (no password here)
 
 
 class TokenResponse(BaseModel):

@@ -125,4 +125,5 @@ def to_public(session: Session, user: User) -> UserPublic:
         carer_id=user.carer_id,
         active=user.active,
         team_ids=sorted(team_ids_of(session, user.id)),
+        single_sign_on=user.oidc_subject is not None,
     )

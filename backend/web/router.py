@@ -33,12 +33,15 @@ LOGIN_FORM_COOKIE = "hjemmerute_login_form"
 FOREIGN_FORM = "Innloggingsskjemaet er utløpt eller kom fra en annen side. Prøv igjen."
 
 
-def _login_form(request: Request, error: str | None, status_code: int = 200) -> Response:
+def login_form(request: Request, error: str | None, status_code: int = 200) -> Response:
     """The login page with a fresh form token, also set as a SameSite=Strict cookie: a foreign page that
     posts the form (login CSRF: logging the browser in as the attacker's carer) has no cookie to match."""
     form_token = secrets.token_urlsafe(24)
     response = TEMPLATES.TemplateResponse(
-        request, "login.html", {"error": error, "form_token": form_token}, status_code=status_code
+        request,
+        "login.html",
+        {"error": error, "form_token": form_token, "sso": request.app.state.settings.oidc_enabled},
+        status_code=status_code,
     )
     response.set_cookie(
         LOGIN_FORM_COOKIE,
@@ -53,7 +56,7 @@ def _login_form(request: Request, error: str | None, status_code: int = 200) -> 
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request) -> Response:
-    return _login_form(request, None)
+    return login_form(request, None)
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -66,12 +69,12 @@ def login_submit(
 ) -> Response:
     expected = request.cookies.get(LOGIN_FORM_COOKIE, "")
     if not expected or not secrets.compare_digest(expected.encode(), form_token.encode()):
-        return _login_form(request, FOREIGN_FORM, status_code=403)
+        return login_form(request, FOREIGN_FORM, status_code=403)
     address = request.client.host if request.client else None
     try:
         user = authenticate(session, username=username, password=password, address=address)
     except (NotAuthenticated, TooManyRequests) as exc:
-        return _login_form(request, exc.message, status_code=exc.status_code)
+        return login_form(request, exc.message, status_code=exc.status_code)
     settings = request.app.state.settings
     token, _ = issue_token(session, user=user, ttl_hours=settings.token_ttl_hours)
     response = RedirectResponse("/", status_code=303)

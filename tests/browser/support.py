@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, Playwright
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
@@ -25,6 +21,7 @@ from backend.db import make_engine
 from backend.demo import load_demo, plan_demo_day
 from backend.planning.networks import import_demo_networks, network_for
 from backend.settings import Settings
+from tests.local_server import serving
 
 CHROMIUM = Path(os.environ.get("HJEMMERUTE_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(
@@ -38,12 +35,6 @@ def require_chromium() -> None:
         if IN_CI:
             pytest.fail(f"{CHROMIUM} is missing (CI installs Debian's chromium)")
         pytest.skip(f"{CHROMIUM} is not installed")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager
@@ -85,22 +76,9 @@ def _demo_server(base: Path, *, planned: bool) -> Iterator[tuple[str, Engine, Se
         yield url, engine, settings
 
 
-@contextmanager
-def live_server(app: object) -> Iterator[str]:
+def live_server(app: object) -> AbstractContextManager[str]:
     """The app behind uvicorn on a free 127.0.0.1 port, for as long as the block runs."""
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.1)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    return serving(app)
 
 
 def launch(playwright: Playwright) -> Browser:
