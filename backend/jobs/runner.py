@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import threading
 import traceback
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -170,11 +171,23 @@ class ProcrastinateRunner:
     backend_name = "procrastinate"
 
     def __init__(self, settings: Settings, engine: Engine) -> None:
-        self.app = make_procrastinate_app(settings, engine)
+        self.app = make_procrastinate_app(settings, engine)  # runs workers (run_until_idle, run_forever)
+        self._deferring = make_procrastinate_app(settings, engine)
+        self._deferring_open = False
+        self._lock = threading.Lock()
+
+    def deferring_app(self) -> procrastinate.App:
+        """The app requests defer through, opened once per process and kept open (its connection pool is
+        thread-safe). Opening and closing one shared app per request let a request close the pool another
+        was deferring through: a 500 under load (benchmarks/load.py)."""
+        with self._lock:
+            if not self._deferring_open:
+                self._deferring.open()
+                self._deferring_open = True
+        return self._deferring
 
     def submit(self, record_id: int) -> None:
-        with self.app.open():
-            self.app.tasks[TASK_NAME].defer(record_id=record_id)
+        self.deferring_app().tasks[TASK_NAME].defer(record_id=record_id)
 
     def run_until_idle(self) -> None:
         """Work through the queue and return (tests and one-shot CLI use)."""
@@ -184,7 +197,10 @@ class ProcrastinateRunner:
         self.app.run_worker(queues=[QUEUE, NOTICE_QUEUE], wait=True, concurrency=concurrency)
 
     def close(self) -> None:
-        return None
+        with self._lock:
+            if self._deferring_open:
+                self._deferring.close()
+                self._deferring_open = False
 
 
 def make_runner(settings: Settings, engine: Engine) -> JobRunner:

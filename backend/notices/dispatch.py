@@ -7,7 +7,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from typing import Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -130,15 +131,15 @@ class InlineNoticeSender:
 
 
 class ProcrastinateNoticeSender:
-    def __init__(self, app: object) -> None:
-        self.app = app
+    def __init__(self, opened_app: Callable[[], Any]) -> None:
+        self.opened_app = opened_app  # the runner's deferring app, open for the process's life
 
     def kick(self) -> None:
         import procrastinate.exceptions
 
         # a run already waiting (AlreadyEnqueued) will see this notice too
-        with self.app.open(), contextlib.suppress(procrastinate.exceptions.AlreadyEnqueued):  # type: ignore[attr-defined]
-            self.app.tasks[SEND_TASK].configure(queueing_lock="send_notices").defer()  # type: ignore[attr-defined]
+        with contextlib.suppress(procrastinate.exceptions.AlreadyEnqueued):
+            self.opened_app().tasks[SEND_TASK].configure(queueing_lock="send_notices").defer()
 
     def close(self) -> None:
         return None
@@ -146,7 +147,7 @@ class ProcrastinateNoticeSender:
 
 def make_notice_sender(settings: Settings, engine: Engine, runner: object) -> NoticeSender:
     """Procrastinate tasks when jobs run on procrastinate (PostgreSQL), else the in-process thread."""
-    app = getattr(runner, "app", None)
-    if app is not None and getattr(runner, "backend_name", "") == "procrastinate":
-        return ProcrastinateNoticeSender(app)
+    opened_app = getattr(runner, "deferring_app", None)
+    if opened_app is not None and getattr(runner, "backend_name", "") == "procrastinate":
+        return ProcrastinateNoticeSender(opened_app)
     return InProcessNoticeSender(engine, settings)

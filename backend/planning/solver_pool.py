@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -15,7 +16,17 @@ from typing import ParamSpec, TypeVar
 P = ParamSpec("P")
 R = TypeVar("R")
 
+SOLVER_NICENESS = 10  # below the serving processes: a solve takes what the requests leave of the CPU
+
 _lock = threading.Lock()
+
+
+def _lower_priority() -> None:
+    """Why: on a small server (2 cores) a solve and the API share the CPU; at a lower priority the solve
+    only slows down while carers poll, instead of their requests waiting behind it."""
+    os.nice(SOLVER_NICENESS)
+
+
 _pool: list[ProcessPoolExecutor] = []
 
 
@@ -24,7 +35,9 @@ def _executor(workers: int) -> ProcessPoolExecutor:
         if not _pool:
             _pool.append(
                 ProcessPoolExecutor(
-                    max_workers=max(1, workers), mp_context=multiprocessing.get_context("spawn")
+                    max_workers=max(1, workers),
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_lower_priority,
                 )
             )
             atexit.register(_pool[0].shutdown, wait=False, cancel_futures=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
@@ -11,7 +12,15 @@ from sqlmodel import Session
 
 from backend.common.enums import JobStatus
 from backend.jobs.models import JobRecord
-from backend.jobs.runner import InProcessRunner, ProcrastinateRunner, enqueue, ensure_procrastinate_schema
+from backend.jobs.runner import (
+    TASK_NAME,
+    InProcessRunner,
+    ProcrastinateRunner,
+    enqueue,
+    ensure_procrastinate_schema,
+    libpq_url,
+)
+from backend.notices.dispatch import make_notice_sender
 from backend.settings import Settings
 from tests.backend.concurrency import at_once
 from tests.backend.world import DAY, World, auth
@@ -93,3 +102,31 @@ def test_server_processes_starting_together_set_up_procrastinate_once(settings: 
     if not settings.is_postgres:
         pytest.skip("procrastinate runs on PostgreSQL only")
     at_once(4, lambda _: ensure_procrastinate_schema(settings))  # any thread's error is raised here
+
+
+def test_requests_deferring_at_once_share_one_open_procrastinate_app(
+    settings: Settings, engine: Engine
+) -> None:
+    """Under the load benchmark a check-in answered 500: each request opened and closed the one shared
+    procrastinate app around its defer, so one request closed the pool another was deferring through. Eight
+    threads now submit jobs and kick the SMS sender at once, without an error, and every job is queued."""
+    if not settings.is_postgres:
+        pytest.skip("procrastinate runs on PostgreSQL only")
+    ensure_procrastinate_schema(settings)
+    runner = ProcrastinateRunner(settings, engine)
+    sender = make_notice_sender(settings, engine, runner)
+
+    def defer(index: int) -> None:
+        for n in range(5):
+            runner.submit(1000 * index + n)
+            sender.kick()
+
+    try:
+        at_once(8, defer)
+        with psycopg.connect(libpq_url(settings.database_url)) as conn:
+            queued = conn.execute(
+                "select count(*) from procrastinate_jobs where task_name = %s", (TASK_NAME,)
+            ).fetchone()
+        assert queued is not None and queued[0] == 40
+    finally:
+        runner.close()
