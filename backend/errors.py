@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,24 @@ BUSY_MARKERS = (
 )
 
 
+UNREACHABLE_MARKERS = (
+    "connection refused",
+    "could not connect",
+    "connection failed",
+    "server closed the connection",
+    "terminating connection",
+    "connection is closed",
+    "the database system is starting up",
+    "the database system is shutting down",
+    "timeout expired",
+)
+
+
+def is_unreachable(exc: OperationalError | InterfaceError) -> bool:
+    """The database server is gone for the moment (stopped, restarting, failing over): a wait, like busy."""
+    return any(marker in str(exc.orig).lower() for marker in UNREACHABLE_MARKERS)
+
+
 def is_busy(exc: OperationalError) -> bool:
     """The database is taken by another writer (SQLite busy, a PostgreSQL lock wait or deadlock): the request
     may succeed a moment later, unlike any other operational error."""
@@ -125,8 +143,20 @@ def install_error_handlers(app: FastAPI) -> None:
                 status_code=503,
                 headers={"Retry-After": "5"},
             )
+        if is_unreachable(exc):
+            log.error("database unreachable: %s", exc.orig)
+            return JSONResponse(
+                {"detail": "Databasen svarer ikke akkurat nå. Prøv igjen om litt; driften er varslet."},
+                status_code=503,
+                headers={"Retry-After": "10"},
+            )
         log.error("database error: %s", exc.orig)
         return JSONResponse({"detail": "Intern feil i databasen; feilen er logget."}, status_code=500)
+
+    @app.exception_handler(InterfaceError)
+    async def _interface(request: Request, exc: InterfaceError) -> JSONResponse:
+        """A connection the server closed under us (psycopg's «connection is closed»): as unreachable."""
+        return await _operational(request, exc)  # type: ignore[arg-type]
 
     @app.exception_handler(OverflowError)
     async def _overflow(_request: Request, exc: OverflowError) -> JSONResponse:

@@ -7,6 +7,7 @@ import json
 import logging
 import subprocess
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -15,9 +16,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
+from backend.admin.service import create_user
 from backend.app import create_app
+from backend.auth.models import UserCreate
+from backend.auth.service import issue_token
 from backend.cli import cli
-from backend.common.enums import JobStatus
+from backend.common.enums import JobStatus, Role
 from backend.common.types import utcnow
 from backend.jobs.models import JobRecord
 from backend.jobs.runner import InProcessRunner
@@ -26,6 +30,7 @@ from backend.ops.logs import REQUEST_ID, JsonFormatter
 from backend.settings import Settings, get_settings
 from backend.teams.models import Team
 from tests.backend.world import World, auth
+from tests.tcp_proxy import CuttableProxy
 
 
 def _app(settings: Settings) -> TestClient:
@@ -170,3 +175,48 @@ def test_a_postgresql_dump_restores_into_a_fresh_database_and_the_app_starts(
     finally:
         with psycopg.connect(db_url, autocommit=True) as admin:
             admin.execute("DROP DATABASE IF EXISTS hjemmerute_restore_test WITH (FORCE)")
+
+
+def test_postgres_stopped_then_back_answers_503_then_ready(settings: Settings) -> None:
+    """PostgreSQL goes away under a running app (a proxy in front of it is cut) and comes back on the same
+    address: while it is gone /readyz and an ordinary request answer 503 with Retry-After (a wait, which the
+    tablet retries; never a 500), and both are served again once it is back."""
+    if not settings.is_postgres:
+        pytest.skip("the SQLite database is a file in the process: it cannot be stopped under it")
+    address = urlsplit(settings.database_url)
+    proxy = CuttableProxy(address.hostname or "127.0.0.1", address.port or 5432)
+    proxy.start()
+    proxied = settings.model_copy(
+        update={
+            "database_url": settings.database_url.replace(
+                address.netloc.split("@")[-1], f"127.0.0.1:{proxy.port}"
+            )
+        }
+    )
+    upgrade_to_head(proxied)
+    with _app(proxied) as client:
+        with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+            admin = create_user(
+                session,
+                data=UserCreate(
+                    username="drift", full_name="Drift", password="lang-nok-passord-1", role=Role.admin
+                ),
+            )
+            token, _ = issue_token(session, user=admin, ttl_hours=1)
+        headers = {"Authorization": f"Bearer {token}"}
+        assert (
+            client.get("/readyz").status_code == 200
+            and client.get("/api/v1/teams", headers=headers).status_code == 200
+        )
+        proxy.cut()
+        unready = client.get("/readyz")
+        gone = client.get("/api/v1/teams", headers=headers)
+        assert unready.status_code == 503 and not unready.json()["checks"]["database"]["ok"]
+        assert (
+            gone.status_code == 503 and gone.headers["retry-after"] and "svarer ikke" in gone.json()["detail"]
+        )
+        assert client.get("/healthz").status_code == 200
+        proxy.start()
+        assert client.get("/readyz").status_code == 200
+        assert client.get("/api/v1/teams", headers=headers).status_code == 200
+    proxy.cut()
