@@ -8,10 +8,9 @@ import datetime as dt
 from sqlmodel import Session, col, select
 
 from backend.auth.service import Principal
-from backend.common.crud import get_or_404
 from backend.common.enums import PlanStatus, VisitEventKind, VisitStatus
 from backend.decisions.models import DecisionVisit
-from backend.errors import Forbidden
+from backend.errors import Forbidden, NotFound
 from backend.planning.models import (
     CarerRouteView,
     CarerStopView,
@@ -128,13 +127,26 @@ def carer_routes(session: Session, *, principal: Principal, day: dt.date) -> lis
 def stop_views(
     session: Session, stops: list[Stop], events: dict[int, list[VisitEvent]] | None = None
 ) -> list[CarerStopView]:
-    """What the carer (and the printed kjøreliste) shows of each stop (`events`: if already read)."""
-    return [_carer_stop(session, stop, status) for stop, status in stops_with_status(session, stops, events)]
+    """What the carer (and the printed kjøreliste) shows of each stop (`events`: if already read). The
+    recipients and vedtak visits are read in one query each: every tablet polls this."""
+    recipients = {
+        r.id: r
+        for r in session.exec(select(Recipient).where(col(Recipient.id).in_({s.recipient_id for s in stops})))
+    }
+    visit_ids = {s.decision_visit_id for s in stops if s.decision_visit_id}
+    visits = {
+        v.id: v for v in session.exec(select(DecisionVisit).where(col(DecisionVisit.id).in_(visit_ids)))
+    }
+    views = []
+    for stop, status in stops_with_status(session, stops, events):
+        recipient = recipients.get(stop.recipient_id)
+        if recipient is None:
+            raise NotFound("Bruker finnes ikke.")
+        views.append(_carer_stop(stop, status, recipient, visits.get(stop.decision_visit_id or 0)))
+    return views
 
 
-def _carer_stop(session: Session, stop: Stop, status: str) -> CarerStopView:
-    recipient = get_or_404(session, Recipient, stop.recipient_id, "Bruker")
-    visit = session.get(DecisionVisit, stop.decision_visit_id) if stop.decision_visit_id else None
+def _carer_stop(stop: Stop, status: str, recipient: Recipient, visit: DecisionVisit | None) -> CarerStopView:
     return CarerStopView(
         **StopPublic.model_validate(stop).model_dump(),
         recipient_name=recipient.name,

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import Counter
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from backend.audit.models import AccessLog
@@ -18,6 +20,7 @@ from backend.common.enums import Role
 from backend.common.localtime import local_instant
 from backend.notices.models import DelayReportCreate, Notice, NoticeMessage
 from backend.notices.service import request_delay_notices
+from backend.planning.models import Stop
 from backend.recipients.models import NextOfKin, Recipient
 from backend.visits.models import VisitEvent
 from tests.backend.conftest import Clock
@@ -470,3 +473,41 @@ def test_two_late_visits_of_one_recipient_make_one_sms_naming_both(
     texts = [m.text for m in session.exec(select(NoticeMessage))]
     assert len(texts) == 2  # Astrid and her daughter, one SMS each
     assert all("kl. 08:00" in text and "kl. 12:00" in text and "Besøkene i dag" in text for text in texts)
+
+
+def test_my_day_costs_the_same_queries_for_three_visits_or_thirty(
+    client: TestClient, session: Session, world: World
+) -> None:
+    """Every tablet polls: /my/day must read the day in set-based queries, never one (or more) per visit."""
+    headers = auth(world, "carer")
+    template = session.get(Stop, world.published_stop)
+    assert template is not None
+
+    def statements() -> list[str]:
+        counted: list[str] = []
+        engine = client.app.state.engine  # type: ignore[attr-defined]
+
+        def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+            counted.append(statement)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert (
+                client.get("/api/v1/my/day", params={"date": DAY.isoformat()}, headers=headers).status_code
+                == 200
+            )
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return counted
+
+    few = statements()
+    for n in range(27):
+        session.add(
+            Stop(
+                **template.model_dump(exclude={"id", "seq", "visit_key"}), seq=100 + n, visit_key=f"extra-{n}"
+            )
+        )
+    session.commit()
+    many = statements()
+    grew = {q[:160]: n for q, n in Counter(many).items() if n > Counter(few)[q]}
+    assert len(many) == len(few), grew
