@@ -149,7 +149,7 @@ def create_app(
 
     @app.get("/readyz", tags=["drift"], summary="Readiness: database, schema, workers and SMS outbox")
     def readyz() -> JSONResponse:
-        checks = readiness(engine)
+        checks = readiness(engine, workers_expected=settings.effective_job_backend == "procrastinate")
         ready = all(c.ok for c in checks)
         body = {
             "status": "ready" if ready else "unready",

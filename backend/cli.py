@@ -409,15 +409,24 @@ def serve(
 
 
 @cli.command()
-def worker(concurrency: int = 1) -> None:
-    """Run a procrastinate worker (PostgreSQL only); start as many as you like."""
+def worker(
+    concurrency: int = 1,
+    schema_wait: Annotated[int, typer.Option(min=0, max=3600, help="sekunder å vente på migreringene")] = 300,
+) -> None:
+    """Run a procrastinate worker (PostgreSQL only); start as many as you like. It waits until the API (or
+    `init-db`) has migrated the database, so workers and API processes can start together."""
     from backend.jobs.runner import ProcrastinateRunner, ensure_procrastinate_schema
+    from backend.migrations import wait_for_schema
     from backend.tasks import register as register_tasks
 
     settings = get_settings()
     if not settings.is_postgres:
         _fail(
             "arbeideren krever PostgreSQL (sett DATABASE_URL=postgresql://…); med SQLite kjører jobbene i API-et"
+        )
+    if not wait_for_schema(settings, timeout_s=schema_wait):
+        _fail(
+            f"databasen er ikke migrert etter {schema_wait} s: kjør «hjemmerute init-db» (API-et gjør det ved start)"
         )
     ensure_procrastinate_schema(settings)
     register_tasks()

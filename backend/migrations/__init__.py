@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection
 
 from backend.db import normalise_url
@@ -44,3 +46,22 @@ def schema_revision(connection: Connection) -> str | None:
     from alembic.migration import MigrationContext
 
     return MigrationContext.configure(connection).get_current_revision()
+
+
+def wait_for_schema(settings: Settings, *, timeout_s: float, poll_s: float = 2.0) -> bool:
+    """Wait until the database answers and stands at the newest migration (True) or the time is up."""
+    engine = create_engine(normalise_url(settings.database_url))
+    deadline = time.monotonic() + timeout_s
+    try:
+        while True:
+            try:
+                with engine.connect() as connection:
+                    if schema_revision(connection) == head_revision():
+                        return True
+            except Exception:  # not up yet: keep waiting
+                pass
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(poll_s)
+    finally:
+        engine.dispose()

@@ -18,6 +18,7 @@ from backend.migrations import head_revision, schema_revision
 from backend.notices.models import NoticeMessage
 
 STUCK_AFTER = dt.timedelta(minutes=10)  # a job waiting or a due SMS unsent this long: something stopped
+HEARTBEAT_WITHIN = dt.timedelta(minutes=2)  # procrastinate workers beat every 10 s
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,11 @@ class Check:
     detail: str
 
 
-def readiness(engine: Engine, *, now: dt.datetime | None = None) -> list[Check]:
-    """Every check, in order; a failing database check makes the others moot (not run)."""
+def readiness(
+    engine: Engine, *, now: dt.datetime | None = None, workers_expected: bool = False
+) -> list[Check]:
+    """Every check, in order; a failing database check makes the others moot (not run). `workers_expected`:
+    jobs run on procrastinate workers, one of which must have sent a heartbeat lately."""
     now = now or utcnow()
     try:
         with engine.connect() as connection:
@@ -42,9 +46,26 @@ def readiness(engine: Engine, *, now: dt.datetime | None = None) -> list[Check]:
         Check("migrations", current == head, f"skjema {current or 'ikke migrert'}, koden venter {head}")
     )
     with Session(engine) as session:
+        if workers_expected:
+            checks.append(_worker_heartbeat(session))
         checks.append(_jobs_moving(session, now))
         checks.append(_outbox_moving(session, now))
     return checks
+
+
+def _worker_heartbeat(session: Session) -> Check:
+    """A procrastinate worker alive (its heartbeat row, in PostgreSQL's clock); none: plans and SMS wait."""
+    if session.exec(text("SELECT to_regclass('procrastinate_workers')")).one()[0] is None:  # type: ignore[call-overload]
+        return Check("worker_heartbeat", False, "jobbkøen er ikke satt opp")
+    alive = session.exec(  # type: ignore[call-overload]
+        text(
+            "SELECT count(*) FROM procrastinate_workers WHERE last_heartbeat > now() - make_interval(secs => :s)"
+        ),
+        params={"s": HEARTBEAT_WITHIN.total_seconds()},
+    ).one()[0]
+    minutes = int(HEARTBEAT_WITHIN.total_seconds() // 60)
+    detail = f"{alive} arbeider(e) i live" if alive else f"ingen arbeider har meldt seg siste {minutes} min"
+    return Check("worker_heartbeat", bool(alive), detail)
 
 
 def _jobs_moving(session: Session, now: dt.datetime) -> Check:

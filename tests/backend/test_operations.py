@@ -23,9 +23,11 @@ from backend.auth.service import issue_token
 from backend.cli import cli
 from backend.common.enums import JobStatus, Role
 from backend.common.types import utcnow
+from backend.db import make_engine
 from backend.jobs.models import JobRecord
-from backend.jobs.runner import InProcessRunner
-from backend.migrations import upgrade_to_head
+from backend.jobs.runner import InProcessRunner, ensure_procrastinate_schema, libpq_url
+from backend.migrations import upgrade_to_head, wait_for_schema
+from backend.ops.health import readiness
 from backend.ops.logs import REQUEST_ID, JsonFormatter
 from backend.settings import Settings, get_settings
 from backend.teams.models import Team
@@ -34,8 +36,6 @@ from tests.tcp_proxy import CuttableProxy
 
 
 def _app(settings: Settings) -> TestClient:
-    from backend.db import make_engine
-
     return TestClient(create_app(settings, job_runner=InProcessRunner(make_engine(settings), settings)))
 
 
@@ -220,3 +220,28 @@ def test_postgres_stopped_then_back_answers_503_then_ready(settings: Settings) -
         assert client.get("/readyz").status_code == 200
         assert client.get("/api/v1/teams", headers=headers).status_code == 200
     proxy.cut()
+
+
+def test_ready_needs_a_live_worker_when_jobs_run_on_procrastinate(settings: Settings) -> None:
+    """On PostgreSQL plans and SMS are worked by procrastinate workers: with none alive (no heartbeat in two
+    minutes) the API is unready, naming why; a worker's heartbeat makes it ready. A worker started before the
+    migrations waits for them (the CLI gives up with a message when they never come)."""
+    if not settings.is_postgres:
+        pytest.skip("procrastinate workers run on PostgreSQL only")
+    assert not wait_for_schema(settings, timeout_s=0.5, poll_s=0.1)  # nothing migrated yet
+    upgrade_to_head(settings)
+    assert wait_for_schema(settings, timeout_s=5)
+    ensure_procrastinate_schema(settings)
+    engine = make_engine(settings)
+    without = {c.name: c for c in readiness(engine, workers_expected=True)}
+    assert not without["worker_heartbeat"].ok and "ingen arbeider" in without["worker_heartbeat"].detail
+    with psycopg.connect(libpq_url(settings.database_url), autocommit=True) as conn:
+        conn.execute(
+            "insert into procrastinate_workers (last_heartbeat) values (now() - interval '5 minutes')"
+        )
+        assert not {c.name: c for c in readiness(engine, workers_expected=True)}[
+            "worker_heartbeat"
+        ].ok  # stale
+        conn.execute("insert into procrastinate_workers (last_heartbeat) values (now())")  # as a worker beats
+    assert all(c.ok for c in readiness(engine, workers_expected=True))
+    engine.dispose()
