@@ -12,19 +12,24 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from sqlmodel import Session, select
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from backend.admin.service import create_user
+from backend.audit.service import log_admin_action
 from backend.auth.models import User, UserCreate
 from backend.auth.passwords import MIN_LENGTH
 from backend.auth.service import Principal, team_ids_of
+from backend.carers.models import Carer
 from backend.common.enums import Role
 from backend.common.localtime import local_date_of
 from backend.common.types import utcnow
 from backend.db import make_engine
 from backend.errors import DomainError
-from backend.imports.service import ImportReport, import_recipients, import_rota
+from backend.imports.service import ImportReport, import_recipients, import_rota, import_staff
 from backend.settings import get_settings
+from backend.teams.models import Team, TeamCreate
+from backend.teams.service import create_team
 
 cli = typer.Typer(
     help="hjemmerute – kjørelister for hjemmetjenesten", no_args_is_help=True, add_completion=False
@@ -98,11 +103,23 @@ def demo(
         typer.echo(f"  {login.username:<12} passord: {login.password:<16} ({login.role}: {login.note})")
 
 
-def _coordinator(session: Session, username: str) -> Principal:
-    user = session.exec(select(User).where(User.username == username)).first()
-    if user is None or user.role != Role.coordinator or user.id is None:
-        _fail(f"«{username}» er ikke en fagkoordinator")
+def _acting(session: Session, username: str | None) -> Principal:
+    """Who a command-line import acts as: a coordinator (their teams), or an administrator, who on the
+    server's command line may import for every team (a municipality's first day has no coordinator yet).
+    Without --as: the one administrator, if there is exactly one."""
+    if username is None:
+        admins = list(session.exec(select(User).where(User.role == Role.admin, col(User.active))))
+        if len(admins) != 1:
+            _fail("angi hvem importen gjøres for: --as BRUKERNAVN (en fagkoordinator eller administrator)")
+        user: User | None = admins[0]
+    else:
+        user = session.exec(select(User).where(User.username == username.strip().lower())).first()
+    if user is None or user.id is None or not user.active or user.role not in (Role.coordinator, Role.admin):
+        _fail(f"«{username}» er ikke en aktiv fagkoordinator eller administrator")
         raise AssertionError
+    if user.role == Role.admin:
+        every_team = frozenset(t.id or 0 for t in session.exec(select(Team)))
+        return Principal(user.id, user.username, Role.coordinator, every_team, None)
     return Principal(user.id, user.username, user.role, team_ids_of(session, user.id), None)
 
 
@@ -120,10 +137,10 @@ def _report_domain_error(exc: DomainError) -> None:
     raise typer.Exit(code=1)
 
 
-def _run_import(coordinator: str, run: Callable[[Session, Principal], ImportReport]) -> None:
-    """Run an import as a coordinator; a rejected import lists its lines and exits 1."""
+def _run_import(acting_as: str | None, run: Callable[[Session, Principal], ImportReport]) -> None:
+    """Run an import as a coordinator or administrator; a rejected import lists its lines and exits 1."""
     with Session(make_engine(get_settings())) as session:
-        principal = _coordinator(session, coordinator)
+        principal = _acting(session, acting_as)
         try:
             report = run(session, principal)
         except DomainError as exc:
@@ -132,13 +149,31 @@ def _run_import(coordinator: str, run: Callable[[Session, Principal], ImportRepo
     typer.echo(f"Importert: {report.created}")
 
 
+AsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as", help="fagkoordinator eller administrator importen gjøres for (standard: den ene admin)"
+    ),
+]
+
+
+@import_cli.command("staff")
+def import_staff_cmd(
+    staff: Annotated[Path, typer.Argument(help="ansatte.csv")], coordinator: AsOption = None
+) -> None:
+    """Import staff (ansatte) before their rota."""
+    staff_csv = _read_file(staff)
+    _run_import(
+        coordinator,
+        lambda session, principal: import_staff(session, principal=principal, staff_csv=staff_csv),
+    )
+
+
 @import_cli.command("recipients")
 def import_recipients_cmd(
     recipients: Annotated[Path, typer.Argument(help="brukere.csv")],
     decisions: Annotated[Path | None, typer.Option("--decisions", help="vedtak.csv")] = None,
-    coordinator: Annotated[
-        str, typer.Option("--as", help="fagkoordinatoren importen gjøres for")
-    ] = "koordinator",
+    coordinator: AsOption = None,
 ) -> None:
     """Import recipients and their vedtak."""
     recipients_csv = _read_file(recipients)
@@ -154,9 +189,7 @@ def import_recipients_cmd(
 @import_cli.command("rota")
 def import_rota_cmd(
     rota: Annotated[Path, typer.Argument(help="turnus.csv")],
-    coordinator: Annotated[
-        str, typer.Option("--as", help="fagkoordinatoren importen gjøres for")
-    ] = "koordinator",
+    coordinator: AsOption = None,
 ) -> None:
     """Import rota (turnus)."""
     rota_csv = _read_file(rota)
@@ -344,6 +377,94 @@ def create_admin(username: str) -> None:
             _fail("; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors()))
             return
     typer.echo(f"Administrator «{user.username}» er opprettet.")
+
+
+team_cli = typer.Typer(help="Team (første dag: lag teamene før ansatte og brukere)", no_args_is_help=True)
+cli.add_typer(team_cli, name="team")
+user_cli = typer.Typer(help="Innlogginger", no_args_is_help=True)
+cli.add_typer(user_cli, name="user")
+ROLE_NAMES = {
+    "admin": Role.admin,
+    "leder": Role.manager,
+    "koordinator": Role.coordinator,
+    "pleier": Role.carer,
+}
+
+
+def _invalid(exc: ValidationError) -> None:
+    _fail(
+        "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {str(e['msg']).removeprefix('Value error, ')}"
+            for e in exc.errors()
+        )
+    )
+
+
+@team_cli.command("create")
+def team_create(
+    name: str,
+    base_address: Annotated[str, typer.Option("--base-address", help="teamets base (oppmøtested)")],
+    lat: Annotated[float, typer.Option(help="basens breddegrad")],
+    lon: Annotated[float, typer.Option(help="basens lengdegrad")],
+) -> None:
+    """Create a team (the unit coordinators plan for; carers start and end at its base)."""
+    with Session(make_engine(get_settings())) as session:
+        try:
+            team = create_team(
+                session, data=TeamCreate(name=name, base_address=base_address, base_lat=lat, base_lon=lon)
+            )
+            log_admin_action(session, principal=None, action="team created", target=f"team {team.name}")
+            session.commit()
+        except ValidationError as exc:
+            _invalid(exc)
+        except DomainError as exc:
+            _fail(exc.message)
+        typer.echo(f"Team «{team.name}» er opprettet (id {team.id}).")
+
+
+@user_cli.command("create")
+def user_create(
+    username: str,
+    role: Annotated[str, typer.Option(help="koordinator, leder, pleier eller admin")],
+    team: Annotated[
+        list[str] | None, typer.Option(help="teamets navn (koordinator og leder; kan gjentas)")
+    ] = None,
+    employee_id: Annotated[str | None, typer.Option("--employee-id", help="pleierens ansattnummer")] = None,
+    full_name: Annotated[str | None, typer.Option("--full-name")] = None,
+) -> None:
+    """Create a login. The password is asked for twice (or read from HJEMMERUTE_USER_PASSWORD)."""
+    if role not in ROLE_NAMES:
+        _fail(f"ukjent rolle «{role}»: bruk {', '.join(ROLE_NAMES)}")
+    with Session(make_engine(get_settings())) as session:
+        team_ids = []
+        for name in team or []:
+            found = session.exec(select(Team).where(func.lower(Team.name) == name.strip().lower())).first()
+            if found is None:
+                _fail(f"finner ikke team «{name}» (lag det med «hjemmerute team create»)")
+            team_ids.append(found.id or 0)  # type: ignore[union-attr]
+        carer = (
+            session.exec(select(Carer).where(Carer.external_id == employee_id)).first()
+            if employee_id
+            else None
+        )
+        if employee_id and carer is None:
+            _fail(f"ingen pleier har ansattnummer «{employee_id}» (importer ansatte først)")
+        secret = os.environ.get("HJEMMERUTE_USER_PASSWORD") or _ask_new_password()
+        try:
+            data = UserCreate(
+                username=username,
+                full_name=full_name or (carer.name if carer else username),
+                password=secret,
+                role=ROLE_NAMES[role],
+                carer_id=carer.id if carer else None,
+                team_ids=team_ids,
+            )
+            user = create_user(session, data=data)
+        except ValidationError as exc:
+            _invalid(exc)
+        except DomainError as exc:
+            _fail(exc.message)
+    typer.echo(f"Innlogging «{user.username}» ({role}) er opprettet.")
 
 
 def _ask_new_password() -> str:

@@ -5,7 +5,7 @@ from fastapi import APIRouter, File, UploadFile
 from backend.auth.deps import CoordinatorDep
 from backend.db import SessionDep
 from backend.errors import InvalidInput
-from backend.imports.service import import_recipients, import_rota
+from backend.imports.service import import_recipients, import_rota, import_staff
 
 router = APIRouter(prefix="/import", tags=["import"])
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -38,4 +38,12 @@ def import_rota_csv(
     session: SessionDep, principal: CoordinatorDep, rota: UploadFile = File(..., description="turnus.csv")
 ) -> dict[str, object]:
     report = import_rota(session, principal=principal, rota_csv=_read(rota, "turnus.csv"))
+    return {"created": report.created}
+
+
+@router.post("/staff", summary="Import staff (ansatte) from CSV before their rota, all or nothing")
+def import_staff_csv(
+    session: SessionDep, principal: CoordinatorDep, staff: UploadFile = File(..., description="ansatte.csv")
+) -> dict[str, object]:
+    report = import_staff(session, principal=principal, staff_csv=_read(staff, "ansatte.csv"))
     return {"created": report.created}

@@ -6,14 +6,18 @@ RotaEntryCreate), so the CSV path cannot accept what the API would refuse.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from backend.auth.service import Principal
-from backend.carers.models import Carer
-from backend.common.enums import ServiceType, ShiftKind, VisitPriority
+from backend.carers.models import Carer, CarerCreate
+from backend.carers.service import create_carer
+from backend.common.enums import ServiceType, ShiftKind, TravelMode, VisitPriority
 from backend.decisions.models import DecisionCreate
 from backend.decisions.service import create_decision
 from backend.errors import DomainError, InvalidInput
@@ -43,6 +47,18 @@ DECISION_COLUMNS = [
     "tasks",
 ]
 ROTA_COLUMNS = ["employee_id", "date", "shift", "start", "end"]
+STAFF_COLUMNS = ["employee_id", "name", "team"]
+_TRANSPORT_ALIASES = {
+    "": TravelMode.car,
+    "bil": TravelMode.car,
+    "car": TravelMode.car,
+    "gange": TravelMode.walk,
+    "gå": TravelMode.walk,
+    "til fots": TravelMode.walk,
+    "walk": TravelMode.walk,
+    "sykkel": TravelMode.bike,
+    "bike": TravelMode.bike,
+}
 _SHIFT_ALIASES = {"dag": ShiftKind.day, "kveld": ShiftKind.evening, "natt": ShiftKind.night}
 _SERVICE_ALIASES = {
     "hjemmesykepleie": ServiceType.home_nursing,
@@ -56,6 +72,7 @@ _PRIORITY_ALIASES = {
 }
 
 
+T = TypeVar("T")
 MAX_LISTED_ERRORS = 200  # a 9 MB bad file once answered with 39.7 MB of errors
 
 
@@ -333,11 +350,31 @@ def import_rota(session: Session, *, principal: Principal, rota_csv: bytes) -> I
             )
         except ValidationError as exc:
             report.add_validation(label, row.line, exc)
+    _write_all(
+        session,
+        report,
+        label,
+        entries,
+        lambda data: add_rota_entry(session, principal=principal, data=data, commit=False),
+    )
+    report.created = {"shifts": len(entries)}
+    return report
+
+
+def _write_all(
+    session: Session,
+    report: ImportReport,
+    label: str,
+    entries: list[tuple[int, T]],
+    write: Callable[[T], object],
+) -> None:
+    """Every validated row written in one transaction, or none: a rule the database side finds (a duplicate,
+    a team out of reach) is listed by line like the file's own errors, and nothing is kept."""
     report.raise_if_errors()
     try:
         for line, data in entries:
             try:
-                add_rota_entry(session, principal=principal, data=data, commit=False)
+                write(data)
             except DomainError as exc:
                 report.add(label, line, exc.message, exc.field)
         report.raise_if_errors()
@@ -345,5 +382,57 @@ def import_rota(session: Session, *, principal: Principal, rota_csv: bytes) -> I
     except BaseException:
         session.rollback()
         raise
-    report.created = {"shifts": len(entries)}
+
+
+def _staff_payload(row: CsvRow, teams: dict[str, Team]) -> dict[str, object]:
+    team = teams.get(row.get("team").lower())
+    if team is None:
+        raise ValueError(f"ukjent team «{row.get('team')}» (eller ikke ditt)")
+    transport = _TRANSPORT_ALIASES.get(row.get("transport").lower())
+    if transport is None:
+        raise ValueError(f"reisemåte «{row.get('transport')}» er ikke bil, gange eller sykkel")
+    competences = [c.strip().lower() for c in re.split(r"[|,]", row.get("competences")) if c.strip()]
+    return {
+        "external_id": row.get("employee_id"),
+        "name": row.get("name"),
+        "team_id": team.id,
+        "competences": competences,
+        "transport_mode": transport,
+        "employment_pct": row.get("employment_pct") or 100,
+        "phone": _optional(row, "phone"),
+    }
+
+
+def import_staff(session: Session, *, principal: Principal, staff_csv: bytes) -> ImportReport:
+    """Carers (ansatte.csv) by employee number, before the rota that names them; all rows or none."""
+    report = ImportReport()
+    label = "ansatte.csv"
+    teams = {t.name.lower(): t for t in session.exec(select(Team)) if t.id in principal.team_ids}
+    known = {c.external_id for c in session.exec(select(Carer)) if c.external_id}
+    entries: list[tuple[int, CarerCreate]] = []
+    seen: dict[str, int] = {}
+    for row in _rows(report, staff_csv, label, STAFF_COLUMNS):
+        number = row.get("employee_id")
+        if not number:
+            report.add(label, row.line, "ansattnummer (employee_id) mangler", "employee_id")
+            continue
+        if number in seen or number in known:
+            where = f"står også på linje {seen[number]}" if number in seen else "finnes allerede"
+            report.add(label, row.line, f"ansattnummer «{number}» {where}", "employee_id")
+            continue
+        seen[number] = row.line
+        try:
+            entries.append((row.line, CarerCreate.model_validate(_staff_payload(row, teams))))
+        except ValidationError as exc:
+            report.add_validation(label, row.line, exc)
+        except ValueError as exc:
+            report.add(label, row.line, str(exc))
+    _write_all(
+        session,
+        report,
+        label,
+        entries,
+        lambda data: create_carer(session, principal=principal, data=data, commit=False),
+    )
+    report.created = {"carers": len(entries)}
     return report

@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
+from backend.carers.models import Carer
 from backend.decisions.expansion import visits_for
 from backend.decisions.models import DecisionVisit, ServiceDecision
 from backend.recipients.models import NextOfKin, Recipient
@@ -136,3 +137,33 @@ def test_rota_import_names_unknown_employees(client: TestClient, world: World, s
         {"file": "turnus.csv", "line": 4, "field": "employee_id", "message": "ukjent ansattnummer «X9»"}
     ]
     assert _counts(session) == before
+
+
+def test_staff_import_is_all_or_nothing_and_names_the_line(
+    client: TestClient, world: World, session: Session
+) -> None:
+    """ansatte.csv before the rota: a bad competence on one line keeps every line out; then all come in."""
+    header = "employee_id;name;team;competences;transport;employment_pct;phone\n"
+    good = "S1;Siri Dahl;Team gul;helsefagarbeider;bil;60;+47 912 00 011\n"
+
+    def upload(content: str, who: str = "coordinator") -> object:
+        files = {"staff": ("ansatte.csv", content.encode(), "text/csv")}
+        return client.post("/api/v1/import/staff", files=files, headers=auth(world, who))
+
+    count = session.exec(select(func.count()).select_from(Carer)).one()
+    refused = upload(header + good + "S2;Stein Lie;Team gul;kirurg;sykkel;100;\n")
+    assert refused.status_code == 422  # type: ignore[attr-defined]
+    (error,) = refused.json()["errors"]  # type: ignore[attr-defined]
+    assert (error["line"], error["field"]) == (3, "competences") and "ukjent kompetanse: kirurg" in error[
+        "message"
+    ]
+    assert session.exec(select(func.count()).select_from(Carer)).one() == count
+    assert upload(header + good, who="manager").status_code == 403  # type: ignore[attr-defined]
+    done = upload(header + good + "S2;Stein Lie;Team gul;sykepleier;sykkel;100;\n")
+    assert done.status_code == 200 and done.json()["created"] == {"carers": 2}  # type: ignore[attr-defined]
+    stein = session.exec(select(Carer).where(Carer.external_id == "S2")).one()
+    assert (stein.transport_mode.value, stein.employment_pct, stein.competences) == (
+        "bike",
+        100,
+        ["sykepleier"],
+    )
