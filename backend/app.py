@@ -41,6 +41,7 @@ from backend.tasks import register as register_tasks
 from backend.teams.router import router as teams_router
 from backend.visits.router import router as visits_router
 from backend.visits.status import stops_with_progress
+from backend.web.admin_pages import router as admin_pages_router
 from backend.web.console import router as console_router
 from backend.web.console import static_files as console_static
 from backend.web.kpi_pages import router as kpi_pages_router
@@ -133,6 +134,7 @@ def create_app(
     app.include_router(web_router)
     install_sign_on(app, settings)
     app.include_router(sign_on_router)
+    app.include_router(admin_pages_router)
     app.include_router(console_router)
     app.include_router(kpi_pages_router)
     app.mount("/static/konsoll", console_static(), name="konsoll")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, field_validator, model_validator
+from pydantic import BaseModel, ValidationInfo, field_validator
 from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
 
@@ -57,12 +57,14 @@ class UserCreate(BaseModel):
     carer_id: IdField | None = None
     team_ids: list[IdField] = PField(default_factory=list, max_length=50)
 
-    @model_validator(mode="after")
-    def _strong_password(self) -> UserCreate:
-        problem = password_problem(self.password, self.username)
+    @field_validator("password")
+    @classmethod
+    def _strong_password(cls, value: str, info: ValidationInfo) -> str:
+        """On the password field (the form shows the reason beside it); the username is validated first."""
+        problem = password_problem(value, str(info.data.get("username", "")))
         if problem:
             raise ValueError(problem)
-        return self
+        return value
 
 
 class UserUpdate(BaseModel):

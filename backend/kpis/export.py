@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from fpdf import FPDF
 
+from backend.common.spreadsheet import csv_cell
 from backend.kpis.service import TeamWeekKpis
 
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -38,28 +39,12 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> str:
-    """A CSV cell a spreadsheet shows as text: numbers with a decimal comma, and text that would start a
-    formula (a team named «=HYPERLINK(…)») quoted with a leading apostrophe (OWASP CSV injection)."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.1f}".replace(".", ",")
-    text = str(value)
-    if isinstance(value, str) and text.startswith(FORMULA_START):
-        return "'" + text
-    return text
-
-
 def to_csv(rows: Sequence[TeamWeekKpis]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     writer.writerow([label for _, label in COLUMNS])
     for row in rows:
-        writer.writerow([_cell(getattr(row, field)) for field, _ in COLUMNS])
+        writer.writerow([csv_cell(getattr(row, field)) for field, _ in COLUMNS])
     return out.getvalue()
 
 
@@ -89,7 +74,7 @@ def to_pdf(rows: Sequence[TeamWeekKpis], *, municipality: str, week: str) -> byt
             pdf.cell(
                 40,
                 7,
-                _latin1(_cell(getattr(row, field)) or "-"),
+                _latin1(csv_cell(getattr(row, field)) or "-"),
                 border="B",
                 align="R",
                 new_x="LMARGIN",

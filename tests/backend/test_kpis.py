@@ -12,8 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import Session
 
+from backend.common.spreadsheet import FORMULA_START
 from backend.kpis.definitions import Kpis
-from backend.kpis.export import COLUMNS, FORMULA_START, to_csv
+from backend.kpis.export import COLUMNS, to_csv
 from backend.kpis.service import TeamWeekKpis, weekly_table
 from tests.backend.kpi_week import MONDAY, PASSWORD, build_kpi_week
 

@@ -1,0 +1,51 @@
+"""Server-rendered forms: a per-session form token against cross-site posts, and the API's errors turned
+into messages next to the fields they concern (the same models and services as the API validate)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+from fastapi import Request
+from pydantic import ValidationError
+
+from backend.auth.deps import SESSION_COOKIE
+from backend.errors import DomainError
+
+FORM_TOKEN_FIELD = "form_token"
+PAGE_SIZE = 50
+
+
+def form_token(request: Request) -> str:
+    """Derived from the session cookie: a page from another site cannot know it (and the Strict session
+    cookie already stays home); a new session, a new token."""
+    session_token = request.cookies.get(SESSION_COOKIE, "")
+    return hmac.new(session_token.encode(), b"hjemmerute-form", hashlib.sha256).hexdigest()[:32]
+
+
+def form_token_ok(request: Request, sent: str) -> bool:
+    return bool(request.cookies.get(SESSION_COOKIE)) and hmac.compare_digest(form_token(request), sent)
+
+
+def field_errors(exc: ValidationError | DomainError) -> dict[str, str]:
+    """Field → message in Norwegian («_» for what concerns the whole form)."""
+    if isinstance(exc, DomainError):
+        return {exc.field or "_": exc.message}
+    errors: dict[str, str] = {}
+    for err in exc.errors():
+        field = str(err["loc"][0]) if err.get("loc") else "_"
+        errors.setdefault(field, str(err.get("msg", "ugyldig verdi")).removeprefix("Value error, "))
+    return errors
+
+
+def page_links(offset: int, total: int, size: int = PAGE_SIZE) -> dict[str, Any]:
+    """Previous/next offsets and «41-90 av 1 204» for a paged list."""
+    return {
+        "offset": offset,
+        "total": total,
+        "first": min(total, offset + 1),
+        "last": min(total, offset + size),
+        "previous": max(0, offset - size) if offset > 0 else None,
+        "next": offset + size if offset + size < total else None,
+    }
