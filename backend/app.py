@@ -46,6 +46,7 @@ from backend.web.console import router as console_router
 from backend.web.console import static_files as console_static
 from backend.web.kpi_pages import router as kpi_pages_router
 from backend.web.pwa import pwa_files
+from backend.web.recipient_pages import router as recipient_pages_router
 from backend.web.router import router as web_router
 from backend.web.sso import install_sign_on
 from backend.web.sso import router as sign_on_router
@@ -135,6 +136,7 @@ def create_app(
     install_sign_on(app, settings)
     app.include_router(sign_on_router)
     app.include_router(admin_pages_router)
+    app.include_router(recipient_pages_router)
     app.include_router(console_router)
     app.include_router(kpi_pages_router)
     app.mount("/static/konsoll", console_static(), name="konsoll")

@@ -18,19 +18,18 @@ from sqlmodel import Session, col, select
 from backend.admin import service
 from backend.audit.models import AccessLog, AdminAction
 from backend.audit.service import log_admin_action
-from backend.auth.deps import SESSION_COOKIE
 from backend.auth.models import User, UserCreate, UserUpdate
-from backend.auth.service import Principal, principal_for_token, team_ids_of
+from backend.auth.service import Principal, team_ids_of
 from backend.carers.models import Carer
 from backend.common.enums import NORWEGIAN_LABELS, Role
 from backend.common.localtime import OSLO, local_midnight
 from backend.common.spreadsheet import csv_cell
 from backend.db import SessionDep
-from backend.errors import DomainError, NotAuthenticated
+from backend.errors import DomainError
 from backend.municipality.models import MunicipalitySettingsUpdate
 from backend.municipality.service import get_municipality_settings, update_municipality_settings
 from backend.teams.models import Team
-from backend.web.forms import PAGE_SIZE, field_errors, form_token, form_token_ok, page_links
+from backend.web.forms import PAGE_SIZE, cookie_principal, field_errors, form_token, form_token_ok, page_links
 from backend.web.router import TEMPLATES
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -40,11 +39,9 @@ ROLES = [
 
 
 def _admin(request: Request, session: Session) -> Principal | Response:
-    """The administrator behind the session cookie. The API's CSRF header rule is not asked here: every form
-    these pages post carries the session's form token, checked before anything changes."""
-    try:
-        principal = principal_for_token(session, token=request.cookies.get(SESSION_COOKIE, ""))
-    except NotAuthenticated:
+    """The administrator behind the session cookie (forms carry the session's form token)."""
+    principal = cookie_principal(request, session)
+    if principal is None:
         return RedirectResponse("/login", status_code=303)
     if principal.role != Role.admin:
         return HTMLResponse("<h1>Ingen tilgang</h1><p>Sidene er for administratorer.</p>", status_code=403)

@@ -9,12 +9,23 @@ from typing import Any
 
 from fastapi import Request
 from pydantic import ValidationError
+from sqlmodel import Session
 
 from backend.auth.deps import SESSION_COOKIE
-from backend.errors import DomainError
+from backend.auth.service import Principal, principal_for_token
+from backend.errors import DomainError, NotAuthenticated
 
 FORM_TOKEN_FIELD = "form_token"
 PAGE_SIZE = 50
+
+
+def cookie_principal(request: Request, session: Session) -> Principal | None:
+    """Who the session cookie belongs to (None: not logged in). The API's CSRF header rule is not asked:
+    every form these pages post carries the session's form token, checked before anything changes."""
+    try:
+        return principal_for_token(session, token=request.cookies.get(SESSION_COOKIE, ""))
+    except NotAuthenticated:
+        return None
 
 
 def form_token(request: Request) -> str:
@@ -29,12 +40,13 @@ def form_token_ok(request: Request, sent: str) -> bool:
 
 
 def field_errors(exc: ValidationError | DomainError) -> dict[str, str]:
-    """Field → message in Norwegian («_» for what concerns the whole form)."""
+    """Field → message in Norwegian («_» for what concerns the whole form; nested fields dotted:
+    next_of_kin.0.phone)."""
     if isinstance(exc, DomainError):
         return {exc.field or "_": exc.message}
     errors: dict[str, str] = {}
     for err in exc.errors():
-        field = str(err["loc"][0]) if err.get("loc") else "_"
+        field = ".".join(str(part) for part in err["loc"]) if err.get("loc") else "_"
         errors.setdefault(field, str(err.get("msg", "ugyldig verdi")).removeprefix("Value error, "))
     return errors
 

@@ -1,0 +1,414 @@
+"""The coordinator's pages for recipients (/konsoll/brukere): a searchable, paged list of the teams' recipients,
+a new recipient (address looked up in the imported Matrikkel addresses, or coordinates given), and one
+recipient's page: details, next of kin and their consent, deactivation, and the vedtak with the visits
+they give over the next two weeks. Same services and validation as the API; every recipient shown is
+written to the access log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from backend.addresses.service import lookup
+from backend.audit.service import log_recipient_reads
+from backend.auth.service import Principal
+from backend.carers.models import Carer
+from backend.common.enums import Role
+from backend.common.localtime import OSLO, local_date_of
+from backend.common.types import utcnow
+from backend.db import SessionDep
+from backend.decisions.expansion import visits_for
+from backend.decisions.models import ServiceDecision
+from backend.errors import DomainError, InvalidInput
+from backend.recipients.models import NextOfKin, NextOfKinCreate, Recipient, RecipientCreate, RecipientUpdate
+from backend.recipients.service import (
+    add_next_of_kin,
+    create_recipient,
+    recipient_in_scope,
+    remove_next_of_kin,
+    update_recipient,
+)
+from backend.teams.models import Team
+from backend.web.forms import PAGE_SIZE, cookie_principal, field_errors, form_token, form_token_ok, page_links
+from backend.web.router import TEMPLATES
+
+router = APIRouter(prefix="/konsoll/brukere", include_in_schema=False)
+FIELDS = (
+    "name",
+    "external_id",
+    "address",
+    "lat",
+    "lon",
+    "phone",
+    "language",
+    "access_notes",
+    "team_id",
+    "primary_carer_id",
+)
+PREVIEW_DAYS = 14
+_STREET_NUMBER = re.compile(
+    r"^\s*(?P<street>.+?)\s+(?P<number>\d+)\s*(?P<letter>[A-Za-z]?)\s*(?:,\s*(?P<postcode>\d{4}))?"
+)
+
+
+def _coordinator(request: Request, session: Session) -> Principal | Response:
+    principal = cookie_principal(request, session)
+    if principal is None:
+        return RedirectResponse("/login", status_code=303)
+    if principal.role != Role.coordinator:
+        return HTMLResponse("<h1>Ingen tilgang</h1><p>Sidene er for fagkoordinatorer.</p>", status_code=403)
+    return principal
+
+
+def _render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
+    return TEMPLATES.TemplateResponse(
+        request, template, {"form_token": form_token(request), **context}, status_code=status_code
+    )
+
+
+def _teams(session: Session, principal: Principal) -> list[Team]:
+    return list(
+        session.exec(select(Team).where(col(Team.id).in_(principal.team_ids)).order_by(col(Team.name)))
+    )
+
+
+def _carers(session: Session, principal: Principal) -> list[Carer]:
+    query = select(Carer).where(col(Carer.team_id).in_(principal.team_ids), col(Carer.active))
+    return list(session.exec(query.order_by(col(Carer.name))))
+
+
+@router.get("", response_class=HTMLResponse)
+def recipients_page(
+    request: Request, session: SessionDep, q: str = "", offset: int = 0, lagret: str = ""
+) -> Response:
+    """Never one page of everything: 50 at a time, searched by name, brukernummer or address."""
+    principal = _coordinator(request, session)
+    if isinstance(principal, Response):
+        return principal
+    query = select(Recipient).where(col(Recipient.team_id).in_(principal.team_ids))
+    if q.strip():
+        pattern = f"%{q.strip().lower()[:100]}%"
+        query = query.where(
+            or_(
+                func.lower(Recipient.name).like(pattern),
+                func.lower(Recipient.address).like(pattern),
+                func.lower(func.coalesce(Recipient.external_id, "")).like(pattern),
+            )
+        )
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    offset = max(0, min(offset, 10_000_000))
+    rows = list(
+        session.exec(query.order_by(col(Recipient.name), col(Recipient.id)).limit(PAGE_SIZE).offset(offset))
+    )
+    log_recipient_reads(
+        session,
+        principal=principal,
+        recipient_ids=[r.id or 0 for r in rows],
+        action="list recipients",
+        path=str(request.url.path),
+    )
+    session.commit()
+    teams = {t.id: t.name for t in _teams(session, principal)}
+    return _render(
+        request,
+        "console_recipients.html",
+        {
+            "principal": principal,
+            "rows": rows,
+            "teams": teams,
+            "q": q[:100],
+            "paging": page_links(offset, total),
+            "saved": lagret[:200],
+        },
+    )
+
+
+def _form_context(
+    session: Session, principal: Principal, values: dict[str, Any], errors: dict[str, str]
+) -> dict[str, Any]:
+    language = values.get("language")
+    values = {**values, "language": str(getattr(language, "value", language) or "nb")}
+    return {
+        "principal": principal,
+        "values": values,
+        "errors": errors,
+        "teams": _teams(session, principal),
+        "carers": _carers(session, principal),
+    }
+
+
+@router.get("/ny", response_class=HTMLResponse)
+def new_recipient_page(request: Request, session: SessionDep) -> Response:
+    principal = _coordinator(request, session)
+    if isinstance(principal, Response):
+        return principal
+    return _render(
+        request, "console_recipient_new.html", _form_context(session, principal, {"language": "nb"}, {})
+    )
+
+
+def _located(session: Session, values: dict[str, Any]) -> dict[str, Any]:
+    """Coordinates from the Matrikkel address when none were typed (the pin can be moved after)."""
+    if values.get("lat") or values.get("lon"):
+        return values
+    match = _STREET_NUMBER.match(str(values.get("address", "")))
+    if match is None:
+        raise InvalidInput(
+            "Skriv adressen som «Gate 12» (eventuelt «Gate 12B, 3400»), eller oppgi koordinater.",
+            field="address",
+        )
+    try:
+        found = lookup(
+            session,
+            street=match["street"],
+            number=int(match["number"]),
+            letter=match["letter"] or "",
+            postcode=match["postcode"],
+        )
+    except DomainError as exc:  # not found, or in several towns: said beside the address
+        raise InvalidInput(exc.message, field="address") from exc
+    return {**values, "lat": found.lat, "lon": found.lon, "address": found.label}
+
+
+def _recipient_values(form: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {k: str(form.get(k, "")).strip() for k in FIELDS}
+    values["notice_consent"] = form.get("notice_consent") == "on"
+    values["primary_carer_id"] = values["primary_carer_id"] or None
+    values["external_id"] = values["external_id"] or None
+    values["phone"] = values["phone"] or None
+    return values
+
+
+@router.post("", response_class=HTMLResponse)
+async def create_recipient_page(request: Request, session: SessionDep) -> Response:
+    principal = _coordinator(request, session)
+    if isinstance(principal, Response):
+        return principal
+    form = await request.form()
+    if not form_token_ok(request, str(form.get("form_token", ""))):
+        return HTMLResponse("<h1>Skjemaet er utløpt</h1><p>Last siden på nytt.</p>", status_code=403)
+    values = _recipient_values(form)
+    kin = {k: str(form.get(f"kin_{k}", "")).strip() for k in ("name", "relation", "phone")}
+    try:
+        located = _located(session, values)
+        data = RecipientCreate.model_validate(
+            {
+                **located,
+                "next_of_kin": [
+                    {
+                        **kin,
+                        "relation": kin["relation"] or None,
+                        "notice_consent": form.get("kin_notice_consent") == "on",
+                    }
+                ]
+                if kin["name"]
+                else [],
+            }
+        )
+        recipient = create_recipient(session, principal=principal, data=data)
+        log_recipient_reads(
+            session,
+            principal=principal,
+            recipient_ids=[recipient.id or 0],
+            action="create recipient",
+            path=str(request.url.path),
+        )
+        session.commit()
+    except (ValidationError, DomainError) as exc:
+        session.rollback()
+        errors = {
+            ("kin_" + k.split(".")[-1] if k.startswith("next_of_kin") else k): v
+            for k, v in field_errors(exc).items()
+        }
+        return _render(
+            request,
+            "console_recipient_new.html",
+            _form_context(session, principal, {**values, **{f"kin_{k}": v for k, v in kin.items()}}, errors),
+            422,
+        )
+    return RedirectResponse(f"/konsoll/brukere/{recipient.id}?lagret=1", status_code=303)
+
+
+def _preview(session: Session, recipient: Recipient) -> list[dict[str, Any]]:
+    """The visits the recipient's vedtak give over the next two weeks, day by day."""
+    today = local_date_of(utcnow())
+    days = []
+    for offset in range(PREVIEW_DAYS):
+        day = today + dt.timedelta(days=offset)
+        visits = [
+            v
+            for v in visits_for(session, day=day, team_id=recipient.team_id)
+            if v.recipient_id == recipient.id
+        ]
+        days.append({"day": day, "visits": visits})
+    return days
+
+
+def _recipient_context(
+    session: Session, principal: Principal, recipient: Recipient, errors: dict[str, str]
+) -> dict[str, Any]:
+    decisions = list(
+        session.exec(
+            select(ServiceDecision)
+            .where(ServiceDecision.recipient_id == recipient.id)
+            .order_by(col(ServiceDecision.valid_from))
+        )
+    )
+    kin = list(
+        session.exec(
+            select(NextOfKin).where(NextOfKin.recipient_id == recipient.id).order_by(col(NextOfKin.id))
+        )
+    )
+    return {
+        **_form_context(session, principal, recipient.model_dump(), errors),
+        "recipient": recipient,
+        "kin": kin,
+        "decisions": decisions,
+        "preview": _preview(session, recipient),
+        "local": lambda instant: instant.astimezone(OSLO),
+    }
+
+
+def _in_scope(session: Session, principal: Principal, recipient_id: int) -> Recipient | Response:
+    """The recipient when the coordinator's teams reach them; the same 404 without a name otherwise."""
+    try:
+        if 0 < recipient_id < 2**31:
+            return recipient_in_scope(session, principal=principal, recipient_id=recipient_id)
+    except DomainError:
+        pass
+    return HTMLResponse(
+        "<h1>Finnes ikke</h1><p>Brukeren finnes ikke, eller hører ikke til dine team.</p>", status_code=404
+    )
+
+
+@router.get("/{recipient_id}", response_class=HTMLResponse)
+def recipient_page(recipient_id: int, request: Request, session: SessionDep, lagret: str = "") -> Response:
+    principal = _coordinator(request, session)
+    if isinstance(principal, Response):
+        return principal
+    recipient = _in_scope(session, principal, recipient_id)
+    if isinstance(recipient, Response):
+        return recipient
+    log_recipient_reads(
+        session,
+        principal=principal,
+        recipient_ids=[recipient_id],
+        action="read recipient",
+        path=str(request.url.path),
+    )
+    session.commit()
+    return _render(
+        request,
+        "console_recipient.html",
+        {**_recipient_context(session, principal, recipient, {}), "saved": bool(lagret)},
+    )
+
+
+async def _checked_form(request: Request) -> Any:
+    form = await request.form()
+    return form if form_token_ok(request, str(form.get("form_token", ""))) else None
+
+
+@router.post("/{recipient_id}", response_class=HTMLResponse)
+async def change_recipient(recipient_id: int, request: Request, session: SessionDep) -> Response:
+    principal = _coordinator(request, session)
+    if isinstance(principal, Response):
+        return principal
+    recipient = _in_scope(session, principal, recipient_id)
+    if isinstance(recipient, Response):
+        return recipient
+    form = await _checked_form(request)
+    if form is None:
+        return HTMLResponse("<h1>Skjemaet er utløpt</h1><p>Last siden på nytt.</p>", status_code=403)
+    values = {k: v for k, v in _recipient_values(form).items() if k != "external_id"}
+    values["active"] = form.get("active") == "on"
+    try:
+        update_recipient(
+            session,
+            principal=principal,
+            recipient_id=recipient_id,
+            data=RecipientUpdate.model_validate(values),
+        )
+        log_recipient_reads(
+            session,
+            principal=principal,
+            recipient_ids=[recipient_id],
+            action="change recipient",
+            path=str(request.url.path),
+        )
+        session.commit()
+    except (ValidationError, DomainError) as exc:
+        session.rollback()
+        session.refresh(recipient)
+        return _render(
+            request,
+            "console_recipient.html",
+            {**_recipient_context(session, principal, recipient, field_errors(exc)), "saved": False},
+            422,
+        )
+    return RedirectResponse(f"/konsoll/brukere/{recipient_id}?lagret=1", status_code=303)
+
+
+@router.post("/{recipient_id}/parorende", response_class=HTMLResponse)
+async def add_kin(recipient_id: int, request: Request, session: SessionDep) -> Response:
+    principal = _coordinator(request, session)
+    if isinstance(principal, Response):
+        return principal
+    recipient = _in_scope(session, principal, recipient_id)
+    if isinstance(recipient, Response):
+        return recipient
+    form = await _checked_form(request)
+    if form is None:
+        return HTMLResponse("<h1>Skjemaet er utløpt</h1><p>Last siden på nytt.</p>", status_code=403)
+    try:
+        data = NextOfKinCreate.model_validate(
+            {
+                "name": str(form.get("kin_name", "")),
+                "relation": str(form.get("kin_relation", "")).strip() or None,
+                "phone": str(form.get("kin_phone", "")),
+                "notice_consent": form.get("kin_notice_consent") == "on",
+            }
+        )
+        add_next_of_kin(session, principal=principal, recipient_id=recipient_id, data=data)
+        log_recipient_reads(
+            session,
+            principal=principal,
+            recipient_ids=[recipient_id],
+            action="add next of kin",
+            path=str(request.url.path),
+        )
+        session.commit()
+    except (ValidationError, DomainError) as exc:
+        session.rollback()
+        errors = {f"kin_{k}": v for k, v in field_errors(exc).items()}
+        return _render(
+            request,
+            "console_recipient.html",
+            {**_recipient_context(session, principal, recipient, errors), "saved": False},
+            422,
+        )
+    return RedirectResponse(f"/konsoll/brukere/{recipient_id}?lagret=1", status_code=303)
+
+
+@router.post("/{recipient_id}/parorende/{kin_id}/slett", response_class=HTMLResponse)
+async def remove_kin(recipient_id: int, kin_id: int, request: Request, session: SessionDep) -> Response:
+    principal = _coordinator(request, session)
+    if isinstance(principal, Response):
+        return principal
+    recipient = _in_scope(session, principal, recipient_id)
+    if isinstance(recipient, Response):
+        return recipient
+    if await _checked_form(request) is None:
+        return HTMLResponse("<h1>Skjemaet er utløpt</h1><p>Last siden på nytt.</p>", status_code=403)
+    try:
+        remove_next_of_kin(session, principal=principal, recipient_id=recipient_id, kin_id=kin_id)
+    except DomainError:
+        return HTMLResponse("<h1>Finnes ikke</h1><p>Pårørende finnes ikke.</p>", status_code=404)
+    return RedirectResponse(f"/konsoll/brukere/{recipient_id}?lagret=1", status_code=303)

@@ -1,0 +1,157 @@
+"""The coordinator's recipient pages: a paged, searchable list (each listed recipient access-logged), a new
+recipient whose typed address is looked up in the Matrikkel addresses, errors beside the field with nothing
+half-saved, next of kin, deactivation, the visits the vedtak give; another team's recipient is a 404
+without a name; other roles get no page. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, col, func, select
+
+from backend.audit.models import AccessLog
+from backend.auth.models import User
+from backend.auth.service import team_ids_of
+from backend.recipients.models import NextOfKin, Recipient
+from tests.backend.world import World, web_login
+
+
+def form_token(page: str) -> str:
+    found = re.search(r'name="form_token" value="([^"]+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+def as_coordinator(client: TestClient, username: str = "koord-b") -> str:
+    assert web_login(client, username, follow_redirects=False).status_code == 303
+    page = client.get("/konsoll/brukere/ny")
+    assert page.status_code == 200
+    return form_token(page.text)
+
+
+def count(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(Recipient)).one()
+
+
+def test_a_new_recipient_found_at_the_matrikkel_address_with_next_of_kin(
+    client: TestClient, session: Session, world: World
+) -> None:
+    token = as_coordinator(client)
+    new = {
+        "form_token": token,
+        "external_id": "R-900",
+        "name": "Åse Lund",
+        "address": "Storgata 5B",
+        "lat": "",
+        "lon": "",
+        "phone": "412 34 567",
+        "notice_consent": "on",
+        "language": "nn",
+        "access_notes": "Nøkkelboks ved døra",
+        "team_id": str(world.team_b),
+        "kin_name": "Ola Lund",
+        "kin_phone": "123",
+    }
+    before = count(session)
+    bad = client.post("/konsoll/brukere", data=new)
+    assert bad.status_code == 422 and 'id="kin_phone-error"' in bad.text  # next of kin's phone, by the field
+    assert count(session) == before  # nothing half-saved (neither the recipient nor the kin)
+    unknown = client.post(
+        "/konsoll/brukere", data={**new, "kin_phone": "+47 912 34 567", "address": "Finnesikke 9"}
+    )
+    assert (
+        unknown.status_code == 422
+        and "Fant ikke adressen" in unknown.text
+        and 'id="address-error"' in unknown.text
+    )
+    made = client.post(
+        "/konsoll/brukere", data={**new, "kin_phone": "+47 912 34 567"}, follow_redirects=False
+    )
+    assert made.status_code == 303, made.text
+    recipient = session.exec(select(Recipient).where(Recipient.external_id == "R-900")).one()
+    assert (recipient.lat, recipient.lon, recipient.language.value) == (59.7839, 10.2397, "nn")
+    assert recipient.address.startswith("Storgata 5B")
+    (kin,) = session.exec(select(NextOfKin).where(NextOfKin.recipient_id == recipient.id)).all()
+    assert kin.phone == "+4791234567" and kin.notice_consent is False
+    page = client.get(made.headers["location"])
+    assert page.status_code == 200 and "Åse Lund" in page.text and "Ola Lund" in page.text
+    assert session.exec(
+        select(AccessLog).where(
+            AccessLog.recipient_id == recipient.id, col(AccessLog.action) == "read recipient"
+        )
+    ).first()
+
+
+def test_the_list_pages_searches_and_logs_what_it_shows(
+    client: TestClient, session: Session, world: World
+) -> None:
+    as_coordinator(client, "koord")  # teams gul and blå
+    for n in range(60):
+        session.add(
+            Recipient(name=f"Bruker {n:02d}", address=f"Gate {n}", lat=60.17, lon=24.94, team_id=world.team_a)
+        )
+    session.commit()
+    koord = session.exec(select(User).where(User.username == "koord")).one()
+    n = session.exec(
+        select(func.count())
+        .select_from(Recipient)
+        .where(col(Recipient.team_id).in_(team_ids_of(session, koord.id or 0)))
+    ).one()
+    first = client.get("/konsoll/brukere")
+    assert first.status_code == 200 and f"Viser 1–50 av {n}" in first.text and "Neste side" in first.text
+    second = client.get("/konsoll/brukere", params={"offset": 50})
+    assert f"Viser 51–{n} av {n}" in second.text
+    found = client.get("/konsoll/brukere", params={"q": "bruker 07"})
+    assert "Bruker 07" in found.text and "Bruker 08" not in found.text and "Viser 1–1 av 1" in found.text
+    listed = session.exec(
+        select(func.count()).select_from(AccessLog).where(AccessLog.action == "list recipients")
+    ).one()
+    assert listed == 50 + (n - 50) + 1
+
+
+def test_change_deactivate_and_the_visits_of_the_vedtak(
+    client: TestClient, session: Session, world: World
+) -> None:
+    token = as_coordinator(client, "koord")
+    page = client.get(f"/konsoll/brukere/{world.recipient_a}")
+    assert page.status_code == 200 and 'id="preview"' in page.text
+    recipient = session.get(Recipient, world.recipient_a)
+    assert recipient is not None
+    values = {
+        "form_token": token,
+        "name": recipient.name,
+        "address": recipient.address,
+        "lat": str(recipient.lat),
+        "lon": str(recipient.lon),
+        "phone": recipient.phone or "",
+        "language": "nb",
+        "access_notes": "",
+        "team_id": str(recipient.team_id),
+        "primary_carer_id": str(world.carer_b),
+    }
+    wrong = client.post(f"/konsoll/brukere/{world.recipient_a}", data=values)
+    assert (
+        wrong.status_code == 422
+        and 'id="primary_carer_id-error"' in wrong.text
+        and "Liv Berg" not in wrong.text.split("<select")[0]
+    )
+    off = client.post(
+        f"/konsoll/brukere/{world.recipient_a}", data={**values, "primary_carer_id": ""}
+    )  # «Aktiv» unticked
+    assert off.status_code == 200 and "(avsluttet)" in off.text
+    session.expire_all()
+    assert session.get(Recipient, world.recipient_a).active is False  # type: ignore[union-attr]
+
+
+def test_another_teams_recipient_and_other_roles_get_nothing(client: TestClient, world: World) -> None:
+    as_coordinator(client, "koord-b")  # team blå only
+    other = client.get(f"/konsoll/brukere/{world.recipient_a}")
+    assert other.status_code == 404 and "Finnes ikke" in other.text
+    recipient_a_name = "Astrid Hansen"  # the world's recipient in team gul is never named to koord-b
+    assert recipient_a_name not in client.get("/konsoll/brukere").text
+    for username in ("leder", "pleier", "admin"):
+        client.cookies.clear()
+        assert web_login(client, username, follow_redirects=False).status_code == 303
+        answer = client.get("/konsoll/brukere")
+        assert answer.status_code == 403 and "Bruker" not in answer.text.replace("brukere", "")
