@@ -408,6 +408,16 @@ CALLS: list[Call] = [
     c("POST", "/api/v1/import/rota", {"coordinator"}, lambda w: _files(("rota", "turnus.csv"))),
     c(
         "POST",
+        "/api/v1/import/staff",
+        {"coordinator"},
+        lambda w: {
+            "files": {
+                "staff": ("ansatte.csv", b"employee_id;name;team\nM1;Mona Matrise;Team gul\n", "text/csv")
+            }
+        },
+    ),
+    c(
+        "POST",
         "/api/v1/jobs/prepare-day",
         {"coordinator"},
         lambda w: {"json": {"date": DAY.isoformat(), "team_id": w.team_a}},
