@@ -44,6 +44,7 @@ from backend.visits.status import stops_with_progress
 from backend.web.admin_pages import router as admin_pages_router
 from backend.web.console import router as console_router
 from backend.web.console import static_files as console_static
+from backend.web.import_pages import router as import_pages_router
 from backend.web.kpi_pages import router as kpi_pages_router
 from backend.web.pwa import pwa_files
 from backend.web.recipient_pages import router as recipient_pages_router
@@ -137,6 +138,7 @@ def create_app(
     app.include_router(sign_on_router)
     app.include_router(admin_pages_router)
     app.include_router(recipient_pages_router)
+    app.include_router(import_pages_router)
     app.include_router(console_router)
     app.include_router(kpi_pages_router)
     app.mount("/static/konsoll", console_static(), name="konsoll")

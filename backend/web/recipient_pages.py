@@ -58,7 +58,8 @@ _STREET_NUMBER = re.compile(
 )
 
 
-def _coordinator(request: Request, session: Session) -> Principal | Response:
+def coordinator_or_response(request: Request, session: Session) -> Principal | Response:
+    """The coordinator behind the session cookie; the login page or a 403 otherwise (console data pages)."""
     principal = cookie_principal(request, session)
     if principal is None:
         return RedirectResponse("/login", status_code=303)
@@ -89,7 +90,7 @@ def recipients_page(
     request: Request, session: SessionDep, q: str = "", offset: int = 0, lagret: str = ""
 ) -> Response:
     """Never one page of everything: 50 at a time, searched by name, brukernummer or address."""
-    principal = _coordinator(request, session)
+    principal = coordinator_or_response(request, session)
     if isinstance(principal, Response):
         return principal
     query = select(Recipient).where(col(Recipient.team_id).in_(principal.team_ids))
@@ -146,7 +147,7 @@ def _form_context(
 
 @router.get("/ny", response_class=HTMLResponse)
 def new_recipient_page(request: Request, session: SessionDep) -> Response:
-    principal = _coordinator(request, session)
+    principal = coordinator_or_response(request, session)
     if isinstance(principal, Response):
         return principal
     return _render(
@@ -188,7 +189,7 @@ def _recipient_values(form: Any) -> dict[str, Any]:
 
 @router.post("", response_class=HTMLResponse)
 async def create_recipient_page(request: Request, session: SessionDep) -> Response:
-    principal = _coordinator(request, session)
+    principal = coordinator_or_response(request, session)
     if isinstance(principal, Response):
         return principal
     form = await request.form()
@@ -290,7 +291,7 @@ def _in_scope(session: Session, principal: Principal, recipient_id: int) -> Reci
 
 @router.get("/{recipient_id}", response_class=HTMLResponse)
 def recipient_page(recipient_id: int, request: Request, session: SessionDep, lagret: str = "") -> Response:
-    principal = _coordinator(request, session)
+    principal = coordinator_or_response(request, session)
     if isinstance(principal, Response):
         return principal
     recipient = _in_scope(session, principal, recipient_id)
@@ -318,7 +319,7 @@ async def _checked_form(request: Request) -> Any:
 
 @router.post("/{recipient_id}", response_class=HTMLResponse)
 async def change_recipient(recipient_id: int, request: Request, session: SessionDep) -> Response:
-    principal = _coordinator(request, session)
+    principal = coordinator_or_response(request, session)
     if isinstance(principal, Response):
         return principal
     recipient = _in_scope(session, principal, recipient_id)
@@ -358,7 +359,7 @@ async def change_recipient(recipient_id: int, request: Request, session: Session
 
 @router.post("/{recipient_id}/parorende", response_class=HTMLResponse)
 async def add_kin(recipient_id: int, request: Request, session: SessionDep) -> Response:
-    principal = _coordinator(request, session)
+    principal = coordinator_or_response(request, session)
     if isinstance(principal, Response):
         return principal
     recipient = _in_scope(session, principal, recipient_id)
@@ -399,7 +400,7 @@ async def add_kin(recipient_id: int, request: Request, session: SessionDep) -> R
 
 @router.post("/{recipient_id}/parorende/{kin_id}/slett", response_class=HTMLResponse)
 async def remove_kin(recipient_id: int, kin_id: int, request: Request, session: SessionDep) -> Response:
-    principal = _coordinator(request, session)
+    principal = coordinator_or_response(request, session)
     if isinstance(principal, Response):
         return principal
     recipient = _in_scope(session, principal, recipient_id)

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, func, select
 from backend.audit.models import AccessLog
 from backend.auth.models import User
 from backend.auth.service import team_ids_of
+from backend.carers.models import Carer
 from backend.recipients.models import NextOfKin, Recipient
 from tests.backend.world import World, web_login
 
@@ -155,3 +156,36 @@ def test_another_teams_recipient_and_other_roles_get_nothing(client: TestClient,
         assert web_login(client, username, follow_redirects=False).status_code == 303
         answer = client.get("/konsoll/brukere")
         assert answer.status_code == 403 and "Bruker" not in answer.text.replace("brukere", "")
+
+
+def test_the_import_page_lists_every_bad_line_and_stores_nothing_until_all_are_good(
+    client: TestClient, session: Session, world: World
+) -> None:
+    as_coordinator(client, "koord")
+    token = form_token(client.get("/konsoll/import").text)
+    header = "employee_id;name;team;competences\n"
+    bad = header + "N1;Nina;Team gul;helsefagarbeider\nN2;Nils;Team lilla;\nN3;Nora;Team gul;kirurg\n"
+    refused = client.post(
+        "/konsoll/import/staff",
+        data={"form_token": token},
+        files={"file": ("ansatte.csv", bad.encode(), "text/csv")},
+    )
+    assert refused.status_code == 422
+    table = refused.text.split('id="import-errors"')[1]
+    assert "<td>3</td>" in table and "Team lilla" in table and "<td>4</td>" in table and "kirurg" in table
+    assert (
+        session.exec(
+            select(func.count()).select_from(Carer).where(col(Carer.external_id).in_(["N1", "N2", "N3"]))
+        ).one()
+        == 0
+    )
+    empty = client.post("/konsoll/import/staff", data={"form_token": token})
+    assert empty.status_code == 422 and "Velg en CSV-fil" in empty.text
+    good = header + "N1;Nina;Team gul;helsefagarbeider\n"
+    done = client.post(
+        "/konsoll/import/staff",
+        data={"form_token": token},
+        files={"file": ("ansatte.csv", good.encode(), "text/csv")},
+    )
+    assert done.status_code == 200 and "Ansatte: importert 1 ansatte." in done.text
+    assert client.post("/konsoll/import/staff", data={"form_token": "x"}).status_code == 403
