@@ -42,6 +42,7 @@ from backend.teams.router import router as teams_router
 from backend.visits.router import router as visits_router
 from backend.visits.status import stops_with_progress
 from backend.web.admin_pages import router as admin_pages_router
+from backend.web.carer_pages import router as carer_pages_router
 from backend.web.console import router as console_router
 from backend.web.console import static_files as console_static
 from backend.web.import_pages import router as import_pages_router
@@ -139,6 +140,7 @@ def create_app(
     app.include_router(admin_pages_router)
     app.include_router(recipient_pages_router)
     app.include_router(import_pages_router)
+    app.include_router(carer_pages_router)
     app.include_router(console_router)
     app.include_router(kpi_pages_router)
     app.mount("/static/konsoll", console_static(), name="konsoll")

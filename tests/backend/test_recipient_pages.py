@@ -15,7 +15,7 @@ from backend.auth.models import User
 from backend.auth.service import team_ids_of
 from backend.carers.models import Carer
 from backend.recipients.models import NextOfKin, Recipient
-from tests.backend.world import World, web_login
+from tests.backend.world import World, auth, web_login
 
 
 def form_token(page: str) -> str:
@@ -189,3 +189,55 @@ def test_the_import_page_lists_every_bad_line_and_stores_nothing_until_all_are_g
     )
     assert done.status_code == 200 and "Ansatte: importert 1 ansatte." in done.text
     assert client.post("/konsoll/import/staff", data={"form_token": "x"}).status_code == 403
+
+
+def test_carer_pages_change_competences_and_end_the_tablet_login_of_one_who_left(
+    client: TestClient, session: Session, world: World
+) -> None:
+    as_coordinator(client, "koord-b")  # team blå: Liv Berg
+    listed = client.get("/konsoll/pleiere")
+    assert listed.status_code == 200 and "Liv Berg" in listed.text and "Kari Nilsen" not in listed.text
+    assert client.get(f"/konsoll/pleiere/{world.carer_a}").status_code == 404  # team gul's carer, unnamed
+    page = client.get(f"/konsoll/pleiere/{world.carer_b}")
+    token = form_token(page.text)
+    values = {
+        "form_token": token,
+        "name": "Liv Berg",
+        "team_id": str(world.team_b),
+        "transport_mode": "bike",
+        "phone": "",
+        "active": "on",
+    }
+    bad = client.post(
+        f"/konsoll/pleiere/{world.carer_b}", data={**values, "employment_pct": "0", "competences": ["kirurg"]}
+    )
+    assert (
+        bad.status_code == 422
+        and 'id="competences-error"' in bad.text
+        and 'id="employment_pct-error"' in bad.text
+    )
+    ok = client.post(
+        f"/konsoll/pleiere/{world.carer_b}",
+        data={**values, "employment_pct": "80", "competences": ["sykepleier", "forflytning"]},
+    )
+    assert ok.status_code == 200 and "Endringene er lagret" in ok.text
+    carer = session.get(Carer, world.carer_b)
+    session.refresh(carer)
+    assert carer is not None and (carer.employment_pct, carer.competences) == (
+        80,
+        ["forflytning", "sykepleier"],
+    )
+    client.cookies.clear()
+    as_coordinator(client, "koord")  # team gul: Kari, whose tablet login is «pleier»
+    kari = session.get(Carer, world.carer_a)
+    assert kari is not None
+    left = {
+        "form_token": form_token(client.get(f"/konsoll/pleiere/{world.carer_a}").text),
+        "name": kari.name,
+        "team_id": str(kari.team_id),
+        "transport_mode": kari.transport_mode.value,
+        "employment_pct": str(kari.employment_pct),
+        "competences": kari.competences,
+    }  # «Ansatt» unticked
+    assert client.post(f"/konsoll/pleiere/{world.carer_a}", data=left).status_code == 200
+    assert client.get("/api/v1/my/routes", headers=auth(world, "carer")).status_code == 401
