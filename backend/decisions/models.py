@@ -151,11 +151,28 @@ class DecisionCreate(BaseModel):
         labels = [v.label for v in self.visits]
         if len(set(labels)) != len(labels):
             raise ValueError("hvert besøk i et vedtak må ha sitt eget navn (label)")
+        by_label = {v.label: v for v in self.visits}
         for link in self.links:
             for label in (link.from_label, link.to_label):
                 if label not in labels:
                     raise ValueError(f"kobling viser til ukjent besøk «{label}»")
+            _link_fits(link, by_label[link.from_label], by_label[link.to_label])
         return self
+
+
+def _minutes(clock: dt.time) -> int:
+    return clock.hour * 60 + clock.minute
+
+
+def _link_fits(link: DecisionLinkIn, first: DecisionVisitIn, then: DecisionVisitIn) -> None:
+    """A link no day can keep inside the agreed times (dinner 500 minutes after a lunch at 11:30 when dinner
+    is agreed by 17:00) is refused when the vedtak is written, not found by the planner every day."""
+    widest = _minutes(then.window_end) - _minutes(first.window_start)
+    if widest < link.min_gap_minutes:
+        raise ValueError(
+            f"kobling: «{then.label}» kan ikke begynne {link.min_gap_minutes} min etter «{first.label}» innenfor "
+            f"de avtalte tidene (høyst {max(0, widest)} min mellom {first.window_start:%H:%M} og {then.window_end:%H:%M})"
+        )
 
 
 class DecisionUpdate(BaseModel):

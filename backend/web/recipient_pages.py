@@ -26,6 +26,7 @@ from backend.common.types import utcnow
 from backend.db import SessionDep
 from backend.decisions.expansion import visits_for
 from backend.decisions.models import ServiceDecision
+from backend.decisions.service import create_decision
 from backend.errors import DomainError, InvalidInput
 from backend.recipients.models import NextOfKin, NextOfKinCreate, Recipient, RecipientCreate, RecipientUpdate
 from backend.recipients.service import (
@@ -36,6 +37,7 @@ from backend.recipients.service import (
     update_recipient,
 )
 from backend.teams.models import Team
+from backend.web.decision_form import VISIT_ROWS, WEEKDAYS, DecisionFormError, decision_from_form
 from backend.web.forms import PAGE_SIZE, cookie_principal, field_errors, form_token, form_token_ok, page_links
 from backend.web.router import TEMPLATES
 
@@ -273,6 +275,14 @@ def _recipient_context(
         "kin": kin,
         "decisions": decisions,
         "preview": _preview(session, recipient),
+        "weekdays": WEEKDAYS,
+        "visit_rows": range(VISIT_ROWS),
+        "decision_errors": {},
+        "decision_values": {
+            "valid_from": local_date_of(utcnow()).isoformat(),
+            "interval_weeks": "1",
+            "weekdays": [1, 2, 3, 4, 5, 6, 7],
+        },
         "local": lambda instant: instant.astimezone(OSLO),
     }
 
@@ -413,3 +423,41 @@ async def remove_kin(recipient_id: int, kin_id: int, request: Request, session: 
     except DomainError:
         return HTMLResponse("<h1>Finnes ikke</h1><p>Pårørende finnes ikke.</p>", status_code=404)
     return RedirectResponse(f"/konsoll/brukere/{recipient_id}?lagret=1", status_code=303)
+
+
+@router.post("/{recipient_id}/vedtak", response_class=HTMLResponse)
+async def add_decision(recipient_id: int, request: Request, session: SessionDep) -> Response:
+    """A new vedtak; its visits appear in the two-week preview and in the next plan."""
+    principal = coordinator_or_response(request, session)
+    if isinstance(principal, Response):
+        return principal
+    recipient = _in_scope(session, principal, recipient_id)
+    if isinstance(recipient, Response):
+        return recipient
+    form = await _checked_form(request)
+    if form is None:
+        return HTMLResponse("<h1>Skjemaet er utløpt</h1><p>Last siden på nytt.</p>", status_code=403)
+    try:
+        data = decision_from_form(form, recipient_id)
+        create_decision(session, principal=principal, data=data)
+        log_recipient_reads(
+            session,
+            principal=principal,
+            recipient_ids=[recipient_id],
+            action="create decision",
+            path=str(request.url.path),
+        )
+        session.commit()
+    except (DecisionFormError, DomainError) as exc:
+        session.rollback()
+        errors = exc.errors if isinstance(exc, DecisionFormError) else {"decision": exc.message}
+        values = {k: str(v) for k, v in form.items() if k != "form_token"}
+        values["weekdays"] = [int(d) for d in form.getlist("weekdays") if str(d).isdigit()]  # type: ignore[assignment]
+        context = {
+            **_recipient_context(session, principal, recipient, {}),
+            "decision_errors": errors,
+            "decision_values": values,
+            "saved": False,
+        }
+        return _render(request, "console_recipient.html", context, 422)
+    return RedirectResponse(f"/konsoll/brukere/{recipient_id}?lagret=1#vedtak", status_code=303)
