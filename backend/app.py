@@ -49,6 +49,7 @@ from backend.web.import_pages import router as import_pages_router
 from backend.web.kpi_pages import router as kpi_pages_router
 from backend.web.pwa import pwa_files
 from backend.web.recipient_pages import router as recipient_pages_router
+from backend.web.rota_pages import router as rota_pages_router
 from backend.web.router import router as web_router
 from backend.web.sso import install_sign_on
 from backend.web.sso import router as sign_on_router
@@ -141,6 +142,7 @@ def create_app(
     app.include_router(recipient_pages_router)
     app.include_router(import_pages_router)
     app.include_router(carer_pages_router)
+    app.include_router(rota_pages_router)
     app.include_router(console_router)
     app.include_router(kpi_pages_router)
     app.mount("/static/konsoll", console_static(), name="konsoll")

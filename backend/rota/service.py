@@ -10,6 +10,7 @@ from backend.auth.service import Principal
 from backend.carers.models import Carer
 from backend.carers.service import carer_in_scope
 from backend.common.crud import get_or_404
+from backend.common.enums import NORWEGIAN_LABELS
 from backend.common.localtime import exists_locally, local_instant
 from backend.errors import Conflict, InvalidInput
 from backend.rota.models import Absence, AbsenceCreate, RotaEntry, RotaEntryCreate
@@ -78,7 +79,8 @@ def add_rota_entry(
     ).first()
     if clash is not None:
         raise Conflict(
-            f"Pleier {data.carer_id} har allerede {data.shift_kind.value}-vakt {data.date.isoformat()}.",
+            f"Pleier {data.carer_id} har allerede {NORWEGIAN_LABELS[data.shift_kind.value]}svakt "
+            f"{data.date:%d.%m.%Y}.",
             field="shift_kind",
         )
     entry = build_rota_entry(data)

@@ -5,6 +5,7 @@ without a name; other roles get no page. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from fastapi.testclient import TestClient
@@ -14,7 +15,9 @@ from backend.audit.models import AccessLog
 from backend.auth.models import User
 from backend.auth.service import team_ids_of
 from backend.carers.models import Carer
+from backend.planning.models import Plan, Route
 from backend.recipients.models import NextOfKin, Recipient
+from backend.rota.models import Absence
 from tests.backend.world import World, auth, web_login
 
 
@@ -241,3 +244,62 @@ def test_carer_pages_change_competences_and_end_the_tablet_login_of_one_who_left
     }  # «Ansatt» unticked
     assert client.post(f"/konsoll/pleiere/{world.carer_a}", data=left).status_code == 200
     assert client.get("/api/v1/my/routes", headers=auth(world, "carer")).status_code == 401
+
+
+def test_rota_week_shifts_and_an_absence_that_points_at_the_plans_it_empties(
+    client: TestClient, session: Session, world: World
+) -> None:
+    as_coordinator(client, "koord")
+    route = session.get(Route, world.published_route)
+    plan = session.get(Plan, world.published_plan)
+    assert route is not None and plan is not None
+    week = f"{plan.date.isocalendar()[0]}-W{plan.date.isocalendar()[1]:02d}"
+    grid = client.get("/konsoll/turnus", params={"team_id": plan.team_id, "uke": week})
+    assert grid.status_code == 200 and 'id="rota-grid"' in grid.text
+    token = form_token(grid.text)
+    base = {"form_token": token, "team_id": str(plan.team_id), "week": week}
+    shift = {
+        **base,
+        "carer_id": str(route.carer_id),
+        "date": (plan.date + dt.timedelta(days=2)).isoformat(),
+        "shift_kind": "evening",
+        "start": "15:00",
+        "end": "22:30",
+        "break_minutes": "30",
+        "break_earliest": "18:00",
+        "break_latest": "19:30",
+    }
+    added = client.post("/konsoll/turnus/vakt", data=shift)
+    assert added.status_code == 200, re.findall(
+        r'class="error"[^>]*>([^<]*)<', added.text
+    )  # after the redirect
+    again = client.post("/konsoll/turnus/vakt", data=shift)
+    assert again.status_code == 422 and "har allerede kveldsvakt" in again.text
+    bad = client.post(
+        "/konsoll/turnus/fravaer",
+        data={**base, "carer_id": str(route.carer_id), "from_date": "i morgen", "reason": "sick_leave"},
+    )
+    assert bad.status_code == 422 and 'id="absence-error"' in bad.text
+    day = plan.date.isoformat()
+    sick = {
+        **base,
+        "carer_id": str(route.carer_id),
+        "from_date": day,
+        "from_time": "00:00",
+        "to_date": day,
+        "to_time": "23:59",
+        "reason": "sick_leave",
+        "note": "",
+    }
+    answer = client.post("/konsoll/turnus/fravaer", data=sick)
+    assert answer.status_code == 200 and 'id="affected"' in answer.text
+    assert f'href="/konsoll/planer/{plan.id}"' in answer.text
+    assert client.post("/konsoll/turnus/fravaer", data=sick).status_code == 422  # the same absence twice
+    assert (
+        session.exec(
+            select(func.count())
+            .select_from(Absence)
+            .where(Absence.carer_id == route.carer_id, Absence.reason == "sick_leave")
+        ).one()
+        >= 1
+    )
