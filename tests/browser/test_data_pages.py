@@ -1,0 +1,163 @@
+"""The coordinator's data pages in Debian's chromium: a new recipient with a lunch → dinner vedtak seen in the
+two-week preview, a carer's qualifications, a shift and an absence in the rota week, a bad staff file
+listed line by line on the import page; every control labelled; the manager gets no data page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+from sqlmodel import Session, SQLModel
+
+from backend.admin.service import create_user
+from backend.app import create_app
+from backend.auth.models import UserCreate
+from backend.carers.models import Carer
+from backend.common.enums import Role
+from backend.common.localtime import local_instant
+from backend.common.types import server_clock
+from backend.db import make_engine
+from backend.settings import Settings
+from backend.teams.models import Team
+from tests.browser.support import launch, live_server, require_chromium, screenshot
+
+PASSWORD = "et-langt-testpassord-7"
+NOW = local_instant(dt.date(2026, 11, 23), dt.time(6, 0))  # the server's clock: a Monday morning
+UNLABELLED = (
+    "() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]"
+    ".filter(el => el.labels.length === 0).map(el => el.name)"
+)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    require_chromium()
+    base = tmp_path_factory.mktemp("data-pages")
+    settings = Settings(
+        database_url=f"sqlite:///{base / 'data.db'}",
+        job_backend="inprocess",
+        sms_outbox_file=base / "sms.jsonl",
+        network_dir=base / "networks",
+    )
+    engine = make_engine(settings)
+    SQLModel.metadata.create_all(engine)
+    with Session(engine) as session:
+        team = Team(name="Team sør", base_address="Base", base_lat=59.9, base_lon=10.7)
+        session.add(team)
+        session.commit()
+        session.add(
+            Carer(name="Siri Dahl", external_id="S1", team_id=team.id or 0, competences=["helsefagarbeider"])
+        )
+        session.commit()
+        create_user(
+            session,
+            data=UserCreate(
+                username="koord",
+                full_name="Koord",
+                password=PASSWORD,
+                role=Role.coordinator,
+                team_ids=[team.id or 0],
+            ),
+        )
+        create_user(
+            session,
+            data=UserCreate(
+                username="leder",
+                full_name="Leder",
+                password=PASSWORD,
+                role=Role.manager,
+                team_ids=[team.id or 0],
+            ),
+        )
+    with server_clock(lambda: NOW), live_server(create_app(settings)) as url:
+        yield url
+
+
+@pytest.fixture
+def page() -> Iterator[Page]:
+    with sync_playwright() as p:
+        browser = launch(p)
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nb-NO")
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def login(page: Page, url: str, username: str) -> None:
+    page.goto(f"{url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{url}/")
+
+
+def test_coordinator_keeps_the_data_behind_the_plan(server: str, page: Page) -> None:
+    login(page, server, "koord")
+    page.goto(f"{server}/konsoll/brukere")
+    page.get_by_role("link", name="Ny bruker").click()
+    assert page.evaluate(UNLABELLED) == []
+    page.get_by_label("Brukernummer (journal)").fill("R-1")
+    page.get_by_label("Navn", exact=True).fill("Eli Nord")
+    page.get_by_label("Adresse").fill("Storgata 1")
+    page.get_by_role("button", name="Lagre bruker").click()
+    expect(page.locator("#address-error")).to_contain_text("Fant ikke adressen")  # no Matrikkel data here
+    page.get_by_label("Breddegrad (inngangen)").fill("59.91")
+    page.get_by_label("Lengdegrad (inngangen)").fill("10.75")
+    page.get_by_role("button", name="Lagre bruker").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Eli Nord")
+    assert page.evaluate(UNLABELLED) == []
+    page.get_by_label("Gjelder fra").fill("2026-11-24")
+    page.fill("#visit0_label", "lunsj")
+    page.fill("#visit0_start", "11:30")
+    page.fill("#visit0_end", "12:30")
+    page.fill("#visit0_tasks", "måltid:20")
+    page.fill("#visit1_label", "middag")
+    page.fill("#visit1_start", "15:30")
+    page.fill("#visit1_end", "17:00")
+    page.fill("#visit1_tasks", "måltid:25")
+    page.fill("#link_from", "lunsj")
+    page.fill("#link_to", "middag")
+    page.fill("#link_min", "180")
+    page.get_by_role("button", name="Lagre vedtaket").click()
+    expect(page.get_by_role("status")).to_contain_text("lagret")
+    expect(page.locator("#preview")).to_contain_text("lunsj 11:30–12:30")
+    expect(page.locator("#preview")).to_contain_text("middag 15:30–17:00")
+    screenshot(page, "data-1-recipient")
+
+    page.get_by_role("link", name="Pleiere").click()
+    page.get_by_role("link", name="Siri Dahl").click()
+    page.get_by_label("Delegert legemiddelhåndtering").check()
+    page.get_by_role("button", name="Lagre endringene").click()
+    expect(page.get_by_role("status")).to_contain_text("lagret")
+
+    page.get_by_role("link", name="Turnus").click()
+    assert page.evaluate(UNLABELLED) == []
+    page.get_by_role("button", name="Legg til vakten").click()
+    expect(page.locator("#rota-grid")).to_contain_text("dag 07:30–15:00")
+    page.get_by_role("button", name="Registrer fraværet").click()
+    expect(page.get_by_role("status")).to_contain_text("Fraværet er registrert")
+    expect(page.locator("#rota-grid")).to_contain_text("fravær")
+    screenshot(page, "data-2-rota")
+
+    page.get_by_role("link", name="Import").click()
+    page.set_input_files(
+        "#staff-file",
+        files=[
+            {
+                "name": "ansatte.csv",
+                "mimeType": "text/csv",
+                "buffer": b"employee_id;name;team\nS2;Stein;Team lilla\n",
+            }
+        ],
+    )
+    page.get_by_role("button", name="Importer ansatte").click()
+    expect(page.locator("#import-errors")).to_contain_text("Team lilla")
+
+    page.get_by_role("button", name="Logg ut").click()
+    login(page, server, "leder")
+    for path in ("/konsoll/brukere", "/konsoll/pleiere", "/konsoll/turnus", "/konsoll/import"):
+        answer = page.goto(f"{server}{path}")
+        assert answer is not None and answer.status == 403, path
+        expect(page.locator("body")).not_to_contain_text("Eli Nord")
