@@ -25,8 +25,8 @@ from backend.common.localtime import OSLO, local_date_of
 from backend.common.types import utcnow
 from backend.db import SessionDep
 from backend.decisions.expansion import visits_for
-from backend.decisions.models import ServiceDecision
-from backend.decisions.service import create_decision
+from backend.decisions.models import DecisionUpdate, ServiceDecision
+from backend.decisions.service import create_decision, update_decision
 from backend.errors import DomainError, InvalidInput
 from backend.recipients.models import NextOfKin, NextOfKinCreate, Recipient, RecipientCreate, RecipientUpdate
 from backend.recipients.service import (
@@ -457,6 +457,39 @@ async def add_decision(recipient_id: int, request: Request, session: SessionDep)
             **_recipient_context(session, principal, recipient, {}),
             "decision_errors": errors,
             "decision_values": values,
+            "saved": False,
+        }
+        return _render(request, "console_recipient.html", context, 422)
+    return RedirectResponse(f"/konsoll/brukere/{recipient_id}?lagret=1#vedtak", status_code=303)
+
+
+@router.post("/{recipient_id}/vedtak/{decision_id}/stopp", response_class=HTMLResponse)
+async def end_decision(
+    recipient_id: int, decision_id: int, request: Request, session: SessionDep
+) -> Response:
+    """A vedtak changes from a date: the old one ends (its history kept, last month measured against it) and
+    a new one is written beside it."""
+    principal = coordinator_or_response(request, session)
+    if isinstance(principal, Response):
+        return principal
+    recipient = _in_scope(session, principal, recipient_id)
+    if isinstance(recipient, Response):
+        return recipient
+    form = await _checked_form(request)
+    if form is None:
+        return HTMLResponse("<h1>Skjemaet er utløpt</h1><p>Last siden på nytt.</p>", status_code=403)
+    decision = session.get(ServiceDecision, decision_id) if 0 < decision_id < 2**31 else None
+    if decision is None or decision.recipient_id != recipient_id:
+        return HTMLResponse("<h1>Finnes ikke</h1><p>Vedtaket finnes ikke.</p>", status_code=404)
+    try:
+        data = DecisionUpdate.model_validate({"valid_to": str(form.get("valid_to", "")) or None})
+        update_decision(session, principal=principal, decision_id=decision_id, data=data)
+    except (ValidationError, DomainError) as exc:
+        session.rollback()
+        errors = {"decision": next(iter(field_errors(exc).values()))}
+        context = {
+            **_recipient_context(session, principal, recipient, {}),
+            "decision_errors": errors,
             "saved": False,
         }
         return _render(request, "console_recipient.html", context, 422)

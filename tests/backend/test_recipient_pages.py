@@ -15,6 +15,7 @@ from backend.audit.models import AccessLog
 from backend.auth.models import User
 from backend.auth.service import team_ids_of
 from backend.carers.models import Carer
+from backend.decisions.models import ServiceDecision
 from backend.planning.models import Plan, Route
 from backend.recipients.models import NextOfKin, Recipient
 from backend.rota.models import Absence
@@ -302,4 +303,32 @@ def test_rota_week_shifts_and_an_absence_that_points_at_the_plans_it_empties(
             .where(Absence.carer_id == route.carer_id, Absence.reason == "sick_leave")
         ).one()
         >= 1
+    )
+
+
+def test_a_vedtak_ends_from_a_date_and_its_history_stays(
+    client: TestClient, session: Session, world: World
+) -> None:
+    token = as_coordinator(client, "koord")
+    decision = session.get(ServiceDecision, world.decision_a)
+    assert decision is not None
+    path = f"/konsoll/brukere/{decision.recipient_id}/vedtak/{decision.id}/stopp"
+    early = (decision.valid_from - dt.timedelta(days=1)).isoformat()
+    refused = client.post(path, data={"form_token": token, "valid_to": early})
+    assert (
+        refused.status_code == 422 and 'id="decision-error"' in refused.text and "Stoppdato" in refused.text
+    )
+    last = (decision.valid_from + dt.timedelta(days=30)).isoformat()
+    assert (
+        client.post(path, data={"form_token": token, "valid_to": last}, follow_redirects=False).status_code
+        == 303
+    )
+    session.refresh(decision)
+    assert decision.valid_to is not None and decision.valid_to.isoformat() == last
+    assert (
+        client.post(
+            f"/konsoll/brukere/{world.recipient_b}/vedtak/{decision.id}/stopp",
+            data={"form_token": token, "valid_to": last},
+        ).status_code
+        == 404
     )
