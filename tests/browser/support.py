@@ -91,3 +91,47 @@ def launch(playwright: Playwright) -> Browser:
 def screenshot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+A11Y_CHECK = """() => {
+  const problems = [];
+  const rgb = (text) => (text.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const c = [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+  };
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length >= 3 && (c.length < 4 || c[3] > 0.5)) return c;
+    }
+    return [255, 255, 255];
+  };
+  for (const el of document.querySelectorAll('button, input:not([type=hidden]):not([type=checkbox]), select, a.button-link')) {
+    const box = el.getBoundingClientRect();
+    if (box.width > 0 && box.height < 44) problems.push(`touch target ${el.tagName} ${el.name || el.textContent.trim()} ${Math.round(box.height)} px`);
+  }
+  for (const el of document.querySelectorAll('body *')) {
+    if (!el.childNodes.length || ![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden' || style.display === 'none' || el.getBoundingClientRect().width === 0) continue;
+    if (el.closest('.visually-hidden')) continue;
+    const fg = rgb(style.color), bg = background(el);
+    const [a, b] = [lum(fg) + 0.05, lum(bg) + 0.05];
+    const ratio = Math.max(a, b) / Math.min(a, b);
+    if (ratio < 4.5) problems.push(`contrast ${ratio.toFixed(2)} «${el.textContent.trim().slice(0, 30)}»`);
+  }
+  let level = 0;
+  for (const h of document.querySelectorAll('h1, h2, h3, h4')) {
+    const next = Number(h.tagName[1]);
+    if (next > level + 1) problems.push(`heading ${h.tagName} after h${level}: «${h.textContent.trim().slice(0, 30)}»`);
+    level = next;
+  }
+  return problems;
+}"""
+
+
+def accessibility_problems(page: Page) -> list[str]:
+    """Touch targets under 44 px, text under 4.5:1 contrast against its background, skipped heading levels."""
+    problems: list[str] = page.evaluate(A11Y_CHECK)
+    return problems

@@ -17,7 +17,7 @@ from backend.common.enums import Role
 from backend.db import make_engine
 from backend.settings import Settings
 from backend.teams.models import Team
-from tests.browser.support import launch, live_server, require_chromium, screenshot
+from tests.browser.support import accessibility_problems, launch, live_server, require_chromium, screenshot
 
 PASSWORD = "forvalter-passord-9"
 STRONG = "et-sterkt-passord-42"
@@ -73,6 +73,7 @@ def test_admin_creates_a_coordinator_by_keyboard(server: str, page: Page) -> Non
         ".filter(el => el.labels.length === 0).map(el => el.name)"
     )
     assert unlabelled == [], unlabelled
+    assert accessibility_problems(page) == []
     page.focus("#username")
     page.keyboard.type("ola.nord")
     page.keyboard.press("Tab")

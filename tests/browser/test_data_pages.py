@@ -21,7 +21,7 @@ from backend.common.types import server_clock
 from backend.db import make_engine
 from backend.settings import Settings
 from backend.teams.models import Team
-from tests.browser.support import launch, live_server, require_chromium, screenshot
+from tests.browser.support import accessibility_problems, launch, live_server, require_chromium, screenshot
 
 PASSWORD = "et-langt-testpassord-7"
 NOW = local_instant(dt.date(2026, 11, 23), dt.time(6, 0))  # the server's clock: a Monday morning
@@ -108,6 +108,7 @@ def test_coordinator_keeps_the_data_behind_the_plan(server: str, page: Page) -> 
     page.get_by_role("button", name="Lagre bruker").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Eli Nord")
     assert page.evaluate(UNLABELLED) == []
+    assert accessibility_problems(page) == []
     page.get_by_label("Gjelder fra").fill("2026-11-24")
     page.fill("#visit0_label", "lunsj")
     page.fill("#visit0_start", "11:30")
@@ -134,6 +135,7 @@ def test_coordinator_keeps_the_data_behind_the_plan(server: str, page: Page) -> 
 
     page.get_by_role("link", name="Turnus").click()
     assert page.evaluate(UNLABELLED) == []
+    assert accessibility_problems(page) == []
     page.get_by_role("button", name="Legg til vakten").click()
     expect(page.locator("#rota-grid")).to_contain_text("dag 07:30–15:00")
     page.get_by_role("button", name="Registrer fraværet").click()
