@@ -88,9 +88,13 @@ def launch(playwright: Playwright) -> Browser:
     )
 
 
-def screenshot(page: Page, name: str) -> None:
+def screenshot(page: Page, name: str, *, accessible: bool = True) -> None:
+    """A picture of the page for the artifacts, and (for the coordinator, manager and admin pages) the
+    accessibility check of what it shows: every screenshot point is also an accessibility point."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    if accessible:
+        assert accessibility_problems(page) == [], name
 
 
 A11Y_CHECK = """() => {
