@@ -29,7 +29,15 @@ from backend.errors import DomainError
 from backend.municipality.models import MunicipalitySettingsUpdate
 from backend.municipality.service import get_municipality_settings, update_municipality_settings
 from backend.teams.models import Team
-from backend.web.forms import PAGE_SIZE, cookie_principal, field_errors, form_token, form_token_ok, page_links
+from backend.web.forms import (
+    PAGE_SIZE,
+    checked_form,
+    cookie_principal,
+    expired_form,
+    field_errors,
+    form_token,
+    page_links,
+)
 from backend.web.router import TEMPLATES
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -51,12 +59,6 @@ def _admin(request: Request, session: Session) -> Principal | Response:
 def _render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
     return TEMPLATES.TemplateResponse(
         request, template, {"form_token": form_token(request), **context}, status_code=status_code
-    )
-
-
-def _foreign_form() -> Response:
-    return HTMLResponse(
-        "<h1>Skjemaet er utløpt</h1><p>Last siden på nytt og prøv igjen.</p>", status_code=403
     )
 
 
@@ -131,9 +133,9 @@ async def create_login(request: Request, session: SessionDep) -> Response:
     principal = _admin(request, session)
     if isinstance(principal, Response):
         return principal
-    form = await request.form()
-    if not form_token_ok(request, str(form.get("form_token", ""))):
-        return _foreign_form()
+    form = await checked_form(request)
+    if form is None:
+        return expired_form()
     values = {k: str(form.get(k, "")).strip() for k in ("username", "full_name", "role", "carer_id")}
     errors: dict[str, str] = {}
     if str(form.get("password", "")) != str(form.get("password_again", "")):
@@ -196,9 +198,9 @@ async def change_login(user_id: int, request: Request, session: SessionDep) -> R
     user = session.get(User, user_id) if 0 < user_id < 2**31 else None
     if user is None:
         return HTMLResponse("<h1>Finnes ikke</h1><p>Innloggingen finnes ikke.</p>", status_code=404)
-    form = await request.form()
-    if not form_token_ok(request, str(form.get("form_token", ""))):
-        return _foreign_form()
+    form = await checked_form(request)
+    if form is None:
+        return expired_form()
     password = str(form.get("password", ""))
     errors: dict[str, str] = {}
     if password != str(form.get("password_again", "")):
@@ -245,9 +247,9 @@ async def change_settings(request: Request, session: SessionDep) -> Response:
     principal = _admin(request, session)
     if isinstance(principal, Response):
         return principal
-    form = await request.form()
-    if not form_token_ok(request, str(form.get("form_token", ""))):
-        return _foreign_form()
+    form = await checked_form(request)
+    if form is None:
+        return expired_form()
     values: dict[str, Any] = {k: str(v).strip() for k, v in form.items() if k != "form_token"}
     values["allow_cross_team_nurses"] = form.get("allow_cross_team_nurses") == "on"
     values["notice_phone"] = values.get("notice_phone") or None

@@ -20,7 +20,7 @@ from backend.common.enums import NORWEGIAN_LABELS, TravelMode
 from backend.db import SessionDep
 from backend.errors import DomainError
 from backend.teams.models import Team
-from backend.web.forms import field_errors, form_token, form_token_ok
+from backend.web.forms import checked_form, expired_form, field_errors, form_token
 from backend.web.recipient_pages import coordinator_or_response
 from backend.web.router import TEMPLATES
 
@@ -101,9 +101,9 @@ async def change_carer(carer_id: int, request: Request, session: SessionDep) -> 
     carer = _carer_or_404(session, principal, carer_id)
     if isinstance(carer, Response):
         return carer
-    form = await request.form()
-    if not form_token_ok(request, str(form.get("form_token", ""))):
-        return HTMLResponse("<h1>Skjemaet er utløpt</h1><p>Last siden på nytt.</p>", status_code=403)
+    form = await checked_form(request)
+    if form is None:
+        return expired_form()
     values: dict[str, Any] = {
         k: str(form.get(k, "")).strip()
         for k in ("name", "team_id", "employment_pct", "transport_mode", "phone")

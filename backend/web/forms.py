@@ -8,6 +8,7 @@ import hmac
 from typing import Any
 
 from fastapi import Request
+from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from sqlmodel import Session
 
@@ -37,6 +38,18 @@ def form_token(request: Request) -> str:
 
 def form_token_ok(request: Request, sent: str) -> bool:
     return bool(request.cookies.get(SESSION_COOKIE)) and hmac.compare_digest(form_token(request), sent)
+
+
+def expired_form() -> HTMLResponse:
+    return HTMLResponse(
+        "<h1>Skjemaet er utløpt</h1><p>Last siden på nytt og prøv igjen.</p>", status_code=403
+    )
+
+
+async def checked_form(request: Request) -> Any:
+    """The posted form when it carries this session's form token (None: expired or from another site)."""
+    form = await request.form()
+    return form if form_token_ok(request, str(form.get(FORM_TOKEN_FIELD, ""))) else None
 
 
 def field_errors(exc: ValidationError | DomainError) -> dict[str, str]:

@@ -13,7 +13,7 @@ from starlette.datastructures import UploadFile
 from backend.db import SessionDep
 from backend.errors import DomainError
 from backend.imports.service import import_recipients, import_rota, import_staff
-from backend.web.forms import form_token, form_token_ok
+from backend.web.forms import checked_form, expired_form, form_token
 from backend.web.recipient_pages import coordinator_or_response
 from backend.web.router import TEMPLATES
 
@@ -57,9 +57,9 @@ async def run_import(kind: str, request: Request, session: SessionDep) -> Respon
         return principal
     if kind not in KINDS:
         return HTMLResponse("<h1>Finnes ikke</h1>", status_code=404)
-    form = await request.form()
-    if not form_token_ok(request, str(form.get("form_token", ""))):
-        return HTMLResponse("<h1>Skjemaet er utløpt</h1><p>Last siden på nytt.</p>", status_code=403)
+    form = await checked_form(request)
+    if form is None:
+        return expired_form()
     try:
         first = await _content(form, "file", "Filen")
         if first is None:

@@ -38,7 +38,15 @@ from backend.recipients.service import (
 )
 from backend.teams.models import Team
 from backend.web.decision_form import VISIT_ROWS, WEEKDAYS, DecisionFormError, decision_from_form
-from backend.web.forms import PAGE_SIZE, cookie_principal, field_errors, form_token, form_token_ok, page_links
+from backend.web.forms import (
+    PAGE_SIZE,
+    checked_form,
+    cookie_principal,
+    expired_form,
+    field_errors,
+    form_token,
+    page_links,
+)
 from backend.web.router import TEMPLATES
 
 router = APIRouter(prefix="/konsoll/brukere", include_in_schema=False)
@@ -194,9 +202,9 @@ async def create_recipient_page(request: Request, session: SessionDep) -> Respon
     principal = coordinator_or_response(request, session)
     if isinstance(principal, Response):
         return principal
-    form = await request.form()
-    if not form_token_ok(request, str(form.get("form_token", ""))):
-        return HTMLResponse("<h1>Skjemaet er utløpt</h1><p>Last siden på nytt.</p>", status_code=403)
+    form = await checked_form(request)
+    if form is None:
+        return expired_form()
     values = _recipient_values(form)
     kin = {k: str(form.get(f"kin_{k}", "")).strip() for k in ("name", "relation", "phone")}
     try:
@@ -322,22 +330,27 @@ def recipient_page(recipient_id: int, request: Request, session: SessionDep, lag
     )
 
 
-async def _checked_form(request: Request) -> Any:
-    form = await request.form()
-    return form if form_token_ok(request, str(form.get("form_token", ""))) else None
-
-
-@router.post("/{recipient_id}", response_class=HTMLResponse)
-async def change_recipient(recipient_id: int, request: Request, session: SessionDep) -> Response:
+async def _posted(
+    request: Request, session: Session, recipient_id: int
+) -> tuple[Principal, Recipient, Any] | Response:
+    """A form posted about one recipient: the coordinator, the recipient within their teams and the form with
+    its token checked; otherwise the answer to give (login, 403, 404 without a name, expired form)."""
     principal = coordinator_or_response(request, session)
     if isinstance(principal, Response):
         return principal
     recipient = _in_scope(session, principal, recipient_id)
     if isinstance(recipient, Response):
         return recipient
-    form = await _checked_form(request)
-    if form is None:
-        return HTMLResponse("<h1>Skjemaet er utløpt</h1><p>Last siden på nytt.</p>", status_code=403)
+    form = await checked_form(request)
+    return expired_form() if form is None else (principal, recipient, form)
+
+
+@router.post("/{recipient_id}", response_class=HTMLResponse)
+async def change_recipient(recipient_id: int, request: Request, session: SessionDep) -> Response:
+    posted = await _posted(request, session, recipient_id)
+    if isinstance(posted, Response):
+        return posted
+    principal, recipient, form = posted
     values = {k: v for k, v in _recipient_values(form).items() if k != "external_id"}
     values["active"] = form.get("active") == "on"
     try:
@@ -369,15 +382,10 @@ async def change_recipient(recipient_id: int, request: Request, session: Session
 
 @router.post("/{recipient_id}/parorende", response_class=HTMLResponse)
 async def add_kin(recipient_id: int, request: Request, session: SessionDep) -> Response:
-    principal = coordinator_or_response(request, session)
-    if isinstance(principal, Response):
-        return principal
-    recipient = _in_scope(session, principal, recipient_id)
-    if isinstance(recipient, Response):
-        return recipient
-    form = await _checked_form(request)
-    if form is None:
-        return HTMLResponse("<h1>Skjemaet er utløpt</h1><p>Last siden på nytt.</p>", status_code=403)
+    posted = await _posted(request, session, recipient_id)
+    if isinstance(posted, Response):
+        return posted
+    principal, recipient, form = posted
     try:
         data = NextOfKinCreate.model_validate(
             {
@@ -410,14 +418,10 @@ async def add_kin(recipient_id: int, request: Request, session: SessionDep) -> R
 
 @router.post("/{recipient_id}/parorende/{kin_id}/slett", response_class=HTMLResponse)
 async def remove_kin(recipient_id: int, kin_id: int, request: Request, session: SessionDep) -> Response:
-    principal = coordinator_or_response(request, session)
-    if isinstance(principal, Response):
-        return principal
-    recipient = _in_scope(session, principal, recipient_id)
-    if isinstance(recipient, Response):
-        return recipient
-    if await _checked_form(request) is None:
-        return HTMLResponse("<h1>Skjemaet er utløpt</h1><p>Last siden på nytt.</p>", status_code=403)
+    posted = await _posted(request, session, recipient_id)
+    if isinstance(posted, Response):
+        return posted
+    principal = posted[0]
     try:
         remove_next_of_kin(session, principal=principal, recipient_id=recipient_id, kin_id=kin_id)
     except DomainError:
@@ -428,15 +432,10 @@ async def remove_kin(recipient_id: int, kin_id: int, request: Request, session: 
 @router.post("/{recipient_id}/vedtak", response_class=HTMLResponse)
 async def add_decision(recipient_id: int, request: Request, session: SessionDep) -> Response:
     """A new vedtak; its visits appear in the two-week preview and in the next plan."""
-    principal = coordinator_or_response(request, session)
-    if isinstance(principal, Response):
-        return principal
-    recipient = _in_scope(session, principal, recipient_id)
-    if isinstance(recipient, Response):
-        return recipient
-    form = await _checked_form(request)
-    if form is None:
-        return HTMLResponse("<h1>Skjemaet er utløpt</h1><p>Last siden på nytt.</p>", status_code=403)
+    posted = await _posted(request, session, recipient_id)
+    if isinstance(posted, Response):
+        return posted
+    principal, recipient, form = posted
     try:
         data = decision_from_form(form, recipient_id)
         create_decision(session, principal=principal, data=data)
@@ -469,15 +468,10 @@ async def end_decision(
 ) -> Response:
     """A vedtak changes from a date: the old one ends (its history kept, last month measured against it) and
     a new one is written beside it."""
-    principal = coordinator_or_response(request, session)
-    if isinstance(principal, Response):
-        return principal
-    recipient = _in_scope(session, principal, recipient_id)
-    if isinstance(recipient, Response):
-        return recipient
-    form = await _checked_form(request)
-    if form is None:
-        return HTMLResponse("<h1>Skjemaet er utløpt</h1><p>Last siden på nytt.</p>", status_code=403)
+    posted = await _posted(request, session, recipient_id)
+    if isinstance(posted, Response):
+        return posted
+    principal, recipient, form = posted
     decision = session.get(ServiceDecision, decision_id) if 0 < decision_id < 2**31 else None
     if decision is None or decision.recipient_id != recipient_id:
         return HTMLResponse("<h1>Finnes ikke</h1><p>Vedtaket finnes ikke.</p>", status_code=404)

@@ -27,7 +27,7 @@ from backend.rota.models import Absence, AbsenceCreate, RotaEntry, RotaEntryCrea
 from backend.rota.service import add_absence, add_rota_entry, delete_absence, delete_rota_entry
 from backend.stats.service import parse_iso_week
 from backend.teams.models import Team
-from backend.web.forms import field_errors, form_token, form_token_ok
+from backend.web.forms import checked_form, expired_form, field_errors, form_token
 from backend.web.recipient_pages import coordinator_or_response
 from backend.web.router import TEMPLATES
 
@@ -141,22 +141,14 @@ def _back(team_id: str, week: str) -> Response:
     )
 
 
-async def _form(request: Request) -> Any:
-    form = await request.form()
-    return form if form_token_ok(request, str(form.get("form_token", ""))) else None
-
-
-EXPIRED = "<h1>Skjemaet er utløpt</h1><p>Last siden på nytt.</p>"
-
-
 @router.post("/vakt", response_class=HTMLResponse)
 async def add_shift(request: Request, session: SessionDep) -> Response:
     principal = coordinator_or_response(request, session)
     if isinstance(principal, Response):
         return principal
-    form = await _form(request)
+    form = await checked_form(request)
     if form is None:
-        return HTMLResponse(EXPIRED, status_code=403)
+        return expired_form()
     values = {
         k: str(form.get(k, "")).strip()
         for k in (
@@ -206,9 +198,9 @@ async def remove_shift(entry_id: int, request: Request, session: SessionDep) -> 
     principal = coordinator_or_response(request, session)
     if isinstance(principal, Response):
         return principal
-    form = await _form(request)
+    form = await checked_form(request)
     if form is None:
-        return HTMLResponse(EXPIRED, status_code=403)
+        return expired_form()
     try:
         delete_rota_entry(session, principal=principal, entry_id=entry_id)
     except DomainError:
@@ -235,9 +227,9 @@ async def add_absence_page(request: Request, session: SessionDep) -> Response:
     principal = coordinator_or_response(request, session)
     if isinstance(principal, Response):
         return principal
-    form = await _form(request)
+    form = await checked_form(request)
     if form is None:
-        return HTMLResponse(EXPIRED, status_code=403)
+        return expired_form()
     values = {
         k: str(form.get(k, "")).strip()
         for k in ("carer_id", "from_date", "from_time", "to_date", "to_time", "reason", "note")
@@ -299,9 +291,9 @@ async def remove_absence(absence_id: int, request: Request, session: SessionDep)
     principal = coordinator_or_response(request, session)
     if isinstance(principal, Response):
         return principal
-    form = await _form(request)
+    form = await checked_form(request)
     if form is None:
-        return HTMLResponse(EXPIRED, status_code=403)
+        return expired_form()
     try:
         delete_absence(session, principal=principal, absence_id=absence_id)
     except DomainError:
