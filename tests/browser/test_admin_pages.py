@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from sqlmodel import Session, SQLModel
 
 from backend.admin.service import create_user
@@ -17,7 +17,7 @@ from backend.common.enums import Role
 from backend.db import make_engine
 from backend.settings import Settings
 from backend.teams.models import Team
-from tests.browser.support import accessibility_problems, launch, live_server, require_chromium, screenshot
+from tests.browser.support import accessibility_problems, live_server, require_chromium, screenshot
 
 PASSWORD = "forvalter-passord-9"
 STRONG = "et-sterkt-passord-42"
@@ -43,16 +43,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         )
     with live_server(create_app(settings)) as url:
         yield url
-
-
-@pytest.fixture
-def page() -> Iterator[Page]:
-    with sync_playwright() as p:
-        browser = launch(p)
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nb-NO")
-        yield context.new_page()
-        context.close()
-        browser.close()
 
 
 def login(page: Page, url: str, username: str, password: str) -> None:

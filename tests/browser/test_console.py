@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -23,7 +23,7 @@ from backend.common.localtime import local_instant
 from backend.decisions.models import DecisionLink
 from backend.demo import DEMO_PASSWORD
 from backend.planning.models import Plan, Stop
-from tests.browser.support import demo_server, launch, screenshot
+from tests.browser.support import demo_server, screenshot
 
 
 @pytest.fixture(scope="module")
@@ -36,16 +36,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Engi
 @pytest.fixture
 def server(served: tuple[str, Engine]) -> str:
     return served[0]
-
-
-@pytest.fixture
-def page() -> Iterator[Page]:
-    with sync_playwright() as p:
-        browser = launch(p)
-        context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="nb-NO")
-        yield context.new_page()
-        context.close()
-        browser.close()
 
 
 def _shot(page: Page, name: str) -> None:

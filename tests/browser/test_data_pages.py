@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from sqlmodel import Session, SQLModel
 
 from backend.admin.service import create_user
@@ -21,7 +21,7 @@ from backend.common.types import server_clock
 from backend.db import make_engine
 from backend.settings import Settings
 from backend.teams.models import Team
-from tests.browser.support import accessibility_problems, launch, live_server, require_chromium, screenshot
+from tests.browser.support import accessibility_problems, live_server, require_chromium, screenshot
 
 PASSWORD = "et-langt-testpassord-7"
 NOW = local_instant(dt.date(2026, 11, 23), dt.time(6, 0))  # the server's clock: a Monday morning
@@ -73,16 +73,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         )
     with server_clock(lambda: NOW), live_server(create_app(settings)) as url:
         yield url
-
-
-@pytest.fixture
-def page() -> Iterator[Page]:
-    with sync_playwright() as p:
-        browser = launch(p)
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nb-NO")
-        yield context.new_page()
-        context.close()
-        browser.close()
 
 
 def login(page: Page, url: str, username: str) -> None:

@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from sqlmodel import Session, SQLModel
 
 from backend.app import create_app
 from backend.db import make_engine
 from backend.settings import Settings
 from tests.backend.kpi_week import PASSWORD, build_kpi_week
-from tests.browser.support import launch, live_server, require_chromium, screenshot
+from tests.browser.support import live_server, require_chromium, screenshot
 
 
 @pytest.fixture(scope="module")
@@ -32,16 +32,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         build_kpi_week(session)
     with live_server(create_app(settings)) as url:
         yield url
-
-
-@pytest.fixture
-def page() -> Iterator[Page]:
-    with sync_playwright() as p:
-        browser = launch(p)
-        context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="nb-NO")
-        yield context.new_page()
-        context.close()
-        browser.close()
 
 
 def _login(page: Page, url: str, username: str) -> None:
