@@ -19,7 +19,7 @@ from backend.admin import service
 from backend.audit.models import AccessLog, AdminAction
 from backend.audit.service import log_admin_action
 from backend.auth.models import User, UserCreate, UserUpdate
-from backend.auth.service import Principal, team_ids_of
+from backend.auth.service import team_ids_of
 from backend.carers.models import Carer
 from backend.common.enums import NORWEGIAN_LABELS, Role
 from backend.common.localtime import OSLO, local_midnight
@@ -32,13 +32,13 @@ from backend.teams.models import Team
 from backend.web.forms import (
     PAGE_SIZE,
     checked_form,
-    cookie_principal,
     expired_form,
     field_errors,
-    form_token,
     page_links,
+    posted_as,
+    render,
+    signed_in_as,
 )
-from backend.web.router import TEMPLATES
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 ROLES = [
@@ -46,32 +46,16 @@ ROLES = [
 ]
 
 
-def _admin(request: Request, session: Session) -> Principal | Response:
-    """The administrator behind the session cookie (forms carry the session's form token)."""
-    principal = cookie_principal(request, session)
-    if principal is None:
-        return RedirectResponse("/login", status_code=303)
-    if principal.role != Role.admin:
-        return HTMLResponse("<h1>Ingen tilgang</h1><p>Sidene er for administratorer.</p>", status_code=403)
-    return principal
-
-
-def _render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
-    return TEMPLATES.TemplateResponse(
-        request, template, {"form_token": form_token(request), **context}, status_code=status_code
-    )
-
-
 @router.get("", response_class=HTMLResponse)
 def admin_home(request: Request, session: SessionDep) -> Response:
-    principal = _admin(request, session)
+    principal = signed_in_as(request, session, Role.admin)
     if isinstance(principal, Response):
         return principal
     counts = {
         "logins": session.exec(select(func.count()).select_from(User)).one(),
         "teams": session.exec(select(func.count()).select_from(Team)).one(),
     }
-    return _render(request, "admin_home.html", {"principal": principal, "counts": counts})
+    return render(request, "admin_home.html", {"principal": principal, "counts": counts})
 
 
 def _logins_context(session: Session, q: str, offset: int) -> dict[str, Any]:
@@ -113,11 +97,11 @@ def _logins_context(session: Session, q: str, offset: int) -> dict[str, Any]:
 def logins_page(
     request: Request, session: SessionDep, q: str = "", offset: int = 0, lagret: str = ""
 ) -> Response:
-    principal = _admin(request, session)
+    principal = signed_in_as(request, session, Role.admin)
     if isinstance(principal, Response):
         return principal
     context = _logins_context(session, q[:100], max(0, min(offset, 10_000_000)))
-    return _render(
+    return render(
         request,
         "admin_logins.html",
         {**context, "principal": principal, "saved": lagret[:100], "errors": {}, "values": {}},
@@ -130,12 +114,10 @@ def _ids(values: list[str]) -> list[int]:
 
 @router.post("/innlogginger", response_class=HTMLResponse)
 async def create_login(request: Request, session: SessionDep) -> Response:
-    principal = _admin(request, session)
-    if isinstance(principal, Response):
-        return principal
-    form = await checked_form(request)
-    if form is None:
-        return expired_form()
+    posted = await posted_as(request, session, Role.admin)
+    if isinstance(posted, Response):
+        return posted
+    principal, form = posted
     values = {k: str(form.get(k, "")).strip() for k in ("username", "full_name", "role", "carer_id")}
     errors: dict[str, str] = {}
     if str(form.get("password", "")) != str(form.get("password_again", "")):
@@ -156,7 +138,7 @@ async def create_login(request: Request, session: SessionDep) -> Response:
             session.rollback()
             errors = field_errors(exc)
     context = _logins_context(session, "", 0)
-    return _render(
+    return render(
         request,
         "admin_logins.html",
         {**context, "principal": principal, "saved": "", "errors": errors, "values": values},
@@ -177,13 +159,13 @@ def _login_context(session: Session, user: User) -> dict[str, Any]:
 
 @router.get("/innlogginger/{user_id}", response_class=HTMLResponse)
 def login_page(user_id: int, request: Request, session: SessionDep, lagret: str = "") -> Response:
-    principal = _admin(request, session)
+    principal = signed_in_as(request, session, Role.admin)
     if isinstance(principal, Response):
         return principal
     user = session.get(User, user_id) if 0 < user_id < 2**31 else None
     if user is None:
         return HTMLResponse("<h1>Finnes ikke</h1><p>Innloggingen finnes ikke.</p>", status_code=404)
-    return _render(
+    return render(
         request,
         "admin_login.html",
         {**_login_context(session, user), "principal": principal, "saved": bool(lagret), "errors": {}},
@@ -192,7 +174,7 @@ def login_page(user_id: int, request: Request, session: SessionDep, lagret: str 
 
 @router.post("/innlogginger/{user_id}", response_class=HTMLResponse)
 async def change_login(user_id: int, request: Request, session: SessionDep) -> Response:
-    principal = _admin(request, session)
+    principal = signed_in_as(request, session, Role.admin)
     if isinstance(principal, Response):
         return principal
     user = session.get(User, user_id) if 0 < user_id < 2**31 else None
@@ -221,7 +203,7 @@ async def change_login(user_id: int, request: Request, session: SessionDep) -> R
             session.rollback()
             errors = field_errors(exc)
     session.refresh(user)
-    return _render(
+    return render(
         request,
         "admin_login.html",
         {**_login_context(session, user), "principal": principal, "saved": False, "errors": errors},
@@ -231,11 +213,11 @@ async def change_login(user_id: int, request: Request, session: SessionDep) -> R
 
 @router.get("/innstillinger", response_class=HTMLResponse)
 def settings_page(request: Request, session: SessionDep, lagret: str = "") -> Response:
-    principal = _admin(request, session)
+    principal = signed_in_as(request, session, Role.admin)
     if isinstance(principal, Response):
         return principal
     row = get_municipality_settings(session, default_name=request.app.state.settings.municipality_name)
-    return _render(
+    return render(
         request,
         "admin_settings.html",
         {"principal": principal, "values": row.model_dump(), "errors": {}, "saved": bool(lagret)},
@@ -244,12 +226,10 @@ def settings_page(request: Request, session: SessionDep, lagret: str = "") -> Re
 
 @router.post("/innstillinger", response_class=HTMLResponse)
 async def change_settings(request: Request, session: SessionDep) -> Response:
-    principal = _admin(request, session)
-    if isinstance(principal, Response):
-        return principal
-    form = await checked_form(request)
-    if form is None:
-        return expired_form()
+    posted = await posted_as(request, session, Role.admin)
+    if isinstance(posted, Response):
+        return posted
+    principal, form = posted
     values: dict[str, Any] = {k: str(v).strip() for k, v in form.items() if k != "form_token"}
     values["allow_cross_team_nurses"] = form.get("allow_cross_team_nurses") == "on"
     values["notice_phone"] = values.get("notice_phone") or None
@@ -259,7 +239,7 @@ async def change_settings(request: Request, session: SessionDep) -> Response:
         update_municipality_settings(session, data=data)
     except (ValidationError, DomainError) as exc:
         session.rollback()
-        return _render(
+        return render(
             request,
             "admin_settings.html",
             {"principal": principal, "values": values, "errors": field_errors(exc), "saved": False},
@@ -303,7 +283,7 @@ def access_log_page(
     offset: int = 0,
 ) -> Response:
     """Who read which recipient's data, filtered by login, recipient and period, with a CSV export."""
-    principal = _admin(request, session)
+    principal = signed_in_as(request, session, Role.admin)
     if isinstance(principal, Response):
         return principal
     start, end = _day(fra), _day(til)
@@ -317,7 +297,7 @@ def access_log_page(
     offset = max(0, min(offset, 10_000_000))
     rows = list(session.exec(query.order_by(col(AccessLog.id).desc()).limit(PAGE_SIZE).offset(offset)))
     filters = {"bruker": bruker[:100], "mottaker": mottaker[:12], "fra": fra[:10], "til": til[:10]}
-    return _render(
+    return render(
         request,
         "admin_access_log.html",
         {
@@ -336,7 +316,7 @@ def access_log_page(
 def access_log_csv(
     request: Request, session: SessionDep, bruker: str = "", mottaker: str = "", fra: str = "", til: str = ""
 ) -> Response:
-    principal = _admin(request, session)
+    principal = signed_in_as(request, session, Role.admin)
     if isinstance(principal, Response):
         return principal
     query = _access_query(bruker[:100], mottaker[:12], _day(fra), _day(til)).order_by(col(AccessLog.id))
@@ -369,7 +349,7 @@ def access_log_csv(
 
 @router.get("/endringer", response_class=HTMLResponse)
 def admin_actions_page(request: Request, session: SessionDep, offset: int = 0) -> Response:
-    principal = _admin(request, session)
+    principal = signed_in_as(request, session, Role.admin)
     if isinstance(principal, Response):
         return principal
     offset = max(0, min(offset, 10_000_000))
@@ -377,7 +357,7 @@ def admin_actions_page(request: Request, session: SessionDep, offset: int = 0) -
     rows = list(
         session.exec(select(AdminAction).order_by(col(AdminAction.id).desc()).limit(PAGE_SIZE).offset(offset))
     )
-    return _render(
+    return render(
         request,
         "admin_actions.html",
         {"principal": principal, "rows": rows, "local": to_local, "paging": page_links(offset, total)},

@@ -16,12 +16,16 @@ from backend.auth.service import Principal
 from backend.carers.competence import PROFESSIONS, QUALIFICATIONS
 from backend.carers.models import Carer, CarerUpdate
 from backend.carers.service import carer_in_scope, list_carers, update_carer
-from backend.common.enums import NORWEGIAN_LABELS, TravelMode
+from backend.common.enums import NORWEGIAN_LABELS, Role, TravelMode
 from backend.db import SessionDep
 from backend.errors import DomainError
 from backend.teams.models import Team
-from backend.web.forms import checked_form, expired_form, field_errors, form_token
-from backend.web.recipient_pages import coordinator_or_response
+from backend.web.forms import (
+    field_errors,
+    posted_as,
+    render,
+    signed_in_as,
+)
 from backend.web.router import TEMPLATES
 
 router = APIRouter(prefix="/konsoll/pleiere", include_in_schema=False)
@@ -46,7 +50,7 @@ def _context(session: Session, principal: Principal, **extra: Any) -> dict[str, 
 
 @router.get("", response_class=HTMLResponse)
 def carers_page(request: Request, session: SessionDep) -> Response:
-    principal = coordinator_or_response(request, session)
+    principal = signed_in_as(request, session, Role.coordinator)
     if isinstance(principal, Response):
         return principal
     carers = list_carers(session, principal=principal)
@@ -76,15 +80,13 @@ def _render_carer(
     saved: bool,
     status_code: int = 200,
 ) -> Response:
-    context = _context(
-        session, principal, carer=carer, errors=errors, saved=saved, form_token=form_token(request)
-    )
-    return TEMPLATES.TemplateResponse(request, "console_carer.html", context, status_code=status_code)
+    context = _context(session, principal, carer=carer, errors=errors, saved=saved)
+    return render(request, "console_carer.html", context, status_code)
 
 
 @router.get("/{carer_id}", response_class=HTMLResponse)
 def carer_page(carer_id: int, request: Request, session: SessionDep, lagret: str = "") -> Response:
-    principal = coordinator_or_response(request, session)
+    principal = signed_in_as(request, session, Role.coordinator)
     if isinstance(principal, Response):
         return principal
     carer = _carer_or_404(session, principal, carer_id)
@@ -95,15 +97,13 @@ def carer_page(carer_id: int, request: Request, session: SessionDep, lagret: str
 
 @router.post("/{carer_id}", response_class=HTMLResponse)
 async def change_carer(carer_id: int, request: Request, session: SessionDep) -> Response:
-    principal = coordinator_or_response(request, session)
-    if isinstance(principal, Response):
-        return principal
+    posted = await posted_as(request, session, Role.coordinator)
+    if isinstance(posted, Response):
+        return posted
+    principal, form = posted
     carer = _carer_or_404(session, principal, carer_id)
     if isinstance(carer, Response):
         return carer
-    form = await checked_form(request)
-    if form is None:
-        return expired_form()
     values: dict[str, Any] = {
         k: str(form.get(k, "")).strip()
         for k in ("name", "team_id", "employment_pct", "transport_mode", "phone")

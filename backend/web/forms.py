@@ -8,13 +8,15 @@ import hmac
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
 from backend.auth.deps import SESSION_COOKIE
 from backend.auth.service import Principal, principal_for_token
+from backend.common.enums import Role
 from backend.errors import DomainError, NotAuthenticated
+from backend.web.router import TEMPLATES
 
 FORM_TOKEN_FIELD = "form_token"
 PAGE_SIZE = 50
@@ -27,6 +29,35 @@ def cookie_principal(request: Request, session: Session) -> Principal | None:
         return principal_for_token(session, token=request.cookies.get(SESSION_COOKIE, ""))
     except NotAuthenticated:
         return None
+
+
+PAGES_FOR = {Role.admin: "administratorer", Role.coordinator: "fagkoordinatorer"}
+
+
+def signed_in_as(request: Request, session: Session, role: Role) -> Principal | Response:
+    """The login behind the session cookie when it has `role`; else the login page or a 403 naming nothing."""
+    principal = cookie_principal(request, session)
+    if principal is None:
+        return RedirectResponse("/login", status_code=303)
+    if principal.role != role:
+        return HTMLResponse(f"<h1>Ingen tilgang</h1><p>Sidene er for {PAGES_FOR[role]}.</p>", status_code=403)
+    return principal
+
+
+async def posted_as(request: Request, session: Session, role: Role) -> tuple[Principal, Any] | Response:
+    """A posted form: the login with `role` and the form with this session's token; else what to answer."""
+    principal = signed_in_as(request, session, role)
+    if isinstance(principal, Response):
+        return principal
+    form = await checked_form(request)
+    return expired_form() if form is None else (principal, form)
+
+
+def render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
+    """A page with this session's form token for the forms on it."""
+    return TEMPLATES.TemplateResponse(
+        request, template, {"form_token": form_token(request), **context}, status_code=status_code
+    )
 
 
 def form_token(request: Request) -> str:

@@ -10,12 +10,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
+from backend.common.enums import Role
 from backend.db import SessionDep
 from backend.errors import DomainError
 from backend.imports.service import import_recipients, import_rota, import_staff
-from backend.web.forms import checked_form, expired_form, form_token
-from backend.web.recipient_pages import coordinator_or_response
-from backend.web.router import TEMPLATES
+from backend.web.forms import posted_as, render, signed_in_as
 
 router = APIRouter(prefix="/konsoll/import", include_in_schema=False)
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -24,12 +23,7 @@ COUNTED = {"carers": "ansatte", "recipients": "brukere", "decisions": "vedtak", 
 
 
 def _render(request: Request, context: dict[str, Any], status_code: int = 200) -> Response:
-    return TEMPLATES.TemplateResponse(
-        request,
-        "console_import.html",
-        {"form_token": form_token(request), "kinds": KINDS, **context},
-        status_code=status_code,
-    )
+    return render(request, "console_import.html", {"kinds": KINDS, **context}, status_code)
 
 
 async def _content(form: Any, name: str, label: str) -> bytes | None:
@@ -44,7 +38,7 @@ async def _content(form: Any, name: str, label: str) -> bytes | None:
 
 @router.get("", response_class=HTMLResponse)
 def import_page(request: Request, session: SessionDep) -> Response:
-    principal = coordinator_or_response(request, session)
+    principal = signed_in_as(request, session, Role.coordinator)
     if isinstance(principal, Response):
         return principal
     return _render(request, {"principal": principal, "result": None, "errors": [], "message": ""})
@@ -52,14 +46,12 @@ def import_page(request: Request, session: SessionDep) -> Response:
 
 @router.post("/{kind}", response_class=HTMLResponse)
 async def run_import(kind: str, request: Request, session: SessionDep) -> Response:
-    principal = coordinator_or_response(request, session)
-    if isinstance(principal, Response):
-        return principal
+    posted = await posted_as(request, session, Role.coordinator)
+    if isinstance(posted, Response):
+        return posted
+    principal, form = posted
     if kind not in KINDS:
         return HTMLResponse("<h1>Finnes ikke</h1>", status_code=404)
-    form = await checked_form(request)
-    if form is None:
-        return expired_form()
     try:
         first = await _content(form, "file", "Filen")
         if first is None:

@@ -40,14 +40,12 @@ from backend.teams.models import Team
 from backend.web.decision_form import VISIT_ROWS, WEEKDAYS, DecisionFormError, decision_from_form
 from backend.web.forms import (
     PAGE_SIZE,
-    checked_form,
-    cookie_principal,
-    expired_form,
     field_errors,
-    form_token,
     page_links,
+    posted_as,
+    render,
+    signed_in_as,
 )
-from backend.web.router import TEMPLATES
 
 router = APIRouter(prefix="/konsoll/brukere", include_in_schema=False)
 FIELDS = (
@@ -68,20 +66,14 @@ _STREET_NUMBER = re.compile(
 )
 
 
-def coordinator_or_response(request: Request, session: Session) -> Principal | Response:
-    """The coordinator behind the session cookie; the login page or a 403 otherwise (console data pages)."""
-    principal = cookie_principal(request, session)
-    if principal is None:
-        return RedirectResponse("/login", status_code=303)
-    if principal.role != Role.coordinator:
-        return HTMLResponse("<h1>Ingen tilgang</h1><p>Sidene er for fagkoordinatorer.</p>", status_code=403)
-    return principal
-
-
-def _render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
-    return TEMPLATES.TemplateResponse(
-        request, template, {"form_token": form_token(request), **context}, status_code=status_code
+def _log_and_commit(
+    session: Session, principal: Principal, request: Request, recipient_ids: list[int], action: str
+) -> None:
+    """The access-log rows for the recipients a page showed or changed, committed with the change."""
+    log_recipient_reads(
+        session, principal=principal, recipient_ids=recipient_ids, action=action, path=str(request.url.path)
     )
+    session.commit()
 
 
 def _teams(session: Session, principal: Principal) -> list[Team]:
@@ -100,7 +92,7 @@ def recipients_page(
     request: Request, session: SessionDep, q: str = "", offset: int = 0, lagret: str = ""
 ) -> Response:
     """Never one page of everything: 50 at a time, searched by name, brukernummer or address."""
-    principal = coordinator_or_response(request, session)
+    principal = signed_in_as(request, session, Role.coordinator)
     if isinstance(principal, Response):
         return principal
     query = select(Recipient).where(col(Recipient.team_id).in_(principal.team_ids))
@@ -118,16 +110,9 @@ def recipients_page(
     rows = list(
         session.exec(query.order_by(col(Recipient.name), col(Recipient.id)).limit(PAGE_SIZE).offset(offset))
     )
-    log_recipient_reads(
-        session,
-        principal=principal,
-        recipient_ids=[r.id or 0 for r in rows],
-        action="list recipients",
-        path=str(request.url.path),
-    )
-    session.commit()
+    _log_and_commit(session, principal, request, [r.id or 0 for r in rows], "list recipients")
     teams = {t.id: t.name for t in _teams(session, principal)}
-    return _render(
+    return render(
         request,
         "console_recipients.html",
         {
@@ -157,10 +142,10 @@ def _form_context(
 
 @router.get("/ny", response_class=HTMLResponse)
 def new_recipient_page(request: Request, session: SessionDep) -> Response:
-    principal = coordinator_or_response(request, session)
+    principal = signed_in_as(request, session, Role.coordinator)
     if isinstance(principal, Response):
         return principal
-    return _render(
+    return render(
         request, "console_recipient_new.html", _form_context(session, principal, {"language": "nb"}, {})
     )
 
@@ -199,12 +184,10 @@ def _recipient_values(form: Any) -> dict[str, Any]:
 
 @router.post("", response_class=HTMLResponse)
 async def create_recipient_page(request: Request, session: SessionDep) -> Response:
-    principal = coordinator_or_response(request, session)
-    if isinstance(principal, Response):
-        return principal
-    form = await checked_form(request)
-    if form is None:
-        return expired_form()
+    posted = await posted_as(request, session, Role.coordinator)
+    if isinstance(posted, Response):
+        return posted
+    principal, form = posted
     values = _recipient_values(form)
     kin = {k: str(form.get(f"kin_{k}", "")).strip() for k in ("name", "relation", "phone")}
     try:
@@ -224,21 +207,14 @@ async def create_recipient_page(request: Request, session: SessionDep) -> Respon
             }
         )
         recipient = create_recipient(session, principal=principal, data=data)
-        log_recipient_reads(
-            session,
-            principal=principal,
-            recipient_ids=[recipient.id or 0],
-            action="create recipient",
-            path=str(request.url.path),
-        )
-        session.commit()
+        _log_and_commit(session, principal, request, [recipient.id or 0], "create recipient")
     except (ValidationError, DomainError) as exc:
         session.rollback()
         errors = {
             ("kin_" + k.split(".")[-1] if k.startswith("next_of_kin") else k): v
             for k, v in field_errors(exc).items()
         }
-        return _render(
+        return render(
             request,
             "console_recipient_new.html",
             _form_context(session, principal, {**values, **{f"kin_{k}": v for k, v in kin.items()}}, errors),
@@ -309,21 +285,14 @@ def _in_scope(session: Session, principal: Principal, recipient_id: int) -> Reci
 
 @router.get("/{recipient_id}", response_class=HTMLResponse)
 def recipient_page(recipient_id: int, request: Request, session: SessionDep, lagret: str = "") -> Response:
-    principal = coordinator_or_response(request, session)
+    principal = signed_in_as(request, session, Role.coordinator)
     if isinstance(principal, Response):
         return principal
     recipient = _in_scope(session, principal, recipient_id)
     if isinstance(recipient, Response):
         return recipient
-    log_recipient_reads(
-        session,
-        principal=principal,
-        recipient_ids=[recipient_id],
-        action="read recipient",
-        path=str(request.url.path),
-    )
-    session.commit()
-    return _render(
+    _log_and_commit(session, principal, request, [recipient_id], "read recipient")
+    return render(
         request,
         "console_recipient.html",
         {**_recipient_context(session, principal, recipient, {}), "saved": bool(lagret)},
@@ -335,14 +304,12 @@ async def _posted(
 ) -> tuple[Principal, Recipient, Any] | Response:
     """A form posted about one recipient: the coordinator, the recipient within their teams and the form with
     its token checked; otherwise the answer to give (login, 403, 404 without a name, expired form)."""
-    principal = coordinator_or_response(request, session)
-    if isinstance(principal, Response):
-        return principal
+    posted = await posted_as(request, session, Role.coordinator)
+    if isinstance(posted, Response):
+        return posted
+    principal, form = posted
     recipient = _in_scope(session, principal, recipient_id)
-    if isinstance(recipient, Response):
-        return recipient
-    form = await checked_form(request)
-    return expired_form() if form is None else (principal, recipient, form)
+    return recipient if isinstance(recipient, Response) else (principal, recipient, form)
 
 
 @router.post("/{recipient_id}", response_class=HTMLResponse)
@@ -360,18 +327,11 @@ async def change_recipient(recipient_id: int, request: Request, session: Session
             recipient_id=recipient_id,
             data=RecipientUpdate.model_validate(values),
         )
-        log_recipient_reads(
-            session,
-            principal=principal,
-            recipient_ids=[recipient_id],
-            action="change recipient",
-            path=str(request.url.path),
-        )
-        session.commit()
+        _log_and_commit(session, principal, request, [recipient_id], "change recipient")
     except (ValidationError, DomainError) as exc:
         session.rollback()
         session.refresh(recipient)
-        return _render(
+        return render(
             request,
             "console_recipient.html",
             {**_recipient_context(session, principal, recipient, field_errors(exc)), "saved": False},
@@ -396,18 +356,11 @@ async def add_kin(recipient_id: int, request: Request, session: SessionDep) -> R
             }
         )
         add_next_of_kin(session, principal=principal, recipient_id=recipient_id, data=data)
-        log_recipient_reads(
-            session,
-            principal=principal,
-            recipient_ids=[recipient_id],
-            action="add next of kin",
-            path=str(request.url.path),
-        )
-        session.commit()
+        _log_and_commit(session, principal, request, [recipient_id], "add next of kin")
     except (ValidationError, DomainError) as exc:
         session.rollback()
         errors = {f"kin_{k}": v for k, v in field_errors(exc).items()}
-        return _render(
+        return render(
             request,
             "console_recipient.html",
             {**_recipient_context(session, principal, recipient, errors), "saved": False},
@@ -439,14 +392,7 @@ async def add_decision(recipient_id: int, request: Request, session: SessionDep)
     try:
         data = decision_from_form(form, recipient_id)
         create_decision(session, principal=principal, data=data)
-        log_recipient_reads(
-            session,
-            principal=principal,
-            recipient_ids=[recipient_id],
-            action="create decision",
-            path=str(request.url.path),
-        )
-        session.commit()
+        _log_and_commit(session, principal, request, [recipient_id], "create decision")
     except (DecisionFormError, DomainError) as exc:
         session.rollback()
         errors = exc.errors if isinstance(exc, DecisionFormError) else {"decision": exc.message}
@@ -458,7 +404,7 @@ async def add_decision(recipient_id: int, request: Request, session: SessionDep)
             "decision_values": values,
             "saved": False,
         }
-        return _render(request, "console_recipient.html", context, 422)
+        return render(request, "console_recipient.html", context, 422)
     return RedirectResponse(f"/konsoll/brukere/{recipient_id}?lagret=1#vedtak", status_code=303)
 
 
@@ -486,5 +432,5 @@ async def end_decision(
             "decision_errors": errors,
             "saved": False,
         }
-        return _render(request, "console_recipient.html", context, 422)
+        return render(request, "console_recipient.html", context, 422)
     return RedirectResponse(f"/konsoll/brukere/{recipient_id}?lagret=1#vedtak", status_code=303)

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, func, select
 
 from backend.auth.service import Principal
 from backend.carers.models import Carer
-from backend.common.enums import NORWEGIAN_LABELS, AbsenceReason, PlanStatus, ShiftKind
+from backend.common.enums import NORWEGIAN_LABELS, AbsenceReason, PlanStatus, Role, ShiftKind
 from backend.common.localtime import OSLO, local_date_of, local_instant
 from backend.common.types import utcnow
 from backend.db import SessionDep
@@ -27,9 +27,12 @@ from backend.rota.models import Absence, AbsenceCreate, RotaEntry, RotaEntryCrea
 from backend.rota.service import add_absence, add_rota_entry, delete_absence, delete_rota_entry
 from backend.stats.service import parse_iso_week
 from backend.teams.models import Team
-from backend.web.forms import checked_form, expired_form, field_errors, form_token
-from backend.web.recipient_pages import coordinator_or_response
-from backend.web.router import TEMPLATES
+from backend.web.forms import (
+    field_errors,
+    posted_as,
+    render,
+    signed_in_as,
+)
 
 router = APIRouter(prefix="/konsoll/turnus", include_in_schema=False)
 REASONS = {
@@ -117,16 +120,14 @@ def _grid(
 
 
 def _render(request: Request, context: dict[str, Any], status_code: int = 200) -> Response:
-    return TEMPLATES.TemplateResponse(
-        request, "console_rota.html", {"form_token": form_token(request), **context}, status_code=status_code
-    )
+    return render(request, "console_rota.html", context, status_code)
 
 
 @router.get("", response_class=HTMLResponse)
 def rota_page(
     request: Request, session: SessionDep, team_id: int = 0, uke: str = "", lagret: str = ""
 ) -> Response:
-    principal = coordinator_or_response(request, session)
+    principal = signed_in_as(request, session, Role.coordinator)
     if isinstance(principal, Response):
         return principal
     return _render(
@@ -143,12 +144,10 @@ def _back(team_id: str, week: str) -> Response:
 
 @router.post("/vakt", response_class=HTMLResponse)
 async def add_shift(request: Request, session: SessionDep) -> Response:
-    principal = coordinator_or_response(request, session)
-    if isinstance(principal, Response):
-        return principal
-    form = await checked_form(request)
-    if form is None:
-        return expired_form()
+    posted = await posted_as(request, session, Role.coordinator)
+    if isinstance(posted, Response):
+        return posted
+    principal, form = posted
     values = {
         k: str(form.get(k, "")).strip()
         for k in (
@@ -195,12 +194,10 @@ async def add_shift(request: Request, session: SessionDep) -> Response:
 
 @router.post("/vakt/{entry_id}/slett", response_class=HTMLResponse)
 async def remove_shift(entry_id: int, request: Request, session: SessionDep) -> Response:
-    principal = coordinator_or_response(request, session)
-    if isinstance(principal, Response):
-        return principal
-    form = await checked_form(request)
-    if form is None:
-        return expired_form()
+    posted = await posted_as(request, session, Role.coordinator)
+    if isinstance(posted, Response):
+        return posted
+    principal, form = posted
     try:
         delete_rota_entry(session, principal=principal, entry_id=entry_id)
     except DomainError:
@@ -224,12 +221,10 @@ def affected_plans(session: Session, absence: Absence) -> list[dict[str, Any]]:
 
 @router.post("/fravaer", response_class=HTMLResponse)
 async def add_absence_page(request: Request, session: SessionDep) -> Response:
-    principal = coordinator_or_response(request, session)
-    if isinstance(principal, Response):
-        return principal
-    form = await checked_form(request)
-    if form is None:
-        return expired_form()
+    posted = await posted_as(request, session, Role.coordinator)
+    if isinstance(posted, Response):
+        return posted
+    principal, form = posted
     values = {
         k: str(form.get(k, "")).strip()
         for k in ("carer_id", "from_date", "from_time", "to_date", "to_time", "reason", "note")
@@ -288,12 +283,10 @@ async def add_absence_page(request: Request, session: SessionDep) -> Response:
 
 @router.post("/fravaer/{absence_id}/slett", response_class=HTMLResponse)
 async def remove_absence(absence_id: int, request: Request, session: SessionDep) -> Response:
-    principal = coordinator_or_response(request, session)
-    if isinstance(principal, Response):
-        return principal
-    form = await checked_form(request)
-    if form is None:
-        return expired_form()
+    posted = await posted_as(request, session, Role.coordinator)
+    if isinstance(posted, Response):
+        return posted
+    principal, form = posted
     try:
         delete_absence(session, principal=principal, absence_id=absence_id)
     except DomainError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 
@@ -74,6 +74,24 @@ def _demo_server(base: Path, *, planned: bool) -> Iterator[tuple[str, Engine, Se
             plan_demo_day(session, settings=settings, today=today)
     with live_server(app) as url:
         yield url, engine, settings
+
+
+@contextmanager
+def seeded_server(base: Path, seed: Callable[[Session], object]) -> Iterator[str]:
+    """The app on a fresh SQLite database in `base`, filled by `seed`, served on 127.0.0.1."""
+    require_chromium()
+    settings = Settings(
+        database_url=f"sqlite:///{base / 'pages.db'}",
+        job_backend="inprocess",
+        sms_outbox_file=base / "sms.jsonl",
+        network_dir=base / "networks",
+    )
+    engine = make_engine(settings)
+    SQLModel.metadata.create_all(engine)
+    with Session(engine) as session:
+        seed(session)
+    with live_server(create_app(settings)) as url:
+        yield url
 
 
 def live_server(app: object) -> AbstractContextManager[str]:

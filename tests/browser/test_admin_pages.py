@@ -8,16 +8,17 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from backend.admin.service import create_user
-from backend.app import create_app
 from backend.auth.models import UserCreate
 from backend.common.enums import Role
-from backend.db import make_engine
-from backend.settings import Settings
 from backend.teams.models import Team
-from tests.browser.support import accessibility_problems, live_server, require_chromium, screenshot
+from tests.browser.support import (
+    accessibility_problems,
+    screenshot,
+    seeded_server,
+)
 
 PASSWORD = "forvalter-passord-9"
 STRONG = "et-sterkt-passord-42"
@@ -25,24 +26,16 @@ STRONG = "et-sterkt-passord-42"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    require_chromium()
-    base = tmp_path_factory.mktemp("admin")
-    settings = Settings(
-        database_url=f"sqlite:///{base / 'admin.db'}",
-        job_backend="inprocess",
-        sms_outbox_file=base / "sms.jsonl",
-        network_dir=base / "networks",
-    )
-    engine = make_engine(settings)
-    SQLModel.metadata.create_all(engine)
-    with Session(engine) as session:
-        session.add(Team(name="Team nord", base_address="Base", base_lat=59.9, base_lon=10.7))
-        session.commit()
-        create_user(
-            session, data=UserCreate(username="admin", full_name="Admin", password=PASSWORD, role=Role.admin)
-        )
-    with live_server(create_app(settings)) as url:
+    with seeded_server(tmp_path_factory.mktemp("admin"), _seed) as url:
         yield url
+
+
+def _seed(session: Session) -> None:
+    session.add(Team(name="Team nord", base_address="Base", base_lat=59.9, base_lon=10.7))
+    session.commit()
+    create_user(
+        session, data=UserCreate(username="admin", full_name="Admin", password=PASSWORD, role=Role.admin)
+    )
 
 
 def login(page: Page, url: str, username: str, password: str) -> None:

@@ -9,19 +9,20 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from backend.admin.service import create_user
-from backend.app import create_app
 from backend.auth.models import UserCreate
 from backend.carers.models import Carer
 from backend.common.enums import Role
 from backend.common.localtime import local_instant
 from backend.common.types import server_clock
-from backend.db import make_engine
-from backend.settings import Settings
 from backend.teams.models import Team
-from tests.browser.support import accessibility_problems, live_server, require_chromium, screenshot
+from tests.browser.support import (
+    accessibility_problems,
+    screenshot,
+    seeded_server,
+)
 
 PASSWORD = "et-langt-testpassord-7"
 NOW = local_instant(dt.date(2026, 11, 23), dt.time(6, 0))  # the server's clock: a Monday morning
@@ -33,46 +34,38 @@ UNLABELLED = (
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    require_chromium()
-    base = tmp_path_factory.mktemp("data-pages")
-    settings = Settings(
-        database_url=f"sqlite:///{base / 'data.db'}",
-        job_backend="inprocess",
-        sms_outbox_file=base / "sms.jsonl",
-        network_dir=base / "networks",
-    )
-    engine = make_engine(settings)
-    SQLModel.metadata.create_all(engine)
-    with Session(engine) as session:
-        team = Team(name="Team sør", base_address="Base", base_lat=59.9, base_lon=10.7)
-        session.add(team)
-        session.commit()
-        session.add(
-            Carer(name="Siri Dahl", external_id="S1", team_id=team.id or 0, competences=["helsefagarbeider"])
-        )
-        session.commit()
-        create_user(
-            session,
-            data=UserCreate(
-                username="koord",
-                full_name="Koord",
-                password=PASSWORD,
-                role=Role.coordinator,
-                team_ids=[team.id or 0],
-            ),
-        )
-        create_user(
-            session,
-            data=UserCreate(
-                username="leder",
-                full_name="Leder",
-                password=PASSWORD,
-                role=Role.manager,
-                team_ids=[team.id or 0],
-            ),
-        )
-    with server_clock(lambda: NOW), live_server(create_app(settings)) as url:
+    with server_clock(lambda: NOW), seeded_server(tmp_path_factory.mktemp("data-pages"), _seed) as url:
         yield url
+
+
+def _seed(session: Session) -> None:
+    team = Team(name="Team sør", base_address="Base", base_lat=59.9, base_lon=10.7)
+    session.add(team)
+    session.commit()
+    session.add(
+        Carer(name="Siri Dahl", external_id="S1", team_id=team.id or 0, competences=["helsefagarbeider"])
+    )
+    session.commit()
+    create_user(
+        session,
+        data=UserCreate(
+            username="koord",
+            full_name="Koord",
+            password=PASSWORD,
+            role=Role.coordinator,
+            team_ids=[team.id or 0],
+        ),
+    )
+    create_user(
+        session,
+        data=UserCreate(
+            username="leder",
+            full_name="Leder",
+            password=PASSWORD,
+            role=Role.manager,
+            team_ids=[team.id or 0],
+        ),
+    )
 
 
 def login(page: Page, url: str, username: str) -> None:

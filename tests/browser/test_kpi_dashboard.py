@@ -7,31 +7,20 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
-from backend.app import create_app
-from backend.db import make_engine
-from backend.settings import Settings
 from tests.backend.kpi_week import PASSWORD, build_kpi_week
-from tests.browser.support import live_server, require_chromium, screenshot
+from tests.browser.support import screenshot, seeded_server
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    require_chromium()
-    base = tmp_path_factory.mktemp("kpis")
-    settings = Settings(
-        database_url=f"sqlite:///{base / 'kpis.db'}",
-        job_backend="inprocess",
-        sms_outbox_file=base / "sms.jsonl",
-        network_dir=base / "networks",
-    )
-    engine = make_engine(settings)
-    SQLModel.metadata.create_all(engine)
-    with Session(engine) as session:
-        build_kpi_week(session)
-    with live_server(create_app(settings)) as url:
+    with seeded_server(tmp_path_factory.mktemp("kpis"), _seed) as url:
         yield url
+
+
+def _seed(session: Session) -> None:
+    build_kpi_week(session)
 
 
 def _login(page: Page, url: str, username: str) -> None:
