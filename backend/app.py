@@ -45,6 +45,7 @@ from backend.web.admin_pages import router as admin_pages_router
 from backend.web.carer_pages import router as carer_pages_router
 from backend.web.console import router as console_router
 from backend.web.console import static_files as console_static
+from backend.web.decision_pages import router as decision_pages_router
 from backend.web.import_pages import router as import_pages_router
 from backend.web.kpi_pages import router as kpi_pages_router
 from backend.web.pwa import pwa_files
@@ -140,6 +141,7 @@ def create_app(
     app.include_router(sign_on_router)
     app.include_router(admin_pages_router)
     app.include_router(recipient_pages_router)
+    app.include_router(decision_pages_router)
     app.include_router(import_pages_router)
     app.include_router(carer_pages_router)
     app.include_router(rota_pages_router)

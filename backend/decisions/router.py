@@ -64,6 +64,24 @@ def update_decision(
     return service.to_public(session, decision)
 
 
+@router.post(
+    "/decisions/{decision_id}/change",
+    response_model=DecisionPublic,
+    status_code=201,
+    summary="Change a vedtak from a date: the old one ends the day before, the new one starts then",
+)
+def change_decision(
+    decision_id: IdPath,
+    data: DecisionCreate,
+    session: SessionDep,
+    principal: CoordinatorDep,
+    reads: RecipientReadsDep,
+) -> DecisionPublic:
+    decision = service.change_decision_from(session, principal=principal, decision_id=decision_id, data=data)
+    reads([decision.recipient_id], "change decision")
+    return service.to_public(session, decision)
+
+
 @router.delete("/decisions/{decision_id}", status_code=204, summary="Delete a vedtak no plan uses")
 def delete_decision(decision_id: IdPath, session: SessionDep, principal: CoordinatorDep) -> Response:
     service.delete_decision(session, principal=principal, decision_id=decision_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlmodel import Session, col, select
 
 from backend.auth.service import Principal
@@ -159,6 +161,33 @@ def update_decision(
     for key, value in changes.items():
         setattr(decision, key, value)
     session.add(decision)
+    session.commit()
+    session.refresh(decision)
+    return decision
+
+
+def change_decision_from(
+    session: Session, *, principal: Principal, decision_id: int, data: DecisionCreate
+) -> ServiceDecision:
+    """A vedtak changed from a date: the old one ends the day before `data.valid_from` and the new one starts
+    then, in one transaction, so history stays whole (last month is measured against what was agreed then)."""
+    old = decision_in_scope(session, principal=principal, decision_id=decision_id)
+    if data.recipient_id != old.recipient_id:
+        raise InvalidInput("Et vedtak kan bare endres for samme bruker.", field="recipient_id")
+    if data.valid_from <= old.valid_from:
+        raise InvalidInput(
+            f"Endringen må gjelde fra en dag etter at vedtaket startet ({old.valid_from:%d.%m.%Y}); "
+            "sett heller en stoppdato eller slett vedtaket.",
+            field="valid_from",
+        )
+    if old.valid_to is not None and data.valid_from > old.valid_to:
+        raise InvalidInput(
+            f"Vedtaket sluttet {old.valid_to:%d.%m.%Y}; registrer et nytt vedtak i stedet.",
+            field="valid_from",
+        )
+    old.valid_to = data.valid_from - dt.timedelta(days=1)
+    session.add(old)
+    decision = create_decision(session, principal=principal, data=data, commit=False)
     session.commit()
     session.refresh(decision)
     return decision

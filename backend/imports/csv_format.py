@@ -130,3 +130,10 @@ def parse_tasks(text: str) -> list[dict[str, object]]:
     if not tasks:
         raise ValueError("ingen tiltak oppgitt")
     return tasks
+
+
+def tasks_text(tasks: list[dict[str, object]]) -> str:
+    """The inverse of parse_tasks: a stored vedtak's tasks as a form or a CSV cell shows them."""
+    return "|".join(
+        ":".join(str(part) for part in (t["name"], t["minutes"], t.get("competence")) if part) for t in tasks
+    )

@@ -25,8 +25,7 @@ from backend.common.localtime import OSLO, local_date_of
 from backend.common.types import utcnow
 from backend.db import SessionDep
 from backend.decisions.expansion import visits_for
-from backend.decisions.models import DecisionUpdate, ServiceDecision
-from backend.decisions.service import create_decision, update_decision
+from backend.decisions.models import ServiceDecision
 from backend.errors import DomainError, InvalidInput
 from backend.recipients.models import NextOfKin, NextOfKinCreate, Recipient, RecipientCreate, RecipientUpdate
 from backend.recipients.service import (
@@ -37,7 +36,7 @@ from backend.recipients.service import (
     update_recipient,
 )
 from backend.teams.models import Team
-from backend.web.decision_form import VISIT_ROWS, WEEKDAYS, DecisionFormError, decision_from_form
+from backend.web.decision_form import decision_form_context
 from backend.web.forms import (
     PAGE_SIZE,
     field_errors,
@@ -66,7 +65,7 @@ _STREET_NUMBER = re.compile(
 )
 
 
-def _log_and_commit(
+def log_and_commit(
     session: Session, principal: Principal, request: Request, recipient_ids: list[int], action: str
 ) -> None:
     """The access-log rows for the recipients a page showed or changed, committed with the change."""
@@ -110,7 +109,7 @@ def recipients_page(
     rows = list(
         session.exec(query.order_by(col(Recipient.name), col(Recipient.id)).limit(PAGE_SIZE).offset(offset))
     )
-    _log_and_commit(session, principal, request, [r.id or 0 for r in rows], "list recipients")
+    log_and_commit(session, principal, request, [r.id or 0 for r in rows], "list recipients")
     teams = {t.id: t.name for t in _teams(session, principal)}
     return render(
         request,
@@ -207,7 +206,7 @@ async def create_recipient_page(request: Request, session: SessionDep) -> Respon
             }
         )
         recipient = create_recipient(session, principal=principal, data=data)
-        _log_and_commit(session, principal, request, [recipient.id or 0], "create recipient")
+        log_and_commit(session, principal, request, [recipient.id or 0], "create recipient")
     except (ValidationError, DomainError) as exc:
         session.rollback()
         errors = {
@@ -238,7 +237,7 @@ def _preview(session: Session, recipient: Recipient) -> list[dict[str, Any]]:
     return days
 
 
-def _recipient_context(
+def recipient_context(
     session: Session, principal: Principal, recipient: Recipient, errors: dict[str, str]
 ) -> dict[str, Any]:
     decisions = list(
@@ -259,19 +258,22 @@ def _recipient_context(
         "kin": kin,
         "decisions": decisions,
         "preview": _preview(session, recipient),
-        "weekdays": WEEKDAYS,
-        "visit_rows": range(VISIT_ROWS),
-        "decision_errors": {},
-        "decision_values": {
-            "valid_from": local_date_of(utcnow()).isoformat(),
-            "interval_weeks": "1",
-            "weekdays": [1, 2, 3, 4, 5, 6, 7],
-        },
+        **decision_form_context(
+            {
+                "valid_from": local_date_of(utcnow()).isoformat(),
+                "interval_weeks": "1",
+                "weekdays": [1, 2, 3, 4, 5, 6, 7],
+            },
+            {},
+        ),
+        "today": local_date_of(utcnow()),
         "local": lambda instant: instant.astimezone(OSLO),
     }
 
 
-def _in_scope(session: Session, principal: Principal, recipient_id: int) -> Recipient | Response:
+def recipient_in_scope_or_404(
+    session: Session, principal: Principal, recipient_id: int
+) -> Recipient | Response:
     """The recipient when the coordinator's teams reach them; the same 404 without a name otherwise."""
     try:
         if 0 < recipient_id < 2**31:
@@ -288,18 +290,18 @@ def recipient_page(recipient_id: int, request: Request, session: SessionDep, lag
     principal = signed_in_as(request, session, Role.coordinator)
     if isinstance(principal, Response):
         return principal
-    recipient = _in_scope(session, principal, recipient_id)
+    recipient = recipient_in_scope_or_404(session, principal, recipient_id)
     if isinstance(recipient, Response):
         return recipient
-    _log_and_commit(session, principal, request, [recipient_id], "read recipient")
+    log_and_commit(session, principal, request, [recipient_id], "read recipient")
     return render(
         request,
         "console_recipient.html",
-        {**_recipient_context(session, principal, recipient, {}), "saved": bool(lagret)},
+        {**recipient_context(session, principal, recipient, {}), "saved": bool(lagret)},
     )
 
 
-async def _posted(
+async def posted_about_recipient(
     request: Request, session: Session, recipient_id: int
 ) -> tuple[Principal, Recipient, Any] | Response:
     """A form posted about one recipient: the coordinator, the recipient within their teams and the form with
@@ -308,13 +310,13 @@ async def _posted(
     if isinstance(posted, Response):
         return posted
     principal, form = posted
-    recipient = _in_scope(session, principal, recipient_id)
+    recipient = recipient_in_scope_or_404(session, principal, recipient_id)
     return recipient if isinstance(recipient, Response) else (principal, recipient, form)
 
 
 @router.post("/{recipient_id}", response_class=HTMLResponse)
 async def change_recipient(recipient_id: int, request: Request, session: SessionDep) -> Response:
-    posted = await _posted(request, session, recipient_id)
+    posted = await posted_about_recipient(request, session, recipient_id)
     if isinstance(posted, Response):
         return posted
     principal, recipient, form = posted
@@ -327,14 +329,14 @@ async def change_recipient(recipient_id: int, request: Request, session: Session
             recipient_id=recipient_id,
             data=RecipientUpdate.model_validate(values),
         )
-        _log_and_commit(session, principal, request, [recipient_id], "change recipient")
+        log_and_commit(session, principal, request, [recipient_id], "change recipient")
     except (ValidationError, DomainError) as exc:
         session.rollback()
         session.refresh(recipient)
         return render(
             request,
             "console_recipient.html",
-            {**_recipient_context(session, principal, recipient, field_errors(exc)), "saved": False},
+            {**recipient_context(session, principal, recipient, field_errors(exc)), "saved": False},
             422,
         )
     return RedirectResponse(f"/konsoll/brukere/{recipient_id}?lagret=1", status_code=303)
@@ -342,7 +344,7 @@ async def change_recipient(recipient_id: int, request: Request, session: Session
 
 @router.post("/{recipient_id}/parorende", response_class=HTMLResponse)
 async def add_kin(recipient_id: int, request: Request, session: SessionDep) -> Response:
-    posted = await _posted(request, session, recipient_id)
+    posted = await posted_about_recipient(request, session, recipient_id)
     if isinstance(posted, Response):
         return posted
     principal, recipient, form = posted
@@ -356,14 +358,14 @@ async def add_kin(recipient_id: int, request: Request, session: SessionDep) -> R
             }
         )
         add_next_of_kin(session, principal=principal, recipient_id=recipient_id, data=data)
-        _log_and_commit(session, principal, request, [recipient_id], "add next of kin")
+        log_and_commit(session, principal, request, [recipient_id], "add next of kin")
     except (ValidationError, DomainError) as exc:
         session.rollback()
         errors = {f"kin_{k}": v for k, v in field_errors(exc).items()}
         return render(
             request,
             "console_recipient.html",
-            {**_recipient_context(session, principal, recipient, errors), "saved": False},
+            {**recipient_context(session, principal, recipient, errors), "saved": False},
             422,
         )
     return RedirectResponse(f"/konsoll/brukere/{recipient_id}?lagret=1", status_code=303)
@@ -371,7 +373,7 @@ async def add_kin(recipient_id: int, request: Request, session: SessionDep) -> R
 
 @router.post("/{recipient_id}/parorende/{kin_id}/slett", response_class=HTMLResponse)
 async def remove_kin(recipient_id: int, kin_id: int, request: Request, session: SessionDep) -> Response:
-    posted = await _posted(request, session, recipient_id)
+    posted = await posted_about_recipient(request, session, recipient_id)
     if isinstance(posted, Response):
         return posted
     principal = posted[0]
@@ -380,57 +382,3 @@ async def remove_kin(recipient_id: int, kin_id: int, request: Request, session: 
     except DomainError:
         return HTMLResponse("<h1>Finnes ikke</h1><p>Pårørende finnes ikke.</p>", status_code=404)
     return RedirectResponse(f"/konsoll/brukere/{recipient_id}?lagret=1", status_code=303)
-
-
-@router.post("/{recipient_id}/vedtak", response_class=HTMLResponse)
-async def add_decision(recipient_id: int, request: Request, session: SessionDep) -> Response:
-    """A new vedtak; its visits appear in the two-week preview and in the next plan."""
-    posted = await _posted(request, session, recipient_id)
-    if isinstance(posted, Response):
-        return posted
-    principal, recipient, form = posted
-    try:
-        data = decision_from_form(form, recipient_id)
-        create_decision(session, principal=principal, data=data)
-        _log_and_commit(session, principal, request, [recipient_id], "create decision")
-    except (DecisionFormError, DomainError) as exc:
-        session.rollback()
-        errors = exc.errors if isinstance(exc, DecisionFormError) else {"decision": exc.message}
-        values = {k: str(v) for k, v in form.items() if k != "form_token"}
-        values["weekdays"] = [int(d) for d in form.getlist("weekdays") if str(d).isdigit()]  # type: ignore[assignment]
-        context = {
-            **_recipient_context(session, principal, recipient, {}),
-            "decision_errors": errors,
-            "decision_values": values,
-            "saved": False,
-        }
-        return render(request, "console_recipient.html", context, 422)
-    return RedirectResponse(f"/konsoll/brukere/{recipient_id}?lagret=1#vedtak", status_code=303)
-
-
-@router.post("/{recipient_id}/vedtak/{decision_id}/stopp", response_class=HTMLResponse)
-async def end_decision(
-    recipient_id: int, decision_id: int, request: Request, session: SessionDep
-) -> Response:
-    """A vedtak changes from a date: the old one ends (its history kept, last month measured against it) and
-    a new one is written beside it."""
-    posted = await _posted(request, session, recipient_id)
-    if isinstance(posted, Response):
-        return posted
-    principal, recipient, form = posted
-    decision = session.get(ServiceDecision, decision_id) if 0 < decision_id < 2**31 else None
-    if decision is None or decision.recipient_id != recipient_id:
-        return HTMLResponse("<h1>Finnes ikke</h1><p>Vedtaket finnes ikke.</p>", status_code=404)
-    try:
-        data = DecisionUpdate.model_validate({"valid_to": str(form.get("valid_to", "")) or None})
-        update_decision(session, principal=principal, decision_id=decision_id, data=data)
-    except (ValidationError, DomainError) as exc:
-        session.rollback()
-        errors = {"decision": next(iter(field_errors(exc).values()))}
-        context = {
-            **_recipient_context(session, principal, recipient, {}),
-            "decision_errors": errors,
-            "saved": False,
-        }
-        return render(request, "console_recipient.html", context, 422)
-    return RedirectResponse(f"/konsoll/brukere/{recipient_id}?lagret=1#vedtak", status_code=303)

@@ -17,8 +17,11 @@ from backend.common.enums import NORWEGIAN_LABELS, Role
 from backend.db import SessionDep
 from backend.errors import NotAuthenticated, TooManyRequests
 from backend.teams.models import Team
+from backend.web.i18n import LANGUAGE_COOKIE, LANGUAGES, i18n_context, safe_return_path
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TEMPLATES = Jinja2Templates(
+    directory=str(Path(__file__).parent / "templates"), context_processors=[i18n_context]
+)
 router = APIRouter(include_in_schema=False)
 
 
@@ -117,3 +120,15 @@ def home(request: Request, session: SessionDep) -> Response:
             "teams": teams if principal.role != Role.carer else [],
         },
     )
+
+
+@router.post("/sprak")
+def choose_language(
+    sprak: Annotated[str, Form(max_length=5)] = "nb", tilbake: Annotated[str, Form(max_length=500)] = "/"
+) -> Response:
+    """Bokmål or nynorsk for the pages, remembered in this browser for a year."""
+    response = RedirectResponse(safe_return_path(tilbake), status_code=303)
+    response.set_cookie(
+        LANGUAGE_COOKIE, sprak if sprak in LANGUAGES else "nb", samesite="lax", max_age=365 * 24 * 3600
+    )
+    return response

@@ -207,6 +207,27 @@ CALLS: list[Call] = [
         lambda w: {"path": {"decision_id": w.decision_a}, "json": {"valid_to": "2027-12-31"}},
     ),
     c(
+        "POST",
+        "/api/v1/decisions/{decision_id}/change",
+        {"coordinator"},
+        lambda w: {
+            "path": {"decision_id": w.decision_unused},
+            "json": {
+                "recipient_id": w.recipient_a,
+                "valid_from": "2027-03-01",
+                "weekdays": [2],
+                "visits": [
+                    {
+                        "label": "dusj",
+                        "window_start": "10:00",
+                        "window_end": "12:00",
+                        "tasks": [{"name": "dusj", "minutes": 45}],
+                    }
+                ],
+            },
+        },
+    ),
+    c(
         "GET",
         "/api/v1/teams/{team_id}/visits",
         {"coordinator"},

@@ -156,6 +156,20 @@ CASES = [
         409,
         "allerede",
     ),
+    (
+        "vedtak changed from the day it started",
+        "/api/v1/decisions/{decision_a}/change",
+        lambda w: {**_decision(w), "valid_from": "2026-01-01"},
+        422,
+        "Endringen må gjelde fra en dag etter",
+    ),
+    (
+        "vedtak changed onto another recipient",
+        "/api/v1/decisions/{decision_a}/change",
+        lambda w: {**_decision(w), "recipient_id": w.recipient_b},
+        422,
+        "samme bruker",
+    ),
 ]
 
 
@@ -172,11 +186,12 @@ def test_bad_input_is_refused_with_a_reason(
 ) -> None:
     _name, path, body, status, expected = case
     before = _counts(session)
-    path = path.format(recipient_a=world.recipient_a)
+    path = path.format(recipient_a=world.recipient_a, decision_a=world.decision_a)
     response = client.post(path, json=body(world), headers=auth(world, "coordinator"))
     assert response.status_code == status, response.text
     assert expected in response.text
     assert _counts(session) == before
+    assert session.get(ServiceDecision, world.decision_a).valid_to is None  # type: ignore[union-attr]
 
 
 def test_malformed_json_and_huge_ids_are_4xx(client: TestClient, world: World) -> None:

@@ -172,19 +172,19 @@ def new_recipient_with_linked_visits_is_planned(client: TestClient, settings: Se
         "visit1_start": "15:30",
         "visit1_end": "17:00",
         "visit1_tasks": "måltid:25:helsefagarbeider",
-        "link_from": "lunsj",
-        "link_to": "middag",
-        "link_min": "500",
+        "link0_from": "lunsj",
+        "link0_to": "middag",
+        "link0_min": "500",
     }
     refused = client.post(f"{page}/vedtak", data=vedtak)  # 500 minutes after 11:30 cannot fit before 17:00
     assert (
         refused.status_code == 422
-        and 'id="link-error"' in refused.text
+        and 'id="link0-error"' in refused.text
         and "kan ikke begynne 500 min" in refused.text
     )
     bad_tasks = client.post(f"{page}/vedtak", data={**vedtak, "visit1_tasks": "måltid"})
     assert bad_tasks.status_code == 422 and 'id="visit1-error"' in bad_tasks.text
-    saved = client.post(f"{page}/vedtak", data={**vedtak, "reference": "V-NORD-2", "link_min": "180"})
+    saved = client.post(f"{page}/vedtak", data={**vedtak, "reference": "V-NORD-2", "link0_min": "180"})
     assert saved.status_code == 200, saved.text
     preview = saved.text.split('id="preview"')[1]
     assert "lunsj 11:30–12:30" in preview and "middag 15:30–17:00" in preview

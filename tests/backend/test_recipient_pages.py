@@ -15,7 +15,10 @@ from backend.audit.models import AccessLog
 from backend.auth.models import User
 from backend.auth.service import team_ids_of
 from backend.carers.models import Carer
+from backend.common.enums import VisitPriority
+from backend.decisions.expansion import visits_for
 from backend.decisions.models import ServiceDecision
+from backend.decisions.service import to_public
 from backend.planning.models import Plan, Route
 from backend.recipients.models import NextOfKin, Recipient
 from backend.rota.models import Absence
@@ -334,3 +337,80 @@ def test_a_vedtak_ends_from_a_date_and_its_history_stays(
         ).status_code
         == 404
     )
+
+
+def test_a_vedtak_changed_from_a_date_keeps_what_was_agreed_before(
+    client: TestClient, session: Session, world: World
+) -> None:
+    """«Endre fra en dato»: the form starts from today's vedtak (its visits, tasks and link); a change dated
+    no later than the vedtak's start is refused beside the date with nothing changed; a change to five
+    visits (a day-centre start, a soft latest start, two links) ends the old vedtak the day before, so the
+    days before it still give the old visits and the days from it the new ones."""
+    token = as_coordinator(client, "koord")
+    old = session.get(ServiceDecision, world.decision_a)
+    assert old is not None and old.valid_to is None
+    path = f"/konsoll/brukere/{old.recipient_id}/vedtak/{old.id}/endre"
+    page = client.get(path)
+    assert page.status_code == 200
+    for shown in ('value="morgen"', 'value="08:00"', "morgenstell:20:helsefagarbeider", 'value="180"'):
+        assert shown in page.text
+    assert session.exec(select(AccessLog).where(AccessLog.path == path)).first() is not None
+    visits = {
+        "visit0": ("morgen", "07:30", "08:30", "morgenstell:25:helsefagarbeider|medisiner:5"),
+        "visit1": ("lunsj", "11:30", "12:30", "måltid:15"),
+        "visit2": ("middag", "15:00", "17:30", "middag:20"),
+        "visit3": ("dagsenter", "08:30", "09:30", "klargjøring:15"),
+        "visit4": ("kveld", "20:00", "21:00", "kveldsstell:20"),
+    }
+    form = {"form_token": token, "weekdays": ["1", "2", "3", "4", "5"], "interval_weeks": "1"}
+    for row, (label, start, end, tasks) in visits.items():
+        form |= {f"{row}_label": label, f"{row}_start": start, f"{row}_end": end, f"{row}_tasks": tasks}
+    form |= {"visit3_daycentre": "09:00", "visit4_latest": "21:30", "visit2_double": "on"}
+    form |= {"link0_from": "lunsj", "link0_to": "middag", "link0_min": "180"}
+    form |= {"link1_from": "middag", "link1_to": "kveld", "link1_min": "240", "link1_max": "360"}
+    decisions_before = session.exec(select(func.count()).select_from(ServiceDecision)).one()
+    too_early = client.post(path, data={**form, "valid_from": old.valid_from.isoformat()})
+    assert too_early.status_code == 422 and 'id="valid_from-error"' in too_early.text
+    assert 'id="visit4_label"' in too_early.text and 'value="kveld"' in too_early.text  # nothing typed lost
+    session.expire_all()
+    assert session.exec(select(func.count()).select_from(ServiceDecision)).one() == decisions_before
+    change_day = old.valid_from + dt.timedelta(days=40)
+    done = client.post(path, data={**form, "valid_from": change_day.isoformat()}, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    session.expire_all()
+    old = session.get(ServiceDecision, world.decision_a)
+    assert old is not None and old.valid_to == change_day - dt.timedelta(days=1)
+    new = session.exec(
+        select(ServiceDecision).where(
+            ServiceDecision.recipient_id == old.recipient_id, ServiceDecision.valid_from == change_day
+        )
+    ).one()
+    public = to_public(session, new)
+    assert [v.label for v in public.visits] == list(v[0] for v in visits.values())
+    day_centre = public.visits[3]
+    assert day_centre.priority == VisitPriority.day_centre and day_centre.latest_start == dt.time(9, 0)
+    assert public.visits[4].latest_acceptable == dt.time(21, 30) and public.visits[2].double_staffed
+    assert {(link.from_label, link.to_label) for link in public.links} == {
+        ("lunsj", "middag"),
+        ("middag", "kveld"),
+    }
+    recipient = session.get(Recipient, old.recipient_id)
+    assert recipient is not None
+
+    def labels_on(day: dt.date) -> dict[int, list[str]]:
+        """The day's visits of the old and the new vedtak."""
+        found: dict[int, list[str]] = {old.id or 0: [], new.id or 0: []}
+        for v in visits_for(session, day=day, team_id=recipient.team_id):
+            if v.decision_id in found:
+                found[v.decision_id].append(v.label)
+        return {k: sorted(v) for k, v in found.items()}
+
+    monday_before = change_day - dt.timedelta(days=change_day.weekday() + 7)
+    monday_after = change_day + dt.timedelta(days=7 - change_day.weekday())
+    assert labels_on(monday_before) == {old.id: ["lunsj", "middag", "morgen"], new.id: []}
+    assert labels_on(monday_after) == {
+        old.id: [],
+        new.id: ["dagsenter", "kveld", "lunsj", "middag", "morgen"],
+    }
+    other = client.get(f"/konsoll/brukere/{world.recipient_b}/vedtak/{old.id}/endre")
+    assert other.status_code == 404 and recipient.name not in other.text
