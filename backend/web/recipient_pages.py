@@ -10,8 +10,8 @@ import datetime as dt
 import re
 from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
@@ -27,6 +27,7 @@ from backend.db import SessionDep
 from backend.decisions.expansion import visits_for
 from backend.decisions.models import ServiceDecision
 from backend.errors import DomainError, InvalidInput
+from backend.planning.networks import network_for
 from backend.recipients.models import NextOfKin, NextOfKinCreate, Recipient, RecipientCreate, RecipientUpdate
 from backend.recipients.service import (
     add_next_of_kin,
@@ -45,6 +46,7 @@ from backend.web.forms import (
     render,
     signed_in_as,
 )
+from maps import DEFAULT_MAX_SNAP_M, MapError, Point, network_lines, snap
 
 router = APIRouter(prefix="/konsoll/brukere", include_in_schema=False)
 FIELDS = (
@@ -139,6 +141,47 @@ def _form_context(
     }
 
 
+PIN_MAP_MARGIN_DEG = 0.004  # about 450 m north-south around the pin
+
+
+@router.get("/veier")
+def roads_around(
+    request: Request,
+    session: SessionDep,
+    lat: float = Query(ge=-90, le=90),
+    lon: float = Query(ge=-180, le=180),
+) -> Response:
+    """The roads around a point (the municipality's imported OSM network, no tile server): the base layer of
+    the map where the coordinator moves a recipient's entrance pin. No recipient data in or out."""
+    principal = signed_in_as(request, session, Role.coordinator)
+    if isinstance(principal, Response):
+        return principal
+    try:
+        network = network_for(request.app.state.settings, "car")
+    except DomainError as exc:
+        return JSONResponse({"detail": exc.message}, status_code=409)
+    m = PIN_MAP_MARGIN_DEG
+    return JSONResponse(network_lines(network, (lat - m, lon - 2 * m, lat + m, lon + 2 * m)))
+
+
+def _pin_near_a_road(request: Request, values: dict[str, Any]) -> None:
+    """The entrance pin must lie where the planner can reach it: inside the municipality's map and near a
+    road (the same rule the planner applies, told now beside the field rather than at the next plan)."""
+    try:
+        point = Point(float(values["lat"]), float(values["lon"]))
+        network = network_for(request.app.state.settings, "car")
+    except (TypeError, ValueError, KeyError, DomainError):
+        return  # unreadable coordinates are named by the model; without a map the planner says it
+    try:
+        snap(network, [point])
+    except MapError:
+        raise InvalidInput(
+            f"Inngangen ({point.lat:.5f}, {point.lon:.5f}) ligger utenfor kommunens kart eller mer enn "
+            f"{DEFAULT_MAX_SNAP_M:.0f} m fra nærmeste vei. Flytt nålen til inngangen.",
+            field="lat",
+        ) from None
+
+
 @router.get("/ny", response_class=HTMLResponse)
 def new_recipient_page(request: Request, session: SessionDep) -> Response:
     principal = signed_in_as(request, session, Role.coordinator)
@@ -191,6 +234,7 @@ async def create_recipient_page(request: Request, session: SessionDep) -> Respon
     kin = {k: str(form.get(f"kin_{k}", "")).strip() for k in ("name", "relation", "phone")}
     try:
         located = _located(session, values)
+        _pin_near_a_road(request, located)
         data = RecipientCreate.model_validate(
             {
                 **located,
@@ -323,6 +367,7 @@ async def change_recipient(recipient_id: int, request: Request, session: Session
     values = {k: v for k, v in _recipient_values(form).items() if k != "external_id"}
     values["active"] = form.get("active") == "on"
     try:
+        _pin_near_a_road(request, values)
         update_recipient(
             session,
             principal=principal,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, func, select
@@ -414,3 +415,52 @@ def test_a_vedtak_changed_from_a_date_keeps_what_was_agreed_before(
     }
     other = client.get(f"/konsoll/brukere/{world.recipient_b}/vedtak/{old.id}/endre")
     assert other.status_code == 404 and recipient.name not in other.text
+
+
+def test_the_entrance_pin_moves_on_the_municipality_roads_and_stays_near_one(
+    client: TestClient, session: Session, world: World, demo_networks: Path
+) -> None:
+    """The pin's map draws the imported OSM roads around the point (for coordinators only, no recipient in
+    it); a pin moved to the back door 40 m away is saved; one put 20 km out or in another town is
+    refused beside the coordinates with nothing saved."""
+    app_settings = client.app.state.settings  # type: ignore[attr-defined]
+    client.app.state.settings = app_settings.model_copy(update={"network_dir": demo_networks})  # type: ignore[attr-defined]
+    recipient = session.get(Recipient, world.recipient_a)
+    assert recipient is not None
+    token = as_coordinator(client, "koord")
+    roads = client.get("/konsoll/brukere/veier", params={"lat": recipient.lat, "lon": recipient.lon})
+    assert roads.status_code == 200 and roads.json()["geometry"]["type"] == "MultiLineString"
+    assert len(roads.json()["geometry"]["coordinates"]) > 10
+    assert client.get("/konsoll/brukere/veier", params={"lat": "nord", "lon": 1}).status_code == 422
+    page = client.get(f"/konsoll/brukere/{recipient.id}")
+    assert 'id="entrance-map"' in page.text and f'data-lat="{recipient.lat}"' in page.text
+    form = {
+        "form_token": token,
+        "name": recipient.name,
+        "address": recipient.address,
+        "language": "nb",
+        "team_id": str(recipient.team_id),
+        "active": "on",
+    }
+    back_door = (recipient.lat + 0.0003, recipient.lon + 0.0002)
+    moved = client.post(
+        f"/konsoll/brukere/{recipient.id}",
+        data={**form, "lat": f"{back_door[0]:.6f}", "lon": f"{back_door[1]:.6f}"},
+        follow_redirects=False,
+    )
+    assert moved.status_code == 303, moved.text
+    session.expire_all()
+    assert (round(recipient.lat, 6), round(recipient.lon, 6)) == (
+        round(back_door[0], 6),
+        round(back_door[1], 6),
+    )
+    for far in ((recipient.lat + 0.2, recipient.lon), (59.91, 10.75)):
+        refused = client.post(
+            f"/konsoll/brukere/{recipient.id}", data={**form, "lat": str(far[0]), "lon": str(far[1])}
+        )
+        assert refused.status_code == 422 and 'id="lat-error"' in refused.text
+        assert "utenfor kommunens kart eller mer enn 300 m" in refused.text
+        session.expire_all()
+        assert round(recipient.lat, 6) == round(back_door[0], 6)
+    web_login(client, "leder", follow_redirects=False)
+    assert client.get("/konsoll/brukere/veier", params={"lat": 60.17, "lon": 24.94}).status_code == 403

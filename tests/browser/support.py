@@ -77,9 +77,12 @@ def _demo_server(base: Path, *, planned: bool) -> Iterator[tuple[str, Engine, Se
 
 
 @contextmanager
-def seeded_server(base: Path, seed: Callable[[Session], object]) -> Iterator[str]:
-    """The app on a fresh SQLite database in `base`, filled by `seed`, served on 127.0.0.1."""
+def seeded_server(base: Path, seed: Callable[[Session], object], *, roads: bool = False) -> Iterator[str]:
+    """The app on a fresh SQLite database in `base`, filled by `seed`, served on 127.0.0.1; with `roads`, the
+    demo's OSM road networks (Helsinki centre) imported."""
     require_chromium()
+    if roads:
+        import_demo_networks(base / "networks")
     settings = Settings(
         database_url=f"sqlite:///{base / 'pages.db'}",
         job_backend="inprocess",

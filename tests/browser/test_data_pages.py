@@ -34,12 +34,15 @@ UNLABELLED = (
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with server_clock(lambda: NOW), seeded_server(tmp_path_factory.mktemp("data-pages"), _seed) as url:
+    with (
+        server_clock(lambda: NOW),
+        seeded_server(tmp_path_factory.mktemp("data-pages"), _seed, roads=True) as url,
+    ):
         yield url
 
 
 def _seed(session: Session) -> None:
-    team = Team(name="Team sør", base_address="Base", base_lat=59.9, base_lon=10.7)
+    team = Team(name="Team sør", base_address="Base", base_lat=60.17, base_lon=24.94)
     session.add(team)
     session.commit()
     session.add(
@@ -76,6 +79,26 @@ def login(page: Page, url: str, username: str) -> None:
     page.wait_for_url(f"{url}/")
 
 
+def move_the_entrance_pin(page: Page) -> None:
+    """The pin's map draws the roads; dragging the pin 60 px east moves the longitude, and it is saved."""
+    page.wait_for_selector("#entrance-map[data-ready='1']")
+    assert page.locator("#entrance-map .leaflet-overlay-pane path").count() >= 1  # the OSM roads
+    page.locator("#entrance-map").scroll_into_view_if_needed()
+    pin = page.locator("#entrance-map .leaflet-marker-icon").bounding_box()
+    assert pin is not None
+    x, y = pin["x"] + pin["width"] / 2, pin["y"] + pin["height"] - 4
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 30, y, steps=5)
+    page.mouse.move(x + 60, y, steps=5)
+    page.mouse.up()
+    moved = float(page.get_by_label("Lengdegrad (inngangen)").input_value())
+    assert 24.9381 < moved < 24.9400, moved  # at zoom 17 a pixel is about 1.2 m
+    page.get_by_role("button", name="Lagre endringene").click()
+    expect(page.get_by_role("status")).to_contain_text("lagret")
+    assert float(page.get_by_label("Lengdegrad (inngangen)").input_value()) == moved
+
+
 def test_coordinator_keeps_the_data_behind_the_plan(server: str, page: Page) -> None:
     login(page, server, "koord")
     page.goto(f"{server}/konsoll/brukere")
@@ -86,10 +109,15 @@ def test_coordinator_keeps_the_data_behind_the_plan(server: str, page: Page) -> 
     page.get_by_label("Adresse").fill("Storgata 1")
     page.get_by_role("button", name="Lagre bruker").click()
     expect(page.locator("#address-error")).to_contain_text("Fant ikke adressen")  # no Matrikkel data here
-    page.get_by_label("Breddegrad (inngangen)").fill("59.91")
+    page.get_by_label("Breddegrad (inngangen)").fill("59.91")  # Oslo: not on this municipality's map
     page.get_by_label("Lengdegrad (inngangen)").fill("10.75")
     page.get_by_role("button", name="Lagre bruker").click()
+    expect(page.locator("#lat-error")).to_contain_text("utenfor kommunens kart")
+    page.get_by_label("Breddegrad (inngangen)").fill("60.1705")
+    page.get_by_label("Lengdegrad (inngangen)").fill("24.9380")
+    page.get_by_role("button", name="Lagre bruker").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Eli Nord")
+    move_the_entrance_pin(page)
     assert page.evaluate(UNLABELLED) == []
     assert accessibility_problems(page) == []
     page.get_by_label("Gjelder fra").fill("2026-11-24")

@@ -373,4 +373,40 @@ document.addEventListener("DOMContentLoaded", () => {
   if (publish) onPublish(publish);
   const replan = document.getElementById("replan-form");
   if (replan) onReplan(replan);
+  initEntranceMap();
 });
+
+// The entrance pin on a recipient's page: the municipality's own roads (no tile server), a pin the
+// coordinator drags (or clicks) to where the entrance is; the latitude/longitude fields follow the pin and
+// the pin follows the fields (the keyboard way to move it). Saved with the form, checked by the server.
+function initEntranceMap() {
+  const box = document.getElementById("entrance-map");
+  if (!box || typeof L === "undefined") return;
+  const lat = document.getElementById("lat");
+  const lon = document.getElementById("lon");
+  const start = [Number(box.dataset.lat), Number(box.dataset.lon)];
+  if (!Number.isFinite(start[0]) || !Number.isFinite(start[1]) || !lat || !lon) return;
+  const map = L.map(box, { attributionControl: true }).setView(start, 17);
+  map.attributionControl.addAttribution("&copy; OpenStreetMap contributors");
+  const pin = L.marker(start, { draggable: true, autoPan: true, title: "Inngangen", alt: "Inngangen" }).addTo(map);
+  const show = (at) => {
+    lat.value = at.lat.toFixed(6);
+    lon.value = at.lng.toFixed(6);
+    box.dataset.moved = "1";
+  };
+  pin.on("dragend", () => show(pin.getLatLng()));
+  map.on("click", (event) => { pin.setLatLng(event.latlng); show(event.latlng); });
+  const follow = () => {
+    const at = [Number(lat.value.replace(",", ".")), Number(lon.value.replace(",", "."))];
+    if (Number.isFinite(at[0]) && Number.isFinite(at[1]) && lat.value && lon.value) { pin.setLatLng(at); map.panTo(at); }
+  };
+  lat.addEventListener("change", follow);
+  lon.addEventListener("change", follow);
+  fetch(`/konsoll/brukere/veier?lat=${start[0]}&lon=${start[1]}`, { credentials: "same-origin" })
+    .then((r) => (r.ok ? r.json() : null))
+    .then((roads) => {
+      if (roads) L.geoJSON(roads, { style: { color: "#5f6368", weight: 2, opacity: 0.9 }, interactive: false }).addTo(map);
+      box.dataset.ready = "1";
+    })
+    .catch(() => { box.dataset.ready = "1"; });
+}
