@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
+from starlette.routing import Match
 
 from backend.web.nynorsk import NYNORSK
 
@@ -26,13 +27,34 @@ def translator(language: str) -> Callable[[str], str]:
     """`_` for a template: the text itself in bokmål, its nynorsk form (when catalogued) in nynorsk."""
     if language != "nn":
         return lambda text: text
-    return lambda text: NYNORSK.get(text, text)
+    return lambda text: NYNORSK.get(catalogue_key(text), text)
+
+
+def catalogue_key(text: str) -> str:
+    """A template's text as the catalogue lists it: whitespace (line breaks in the template) made single."""
+    return " ".join(text.split())
 
 
 def i18n_context(request: Request) -> dict[str, Any]:
-    """Given to every template: the page's language and its `_`."""
+    """Given to every template: the page's language, its `_`, and where the language switch returns to."""
     language = language_of(request)
-    return {"lang": language, "_": translator(language), "languages": LANGUAGES}
+    return {"lang": language, "_": translator(language), "return_path": _return_path(request)}
+
+
+def _return_path(request: Request) -> str:
+    """This page again; for the answer to a posted form, the same path when it can be fetched, else the
+    page above it (the import's answer at /konsoll/import/ansatte goes back to /konsoll/import)."""
+    if request.method == "GET":
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    path = request.url.path
+    while path.count("/") > 1 and not _fetchable(request, path):
+        path = path.rsplit("/", 1)[0]
+    return path
+
+
+def _fetchable(request: Request, path: str) -> bool:
+    scope = {"type": "http", "method": "GET", "path": path, "root_path": ""}
+    return any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes)
 
 
 def safe_return_path(path: str) -> str:

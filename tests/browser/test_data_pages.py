@@ -168,6 +168,17 @@ def test_coordinator_keeps_the_data_behind_the_plan(server: str, page: Page) -> 
     page.get_by_role("button", name="Importer ansatte").click()
     expect(page.locator("#import-errors")).to_contain_text("Team lilla")
 
+    page.get_by_role("button", name="Nynorsk").click()  # the header's language switch, remembered
+    page.get_by_role("link", name="Brukarar").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Brukarar")
+    expect(page.locator("html")).to_have_attribute("lang", "nn")
+    page.get_by_role("link", name="Eli Nord").click()
+    expect(page.get_by_role("button", name="Lagre endringane")).to_be_visible()
+    assert accessibility_problems(page) == []
+    screenshot(page, "data-3-nynorsk")
+    page.get_by_role("button", name="Bokmål").click()
+    expect(page.get_by_role("button", name="Lagre endringene")).to_be_visible()
+
     page.get_by_role("button", name="Logg ut").click()
     login(page, server, "leder")
     for path in ("/konsoll/brukere", "/konsoll/pleiere", "/konsoll/turnus", "/konsoll/import"):
