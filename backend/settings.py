@@ -40,6 +40,14 @@ class Settings(BaseSettings):
     plan_seconds_per_team: float = Field(default=8.0, gt=0, le=600)
     replan_seconds: float = Field(default=5.0, gt=0, le=120)
     plan_workers: int = Field(default=2, ge=1, le=64, description="teams solved in parallel")
+    usual_time_weight: int = Field(
+        default=2,
+        ge=0,
+        le=9,
+        description="cost per second a visit starts away from its usual time, in seconds of travel "
+        "(below lateness's 10); 0 plans each day on its own",
+    )
+    usual_time_tolerance_minutes: int = Field(default=10, ge=0, le=120)
     sms_gateway: Literal["console", "link", "sveve"] = Field(
         default="console", description="console writes what would be sent to sms_outbox_file"
     )

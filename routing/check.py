@@ -32,6 +32,7 @@ class CheckResult:
     dropped_optional: int
     weighted_total: int
     starts: dict[str, int] = field(default_factory=dict)
+    anchor_deviation: int = 0
 
     @property
     def feasible(self) -> bool:
@@ -168,6 +169,7 @@ def check(problem: Problem, plan: Plan, weights: Weights | None = None) -> Check
                     )
                 )
 
+    off_anchor = sum(v.off_anchor(starts[v.id], w.anchor_tolerance) for v in problem.visits if v.id in starts)
     dropped = [problem.visits[problem.visit_index[v]] for v in unassigned if v in problem.visit_index]
     dropped_mandatory = sum(1 for v in dropped if v.mandatory)
     weighted = (
@@ -179,6 +181,7 @@ def check(problem: Problem, plan: Plan, weights: Weights | None = None) -> Check
         + max(late_values, default=0) * w.max_lateness_per_second
         + travel_total * w.travel_per_second
         + misses * w.continuity_miss
+        + off_anchor * w.anchor_per_second
         + dropped_mandatory * w.mandatory_drop
         + sum(v.drop_penalty for v in dropped if not v.mandatory)
     )
@@ -192,6 +195,7 @@ def check(problem: Problem, plan: Plan, weights: Weights | None = None) -> Check
         len(dropped) - dropped_mandatory,
         weighted,
         starts,
+        off_anchor,
     )
 
 

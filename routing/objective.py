@@ -28,14 +28,27 @@ def objective_of(
         for s in r.stops
     )
     travel = sum(r.travel_time for r in routes)
+    off_anchor = sum(
+        problem.visits[problem.visit_index[s.visit_id]].off_anchor(s.start, w.anchor_tolerance)
+        for r in routes
+        for s in r.stops
+    )
     weighted = (
         weighted_lateness
         + max(lateness, default=0) * w.max_lateness_per_second
         + travel * w.travel_per_second
         + misses * w.continuity_miss
+        + off_anchor * w.anchor_per_second
         + dropped_mandatory * w.mandatory_drop
         + sum(problem.visits[v].drop_penalty for v in dropped if not problem.visits[v].mandatory)
     )
     return Objective(
-        sum(lateness), max(lateness, default=0), travel, misses, dropped_mandatory, dropped_optional, weighted
+        sum(lateness),
+        max(lateness, default=0),
+        travel,
+        misses,
+        dropped_mandatory,
+        dropped_optional,
+        weighted,
+        off_anchor,
     )

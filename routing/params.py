@@ -3,7 +3,9 @@
 Weights are integers in cost units per second so that the solver's objective is exact. The defaults
 follow the objective order: an unserved mandatory visit costs more than any lateness; a second of lateness
 beyond the agreed window costs as much as ten seconds of travel; a visit by someone other than the
-preferred carers costs as much as five minutes of travel. The worst lateness of the plan is weighed
+preferred carers costs as much as five minutes of travel; a second's start away from the visit's usual time
+(anchor_start, beyond anchor_tolerance = 10 min) costs two seconds of travel (predictability counts more
+than travel and less than punctuality). The worst lateness of the plan is weighed
 on its own by max_lateness_per_second (0 by default: the total already counts it); OR-Tools cannot
 model a maximum, so its model adds that weight to every visit's lateness, and the pair-aware search
 (routing.lns) optimises the exact sum.
@@ -22,6 +24,8 @@ class Weights:
     travel_per_second: int = 1
     continuity_miss: int = 300
     max_lateness_per_second: int = 0
+    anchor_per_second: int = 2
+    anchor_tolerance: int = 600
 
     def __post_init__(self) -> None:
         for name in (
@@ -30,6 +34,8 @@ class Weights:
             "travel_per_second",
             "continuity_miss",
             "max_lateness_per_second",
+            "anchor_per_second",
+            "anchor_tolerance",
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"weight {name} must be ≥ 0")

@@ -45,6 +45,7 @@ class Objective:
     dropped_mandatory: int = 0
     dropped_optional: int = 0
     weighted_total: int = 0
+    anchor_deviation: int = 0  # seconds started beyond the tolerance around the visits' usual times
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,9 @@ class Visit:
     later is allowed (up to the hard window) and costs `lateness_weight` per second late; it may lie before
     the hard window opens when something else (a link to a visit in another shift) forces a late start, and
     then every start is late. A double-staffed
-    visit is two Visits joined by a SameStart link.
+    visit is two Visits joined by a SameStart link. `anchor_start` is when the same visit started on the
+    earlier days planned (its usual time): starting further from it than the weights' anchor tolerance
+    costs `anchor_per_second` per second (predictable times across days; below punctuality, above travel).
     """
 
     id: str
@@ -57,6 +59,7 @@ class Visit:
     keep_pinned: bool = False  # pinned by the coordinator: a re-plan's freed phase keeps `pinned_carer`
     fixed_start: int | None = None
     demand: int = 0
+    anchor_start: int | None = None
 
     def __post_init__(self) -> None:
         if not self.id:
@@ -82,6 +85,12 @@ class Visit:
             raise ValueError(f"visit {self.id}: pinned to carer {self.pinned_carer}, who is also forbidden")
         if self.demand < 0:
             raise ValueError(f"visit {self.id}: demand must be ≥ 0")
+
+    def off_anchor(self, start: int, tolerance: int) -> int:
+        """Seconds the start lies beyond the tolerance around the usual time (0 without an anchor)."""
+        if self.anchor_start is None:
+            return 0
+        return max(0, abs(start - self.anchor_start) - tolerance)
 
     def start_from(self, arrival: int) -> int | None:
         """The earliest start at or after `arrival` inside one of the hard windows (the fixed start, if

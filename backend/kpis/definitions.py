@@ -16,7 +16,11 @@ For a team and a period, over the stops of published plans (superseded plans do 
   recipients who have one;
 - delivered_vs_allocated_pct = Σ actual visit minutes (check-out − check-in) / Σ vedtak minutes of the
   planned visits (planned end − start), per team (and per recipient in the drill-down);
-- minutes_diff_mean = mean over completed visits of actual − planned minutes.
+- minutes_diff_mean = mean over completed visits of actual − planned minutes;
+- start_spread_p50_min / start_spread_p90_min: predictability across days. For each vedtak visit checked in
+  on two or more days of the period, its spread is the largest distance (minutes, local clock) of a
+  check-in from the median check-in («08:10 ± 10 min» → 10); the KPIs are the median and the 90th
+  percentile (nearest rank) of those spreads.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -78,6 +83,7 @@ class VisitRecord:
     actual_minutes: float | None = None
     lateness_minutes: float = 0.0
     part: str = ""
+    decision_visit_id: int | None = None  # the vedtak visit: the same visit across days
 
     def derive(self) -> VisitRecord:
         """The record with its minutes and part of day worked out (once, not per KPI)."""
@@ -137,6 +143,8 @@ class Kpis(BaseModel):
     primary_contact_pct: float | None
     delivered_vs_allocated_pct: float | None
     minutes_diff_mean: float | None
+    start_spread_p50_min: float | None = None
+    start_spread_p90_min: float | None = None
 
 
 def _pct(part: float, whole: float) -> float | None:
@@ -180,6 +188,29 @@ def distinct_carers(daily: DailyCarers, end: dt.date) -> list[float | None]:
     return result
 
 
+def local_minute_of_day(naive_utc: dt.datetime) -> int:
+    local = naive_utc + _utc_offset(naive_utc.date(), naive_utc.hour)
+    return local.hour * 60 + local.minute
+
+
+def start_spreads(checked: Iterable[VisitRecord]) -> list[float]:
+    """Per vedtak visit checked in on two or more days: how far its check-ins stray from their median."""
+    minutes: dict[int, list[int]] = defaultdict(list)
+    for visit in checked:
+        if visit.decision_visit_id is not None and visit.check_in is not None:
+            minutes[visit.decision_visit_id].append(local_minute_of_day(visit.check_in))
+    spreads = []
+    for values in minutes.values():
+        if len(values) >= 2:
+            middle = statistics.median(values)
+            spreads.append(max(abs(m - middle) for m in values))
+    return spreads
+
+
+def median(values: Sequence[float]) -> float | None:
+    return None if not values else round(float(statistics.median(values)), 1)
+
+
 def compute(
     visits: Sequence[VisitRecord],
     routes: Sequence[RouteRecord],
@@ -209,6 +240,7 @@ def compute(
     face_to_face = sum((v.actual_minutes or 0) * 60 for v in completed)
     waiting = sum(max(0.0, (v.planned_start - v.planned_arrival).total_seconds()) for v in live)
     with_primary = [v for v in checked if v.primary_carer_id is not None]
+    spreads = start_spreads(checked)
     return Kpis(
         visits=len(live),
         checked_in=len(checked),
@@ -236,6 +268,8 @@ def compute(
             sum(v.actual_minutes or 0 for v in live), sum(v.planned_minutes for v in live)
         ),
         minutes_diff_mean=_mean([(v.actual_minutes or 0) - v.planned_minutes for v in completed]),
+        start_spread_p50_min=median(spreads),
+        start_spread_p90_min=p90(spreads),
     )
 
 

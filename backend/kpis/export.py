@@ -33,6 +33,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("distinct_carers_7d", "Ulike pleiere 7 d"),
     ("distinct_carers_14d", "Ulike pleiere 14 d"),
     ("distinct_carers_28d", "Ulike pleiere 28 d"),
+    ("start_spread_p50_min", "Tidsspredning p50 min"),
+    ("start_spread_p90_min", "Tidsspredning p90 min"),
     ("primary_contact_pct", "Primærkontakt %"),
     ("delivered_vs_allocated_pct", "Levert av vedtak %"),
     ("minutes_diff_mean", "Faktisk − planlagt min"),

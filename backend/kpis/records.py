@@ -190,6 +190,7 @@ def load_records(
                 not_done is not None,
                 accepted.get(visit_ref_of(date, dv, stop_id, origin)),
                 not_done,
+                decision_visit_id=dv,
             ).derive()
         )
     return visits, _route_records(db, in_period)

@@ -36,6 +36,8 @@ SERIES_FIELDS = (
     "distinct_carers_7d",
     "distinct_carers_14d",
     "distinct_carers_28d",
+    "start_spread_p50_min",
+    "start_spread_p90_min",
     "primary_contact_pct",
     "delivered_vs_allocated_pct",
     "minutes_diff_mean",

@@ -194,6 +194,7 @@ def week_kpis(
             and row.plans == prints[key]
             and row.early_tolerance_minutes == tolerance
             and settled(row.computed_at, key[1], now)
+            and row.kpis.keys() >= Kpis.model_fields.keys()  # computed before a KPI was added: again
         ):
             result[key] = Kpis(**row.kpis)
     missing = [key for key in itertools.product(team_ids, mondays) if key not in result]

@@ -134,6 +134,7 @@ def _with_unassigned(
         verdict.dropped_mandatory,
         verdict.dropped_optional,
         verdict.weighted_total,
+        anchor_deviation=verdict.anchor_deviation,
     )
     return replace(
         draft, objective=objective, stats=replace(draft.stats, objective_value=verdict.weighted_total)

@@ -30,6 +30,7 @@ from backend.planning.gather import (
     recent_carers,
     recipients_of,
     shift_carers,
+    usual_visits,
 )
 from backend.planning.models import Plan, Stop, StopProgress
 from backend.planning.service import routes_of
@@ -51,7 +52,7 @@ from backend.settings import Settings
 from backend.teams.models import Team
 from maps import Point
 from routing import Plan as RoutingPlan
-from routing import Problem, SolveParams
+from routing import Problem, SolveParams, Weights
 from routing.baseline import plan_manual_like
 from routing.bound import Bound, on_time_bound
 from routing.strategies import solve_keeping_unaffected, solve_or_rescue
@@ -112,6 +113,11 @@ def _team_inputs(
             network_for=networks.of(settings),
             early_tolerance_minutes=municipality.early_tolerance_minutes,
             partner_starts=linked_starts(session, day=day, shift_kind=shift_kind, visits=visits[tid]),
+            usual=usual_visits(
+                session, decision_visit_ids=[v.decision_visit_id for v in visits[tid]], day=day
+            )
+            if settings.usual_time_weight
+            else {},
         )
         inp.issues = issues[tid] + inp.issues
         inputs.append(inp)
@@ -136,7 +142,11 @@ def plan_teams(
     report({"stage": "matriser", "done": 0, "total": len(teams)})
     inputs = _team_inputs(session, day=day, shift_kind=shift_kind, teams=teams, settings=settings)
     report({"stage": "løser", "done": 0, "total": len(teams)})
-    params = [SolveParams(time_limit_s=settings.plan_seconds_per_team) for _ in inputs]
+    weights = Weights(
+        anchor_per_second=settings.usual_time_weight,
+        anchor_tolerance=settings.usual_time_tolerance_minutes * 60,
+    )
+    params = [SolveParams(time_limit_s=settings.plan_seconds_per_team, weights=weights) for _ in inputs]
     solutions = (
         [
             (plan_manual_like(inp.problem), on_time_bound(inp.problem)) if inp.problem else None

@@ -14,17 +14,18 @@ from backend.carers.competence import is_nurse
 from backend.carers.models import Carer
 from backend.common.crud import get_or_404
 from backend.common.enums import PlanStatus, ShiftKind
-from backend.common.localtime import local_clock
+from backend.common.localtime import OSLO, local_clock
 from backend.decisions.expansion import DayVisit
 from backend.municipality.models import MunicipalitySettings
 from backend.planning.models import Plan, Route, Stop
-from backend.planning.translate import Issue, ShiftCarer
+from backend.planning.translate import Issue, ShiftCarer, UsualVisit
 from backend.recipients.models import Recipient
 from backend.rota.models import Absence
 from backend.rota.service import carers_on_shift
 from backend.teams.models import Team
 
 CONTINUITY_DAYS = 14
+USUAL_DAYS = 7
 
 
 def _free_part(
@@ -97,6 +98,32 @@ def recent_carers(
     for recipient_id, carer_id in rows:
         known[recipient_id].add(carer_id)
     return {rid: frozenset(carers) for rid, carers in known.items()}
+
+
+def usual_visits(
+    session: Session, *, decision_visit_ids: Sequence[int], day: dt.date
+) -> dict[int, UsualVisit]:
+    """Predictability across days: when and by whom each vedtak visit was planned the last time it came up in
+    the week before `day` (that day's plan that still holds, published before draft), so a week laid day
+    by day keeps the same times and carers."""
+    rows = session.exec(
+        select(Stop, Route.carer_id, Plan)
+        .join(Route, Route.id == Stop.route_id)  # type: ignore[arg-type]
+        .join(Plan, Plan.id == Route.plan_id)  # type: ignore[arg-type]
+        .where(
+            col(Plan.status) != PlanStatus.superseded,
+            Plan.date >= day - dt.timedelta(days=USUAL_DAYS),
+            Plan.date < day,
+            col(Stop.decision_visit_id).in_(decision_visit_ids),
+        )
+    ).all()
+    best: dict[int, tuple[tuple[dt.date, bool, int], UsualVisit]] = {}
+    for stop, carer_id, plan in rows:
+        rank = (plan.date, plan.status == PlanStatus.published, plan.id or 0)
+        visit_id = stop.decision_visit_id
+        if visit_id is not None and (visit_id not in best or rank > best[visit_id][0]):
+            best[visit_id] = (rank, UsualVisit(stop.planned_start.astimezone(OSLO).time(), carer_id))
+    return {visit_id: usual for visit_id, (_, usual) in best.items()}
 
 
 def _distance_km(a: Team, b: Team) -> float:

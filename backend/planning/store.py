@@ -78,6 +78,7 @@ def _solver_figures(
         "continuity_misses": o.continuity_misses,
         "dropped": o.dropped_mandatory + o.dropped_optional,
         "weighted_total": o.weighted_total,
+        "anchor_deviation_s": o.anchor_deviation,
     }
     stats = PlanStats(
         engine=solution.stats.engine,

@@ -19,7 +19,12 @@ import numpy as np
 from backend.carers.competence import effective_competences
 from backend.carers.models import Carer
 from backend.common.enums import ShiftKind
-from backend.common.localtime import local_clock, local_midnight, seconds_since_local_midnight
+from backend.common.localtime import (
+    local_clock,
+    local_instant,
+    local_midnight,
+    seconds_since_local_midnight,
+)
 from backend.common.shifts import shift_of_instant
 from backend.decisions.expansion import DayVisit
 from backend.planning.models import Route, Stop
@@ -312,6 +317,28 @@ def _routing_carers(result: PlanningInput, carers: list[ShiftCarer], places: _Pl
     return routing_carers
 
 
+@dataclass(frozen=True)
+class UsualVisit:
+    """When (local clock) and by whom a vedtak visit was planned the last time it came up."""
+
+    start: dt.time
+    carer_id: int
+
+
+def _usual(
+    result: PlanningInput, visit: DayVisit, usual: UsualVisit | None, window: TimeWindow, on_shift: set[str]
+) -> tuple[int | None, set[str]]:
+    """The visit's anchor (its usual start, when today's window can hold it) and the carers it prefers
+    for predictability: the one who came last time and the primary contact, when on shift."""
+    if usual is None:
+        return None, set()
+    at = result.seconds(local_instant(visit.date, usual.start))
+    recipient = result.recipients.get(visit.recipient_id)
+    primary = recipient.primary_carer_id if recipient is not None else None
+    carers = {carer_key(c) for c in (usual.carer_id, primary) if c is not None} & on_shift
+    return (at if window.contains(at) else None), carers
+
+
 def _routing_visits(
     result: PlanningInput,
     visits: list[DayVisit],
@@ -320,6 +347,7 @@ def _routing_visits(
     early_s: int,
     replan: ReplanContext | None,
     partner_starts: Mapping[int, dt.datetime],
+    usual: Mapping[int, UsualVisit],
 ) -> tuple[list[Visit], list[SameStart | Precedence]]:
     """Each visit (two for double staffing) with its windows, preferences and pins; then the links."""
     on_shift = set(result.carers)
@@ -336,6 +364,8 @@ def _routing_visits(
             continue
         window, soft_end = held
         wanted = {carer_key(cid) for cid in preferred.get(visit.recipient_id, frozenset())} & on_shift
+        anchor, usual_carers = _usual(result, visit, usual.get(visit.decision_visit_id), window, on_shift)
+        wanted = (wanted | usual_carers) if visit.double_staffed else (usual_carers or wanted)
         for key in keys:
             if replan and key in replan.previous_carer and replan.previous_carer[key] in on_shift:
                 wanted = {replan.previous_carer[key]}
@@ -356,6 +386,7 @@ def _routing_visits(
                     pinned_carer=pinned if pinned in on_shift else None,
                     keep_pinned=bool(replan and key in replan.hand_pinned and pinned in on_shift),
                     fixed_start=fixed_start,
+                    anchor_start=anchor,
                 )
             )
             result.visits[key] = visit
@@ -386,6 +417,7 @@ def build_input(
     early_tolerance_minutes: int = 0,
     replan: ReplanContext | None = None,
     partner_starts: Mapping[int, dt.datetime] | None = None,
+    usual: Mapping[int, UsualVisit] | None = None,
 ) -> PlanningInput:
     """The routing problem of one team's shift, with everything needed to turn its plan back into stops."""
     result = PlanningInput(day=day, shift_kind=shift_kind, team=team, problem=None)
@@ -405,7 +437,14 @@ def build_input(
     }
     routing_carers = _routing_carers(result, carers, places)
     routing_visits, links = _routing_visits(
-        result, visits, places, preferred, early_tolerance_minutes * 60, replan, partner_starts or {}
+        result,
+        visits,
+        places,
+        preferred,
+        early_tolerance_minutes * 60,
+        replan,
+        partner_starts or {},
+        usual or {},
     )
     result.problem = Problem(
         matrices=matrices, visits=tuple(routing_visits), carers=tuple(routing_carers), links=tuple(links)

@@ -46,6 +46,8 @@ LABELS = {
     "distinct_carers_7d": ("Kontinuitet 7 d", "ulike pleiere per bruker"),
     "distinct_carers_14d": ("Kontinuitet 14 d", "ulike pleiere per bruker"),
     "distinct_carers_28d": ("Kontinuitet 28 d", "ulike pleiere per bruker"),
+    "start_spread_p50_min": ("Samme tid", "minutter et besøk avviker fra sin vanlige tid (median)"),
+    "start_spread_p90_min": ("Samme tid p90", "minutter et besøk avviker fra sin vanlige tid, 90-persentil"),
     "primary_contact_pct": ("Primærkontakt", "% besøk av primærkontakten"),
     "delivered_vs_allocated_pct": ("Levert av vedtak", "% faktiske minutter av vedtaksminutter"),
     "minutes_diff_mean": ("Faktisk − planlagt", "snitt minutter per besøk"),

@@ -434,6 +434,7 @@ NYNORSK: dict[str, str] = {
     "Reise %": "Reise %",
     "Venting %": "Venting %",
     "Ulike pleiere 7/14/28 d": "Ulike pleiarar 7/14/28 d",
+    "Samme tid ± min (p50 / p90)": "Same tid ± min (p50 / p90)",
     "Primærkontakt %": "Primærkontakt %",
     "Levert av vedtak %": "Levert av vedtak %",
     "uker til": "veker til",

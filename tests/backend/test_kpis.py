@@ -4,6 +4,7 @@ on SQLite and PostgreSQL; the API, CSV and PDF give the same figures; names only
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from sqlmodel import Session
 
 from backend.common.spreadsheet import FORMULA_START
-from backend.kpis.definitions import Kpis
+from backend.kpis.definitions import Kpis, VisitRecord, compute, start_spreads
 from backend.kpis.export import COLUMNS, to_csv
 from backend.kpis.service import TeamWeekKpis, weekly_table
 from tests.backend.kpi_week import MONDAY, PASSWORD, build_kpi_week
@@ -47,6 +48,8 @@ EXPECTED = {
     "primary_contact_pct": 50.0,  # S1 by Kari (R1's primary) yes, S3 by Per (R3's primary is Kari) no
     "delivered_vs_allocated_pct": 72.7,  # 80 actual / 110 vedtak minutes
     "minutes_diff_mean": -5.0,  # (0 + 0 − 15) / 3
+    "start_spread_p50_min": None,  # no vedtak visit checked in on two days
+    "start_spread_p90_min": None,
 }
 
 
@@ -114,3 +117,30 @@ def test_no_exported_text_starts_a_spreadsheet_formula(team_name: str) -> None:
     assert not any(cell.startswith(FORMULA_START) for cell in cells)
     shown = cells[[field for field, _ in COLUMNS].index("team_name")]
     assert shown in (team_name, "'" + team_name)  # the name itself, at most quoted
+
+
+def _checked_in(decision_visit_id: int, day: dt.date, utc_clock: str) -> VisitRecord:
+    """A visit of one vedtak visit checked in at a UTC clock time (naive UTC, as the KPI records are)."""
+    at = dt.datetime.combine(day, dt.time.fromisoformat(utc_clock))
+    end = at + dt.timedelta(minutes=20)
+    return VisitRecord(
+        1, day, 0, 1, 1, None, at, end, at, at, end, at, end, False, None, decision_visit_id=decision_visit_id
+    ).derive()
+
+
+def test_the_start_spread_is_how_far_a_visit_strays_from_its_usual_time() -> None:
+    """Morning visit checked in 08:05, 08:10, 08:30 (local, winter: UTC+1) → median 08:10, spread 20 min;
+    evening visit 21:00 and 21:04 → spread 2; a visit seen once has no spread; across the spring DST night
+    08:00 local on Saturday and Sunday is no spread at all. p50 of [20, 2, 0] = 2, p90 (nearest rank) 20."""
+    monday = dt.date(2026, 11, 23)
+    days = [monday + dt.timedelta(days=i) for i in range(3)]
+    records = [_checked_in(1, d, t) for d, t in zip(days, ("07:05", "07:10", "07:30"), strict=True)]
+    records += [
+        _checked_in(2, days[0], "20:00"),
+        _checked_in(2, days[1], "20:04"),
+        _checked_in(3, days[0], "11:00"),
+    ]
+    records += [_checked_in(4, dt.date(2027, 3, 27), "07:00"), _checked_in(4, dt.date(2027, 3, 28), "06:00")]
+    assert sorted(start_spreads(records)) == [0, 2, 20]
+    kpis = compute(records, [], daily={}, period_end=days[-1], now=dt.datetime(2027, 4, 1, tzinfo=dt.UTC))
+    assert (kpis.start_spread_p50_min, kpis.start_spread_p90_min) == (2.0, 20.0)

@@ -37,7 +37,7 @@ def test_manager_sees_the_figures_and_coordinator_drills_down(server: str, page:
     row = page.locator("#kpi-table tbody tr", has_text="Nord")
     expect(row.locator("td.punctuality")).to_have_text("33.3")
     expect(row.locator("td.coverage")).to_have_text("50.0")
-    expect(page.locator(".run-chart")).to_have_count(18)  # every KPI (with «ikke utført»)
+    expect(page.locator(".run-chart")).to_have_count(20)  # every KPI (with «ikke utført», «samme tid»)
     assert page.locator(".run-chart[data-kpi=punctuality_pct] circle.point").count() == 2  # W47, W48
     assert page.locator(".run-chart a").count() == 0  # managers: aggregates only, no names
     screenshot(page, "kpi-1-manager")

@@ -162,6 +162,31 @@ def test_time_limit_is_respected() -> None:
     assert check(problem, plan).feasible
 
 
+def test_visits_keep_their_usual_times_when_the_window_allows() -> None:
+    """Three visits agreed 08-11 for one carer. With yesterday's times as anchors (house 3 at 08:00, house 1
+    at 09:30, house 2 at 10:30) every start stays within the ten minutes' tolerance; the validator measures
+    a plan in road order from 08:00 as (90 + 125 + 50) minutes off the usual times, less 10 min each."""
+
+    def problem(anchors: dict[str, int]) -> Problem:
+        return Problem(
+            {"car": line_matrix(4)},
+            tuple(visit(f"v{i}", i, 8, 11, anchor_start=anchors.get(f"v{i}")) for i in (1, 2, 3)),
+            (carer("kari"),),
+        )
+
+    usual = {"v3": 8 * H, "v1": 9 * H + 30 * M, "v2": 10 * H + 30 * M}
+    anchored = solved(problem(usual))
+    assert all(abs(start - usual[v]) <= 10 * M for v, start in starts(anchored).items())
+    assert anchored.objective.anchor_deviation == 0 and anchored.objective.lateness_total == 0
+    in_road_order = {"v1": 8 * H, "v2": 8 * H + 25 * M, "v3": 8 * H + 50 * M}
+    stops = tuple(Stop(v, t, t, t + 20 * M, 0, 0) for v, t in in_road_order.items())
+    route = Route("kari", stops, 7 * H + 55 * M, 9 * H + 25 * M, 30 * M)
+    verdict = check(problem(usual), Plan((route,), (), anchored.objective, anchored.stats))
+    assert verdict.violations == ()
+    assert verdict.anchor_deviation == (80 + 115 + 40) * M
+    assert check(problem({}), Plan((route,), (), anchored.objective, anchored.stats)).anchor_deviation == 0
+
+
 def test_validator_catches_what_a_bad_plan_does() -> None:
     """The validator is independent: tampering with a good plan yields named violations."""
     problem = Problem(
