@@ -30,7 +30,7 @@ import itertools
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -199,11 +199,16 @@ def start_spreads(checked: Iterable[VisitRecord]) -> list[float]:
     for visit in checked:
         if visit.decision_visit_id is not None and visit.check_in is not None:
             minutes[visit.decision_visit_id].append(local_minute_of_day(visit.check_in))
+    return spreads_of(minutes)
+
+
+def spreads_of(minutes: Mapping[int, Sequence[int]]) -> list[float]:
+    """For each visit seen on two or more days (its minutes of the day): the largest distance from the median."""
     spreads = []
     for values in minutes.values():
         if len(values) >= 2:
             middle = statistics.median(values)
-            spreads.append(max(abs(m - middle) for m in values))
+            spreads.append(float(max(abs(m - middle) for m in values)))
     return spreads
 
 
