@@ -44,7 +44,7 @@ from backend.scenarios.presets import PRESETS
 from backend.scenarios.store import reachable_places, store
 from backend.settings import Settings
 from backend.teams.models import Team
-from backend.visits.status import stops_with_status
+from backend.visits.status import stops_with_progress
 from benchmarks._common import machine, require_shared
 from maps import (
     Point,
@@ -164,7 +164,7 @@ def main() -> None:
             plan_id=target.id or 0,
             from_time=sick_at,
             created_by=None,
-            status_of=stops_with_status,
+            status_of=stops_with_progress,
             settings=settings,
         )
         replan_s = time.monotonic() - began

@@ -1,0 +1,182 @@
+"""Predictable days: a week laid day by day (as the console's week page does), each day anchored on the days
+before it: two identical days give the same lists at the same times, a recipient whose primary contact works
+Monday-Wednesday gets that carer those days (and one carer, not two, on Thursday and Friday), and a sick
+call on Wednesday changes only Wednesday. Demo roads (Helsinki centre), SQLite and PostgreSQL; every plan
+is checked by the independent validator (routing.check, in plan_teams)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from backend.auth.service import Principal
+from backend.carers.models import Carer
+from backend.common.enums import Role, ShiftKind
+from backend.common.localtime import OSLO, local_instant
+from backend.decisions.models import DecisionCreate
+from backend.decisions.service import create_decision
+from backend.planning.commands import report_sick
+from backend.planning.flows import plan_teams, replan
+from backend.planning.models import Plan, Route, Stop
+from backend.planning.service import publish_plan, routes_of
+from backend.recipients.models import Recipient
+from backend.rota.models import RotaEntry
+from backend.settings import Settings
+from backend.teams.models import Team
+from backend.visits.status import stops_with_progress
+
+MONDAY = dt.date(2026, 11, 23)
+WEEK = [MONDAY + dt.timedelta(days=i) for i in range(5)]
+
+
+@pytest.fixture
+def settings(planning_settings: Settings) -> Settings:
+    return planning_settings
+
+
+def _world(session: Session) -> tuple[Team, dict[str, Carer], list[Recipient]]:
+    """Three carers on the day shift (Anne only Monday-Wednesday), eight recipients with a daily morning
+    visit, four of them with lunch too; Anne is the first recipient's primary contact."""
+    team = Team(name="Team sentrum", base_address="Base", base_lat=60.1699, base_lon=24.9384)
+    session.add(team)
+    session.commit()
+    carers = {
+        name: Carer(name=name, team_id=team.id or 0, competences=["helsefagarbeider"])
+        for name in ("Anne", "Bjørn", "Cecilie")
+    }
+    session.add_all(carers.values())
+    session.commit()
+    for name, carer in carers.items():
+        for day in WEEK[:3] if name == "Anne" else WEEK:
+            session.add(
+                RotaEntry(
+                    carer_id=carer.id or 0,
+                    date=day,
+                    shift_kind=ShiftKind.day,
+                    start=local_instant(day, dt.time(7, 30)),
+                    end=local_instant(day, dt.time(15, 0)),
+                )
+            )
+    recipients = [
+        Recipient(
+            name=f"Bruker {i}",
+            address=f"Gate {i}",
+            lat=60.1660 + 0.0012 * i,
+            lon=24.9330 + 0.0020 * (i % 4),
+            team_id=team.id or 0,
+            primary_carer_id=carers["Anne"].id if i == 0 else None,
+        )
+        for i in range(8)
+    ]
+    session.add_all(recipients)
+    session.commit()
+    system = Principal(0, "test", Role.coordinator, frozenset({team.id or 0}), None)
+    for i, recipient in enumerate(recipients):
+        visits = [
+            {
+                "label": "morgen",
+                "window_start": "08:00",
+                "window_end": "10:00",
+                "tasks": [{"name": "stell", "minutes": 25}],
+            }
+        ]
+        if i % 2 == 0:
+            visits.append(
+                {
+                    "label": "lunsj",
+                    "window_start": "11:30",
+                    "window_end": "13:00",
+                    "tasks": [{"name": "måltid", "minutes": 15}],
+                }
+            )
+        data = {
+            "recipient_id": recipient.id,
+            "valid_from": MONDAY.isoformat(),
+            "weekdays": [1, 2, 3, 4, 5, 6, 7],
+            "visits": visits,
+        }
+        create_decision(session, principal=system, data=DecisionCreate.model_validate(data))
+    return team, carers, recipients
+
+
+def _lay_week(session: Session, team: Team, settings: Settings) -> dict[dt.date, Plan]:
+    system = Principal(0, "test", Role.coordinator, frozenset({team.id or 0}), None)
+    plans = {}
+    for day in WEEK:
+        (plan,) = plan_teams(
+            session,
+            day=day,
+            shift_kind=ShiftKind.day,
+            team_ids=[team.id or 0],
+            created_by=None,
+            settings=settings,
+        )
+        assert plan.stats.get("check_feasible") is True and plan.unassigned == [], plan.stats
+        publish_plan(session, principal=system, plan_id=plan.id or 0)
+        plans[day] = plan
+    return plans
+
+
+def _served(session: Session, plan: Plan) -> dict[int, tuple[int, int]]:
+    """Each vedtak visit of the plan: (carer, planned start in minutes of the local day)."""
+    served = {}
+    for route, stops in routes_of(session, plan.id or 0):
+        for stop in stops:
+            local = stop.planned_start.astimezone(OSLO)
+            served[stop.decision_visit_id or 0] = (route.carer_id, local.hour * 60 + local.minute)
+    return served
+
+
+def test_identical_days_give_the_same_lists_and_the_primary_contact_comes_while_she_works(
+    engine: Engine, settings: Settings
+) -> None:
+    with Session(engine) as session:
+        team, carers, recipients = _world(session)
+        plans = _lay_week(session, team, settings)
+        monday, tuesday = _served(session, plans[WEEK[0]]), _served(session, plans[WEEK[1]])
+        assert monday.keys() == tuesday.keys() and len(monday) == 12
+        for visit, (carer, start) in monday.items():
+            assert tuesday[visit][0] == carer, "the same carer as yesterday"
+            assert abs(tuesday[visit][1] - start) <= settings.usual_time_tolerance_minutes
+        first = recipients[0].id
+        by_day: dict[dt.date, set[int]] = defaultdict(set)
+        for day, plan in plans.items():
+            for route, stops in routes_of(session, plan.id or 0):
+                by_day[day] |= {route.carer_id for s in stops if s.recipient_id == first}
+        assert all(by_day[day] == {carers["Anne"].id} for day in WEEK[:3])
+        assert by_day[WEEK[3]] == by_day[WEEK[4]] and carers["Anne"].id not in by_day[WEEK[4]]
+
+
+def test_a_sick_call_on_wednesday_changes_only_wednesday(engine: Engine, settings: Settings) -> None:
+    with Session(engine) as session:
+        team, carers, _ = _world(session)
+        plans = _lay_week(session, team, settings)
+        before = {day: _served(session, plan) for day, plan in plans.items()}
+        wednesday = plans[WEEK[2]]
+        sick_at = local_instant(WEEK[2], dt.time(7, 0))
+        system = Principal(0, "test", Role.coordinator, frozenset({team.id or 0}), None)
+        report_sick(
+            session, principal=system, plan=wednesday, carer_id=carers["Bjørn"].id or 0, from_instant=sick_at
+        )
+        new = replan(
+            session,
+            plan_id=wednesday.id or 0,
+            from_time=sick_at,
+            created_by=None,
+            status_of=stops_with_progress,
+            settings=settings,
+        )
+        assert new.stats.get("check_feasible") is True
+        assert carers["Bjørn"].id not in {r.carer_id for r, stops in routes_of(session, new.id or 0) if stops}
+        for day in WEEK:
+            if day != WEEK[2]:
+                session.refresh(plans[day])
+                assert plans[day].status.value == "published"
+                assert _served(session, plans[day]) == before[day], day
+        other_plans = session.exec(select(Plan).where(Plan.team_id == team.id, Plan.date != WEEK[2])).all()
+        assert len(other_plans) == 4
+        assert session.exec(select(Stop).join(Route).where(Route.plan_id == new.id)).first() is not None
