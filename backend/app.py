@@ -54,6 +54,7 @@ from backend.web.rota_pages import router as rota_pages_router
 from backend.web.router import router as web_router
 from backend.web.sso import install_sign_on
 from backend.web.sso import router as sign_on_router
+from backend.web.visit_plan_pages import router as visit_plan_pages_router
 from maps.render import STATIC_URL_PREFIX, static_asset_dirs
 
 API_PREFIX = "/api/v1"
@@ -142,6 +143,7 @@ def create_app(
     app.include_router(admin_pages_router)
     app.include_router(recipient_pages_router)
     app.include_router(decision_pages_router)
+    app.include_router(visit_plan_pages_router)
     app.include_router(import_pages_router)
     app.include_router(carer_pages_router)
     app.include_router(rota_pages_router)

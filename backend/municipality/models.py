@@ -18,6 +18,9 @@ class MunicipalitySettingsBase(SQLModel):
         default=True, description="sykepleier fra annet team kan ta besøk som krever sykepleier"
     )
     early_tolerance_minutes: int = Field(default=0, ge=0, le=120)
+    visit_plan_carer_names: bool = Field(
+        default=False, description="besøksplanen til brukerne viser pleiernes fornavn"
+    )
     notice_threshold_minutes: int = Field(
         default=15, ge=1, le=240, description="varsle når forventet forsinkelse er minst så mange minutter"
     )

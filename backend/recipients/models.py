@@ -49,6 +49,7 @@ class RecipientBase(SQLModel):
     lon: float = Field(ge=-180, le=180)
     phone: str | None = Field(default=None, max_length=20)
     notice_consent: bool = Field(default=False, description="samtykke til SMS-varsel")
+    visit_plan_consent: bool = Field(default=False, description="samtykke til ukens besøksplan på SMS")
     language: Language = Language.nb
     access_notes: LongText = Field(
         default="", max_length=2000, description="adkomst (nøkkelboks, inngang); aldri helseopplysninger"
@@ -78,6 +79,7 @@ class RecipientUpdate(_MobileValidation):
     lon: float | None = Field(default=None, ge=-180, le=180)
     phone: str | None = None
     notice_consent: bool | None = None
+    visit_plan_consent: bool | None = None
     language: Language | None = None
     access_notes: LongText | None = None
     team_id: IdField | None = None

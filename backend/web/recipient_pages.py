@@ -218,6 +218,7 @@ def _located(session: Session, values: dict[str, Any]) -> dict[str, Any]:
 def _recipient_values(form: Any) -> dict[str, Any]:
     values: dict[str, Any] = {k: str(form.get(k, "")).strip() for k in FIELDS}
     values["notice_consent"] = form.get("notice_consent") == "on"
+    values["visit_plan_consent"] = form.get("visit_plan_consent") == "on"
     values["primary_carer_id"] = values["primary_carer_id"] or None
     values["external_id"] = values["external_id"] or None
     values["phone"] = values["phone"] or None

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from backend.common.localtime import WEEKDAYS as LONG_WEEKDAYS
 from backend.web.decision_form import WEEKDAYS
 from backend.web.i18n import LANGUAGE_COOKIE, catalogue_key
 from backend.web.nynorsk import NYNORSK
@@ -28,7 +29,7 @@ def template_texts() -> set[str]:
 
 
 def test_every_text_of_the_pages_has_its_nynorsk_form() -> None:
-    texts = template_texts() | {name for _, name in WEEKDAYS}
+    texts = template_texts() | {name for _, name in WEEKDAYS} | set(LONG_WEEKDAYS)
     assert len(texts) > 200
     assert sorted(texts - NYNORSK.keys()) == []
     assert sorted(NYNORSK.keys() - texts) == [], "catalogue entries no page uses"

@@ -10,15 +10,20 @@ import datetime as dt
 from collections import defaultdict
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from backend.admin.service import create_user
+from backend.audit.models import AccessLog
+from backend.auth.models import UserCreate
 from backend.auth.service import Principal
 from backend.carers.models import Carer
 from backend.common.enums import Role, ShiftKind
 from backend.common.localtime import OSLO, local_instant
 from backend.decisions.models import DecisionCreate
 from backend.decisions.service import create_decision
+from backend.municipality.models import MunicipalitySettings
 from backend.planning.commands import report_sick
 from backend.planning.flows import plan_teams, replan
 from backend.planning.models import Plan, Route, Stop
@@ -28,6 +33,7 @@ from backend.rota.models import RotaEntry
 from backend.settings import Settings
 from backend.teams.models import Team
 from backend.visits.status import stops_with_progress
+from tests.backend.world import PASSWORD, web_login
 
 MONDAY = dt.date(2026, 11, 23)
 WEEK = [MONDAY + dt.timedelta(days=i) for i in range(5)]
@@ -180,3 +186,61 @@ def test_a_sick_call_on_wednesday_changes_only_wednesday(engine: Engine, setting
         other_plans = session.exec(select(Plan).where(Plan.team_id == team.id, Plan.date != WEEK[2])).all()
         assert len(other_plans) == 4
         assert session.exec(select(Stop).join(Route).where(Route.plan_id == new.id)).first() is not None
+
+
+def test_the_weekly_visit_plan_lists_exactly_the_published_visits(
+    client: TestClient, engine: Engine, settings: Settings
+) -> None:
+    """The printable besøksplan of the first recipient: each published visit of the week once, at its
+    planned time (to five minutes) and agreed window, the weekend «Ingen besøk», first names only when the
+    municipality shows them; a draft never shows; the page is access-logged."""
+    with Session(engine) as session:
+        team, _, recipients = _world(session)
+        plans = _lay_week(session, team, settings)
+        (draft,) = plan_teams(  # a newer draft of Friday: not what the recipient is told
+            session,
+            day=WEEK[4],
+            shift_kind=ShiftKind.day,
+            team_ids=[team.id or 0],
+            created_by=None,
+            settings=settings,
+        )
+        create_user(
+            session,
+            data=UserCreate(
+                username="koord",
+                full_name="K",
+                password=PASSWORD,
+                role=Role.coordinator,
+                team_ids=[team.id or 0],
+            ),
+        )
+        first = recipients[0]
+        draft_status = draft.status.value
+        published = sorted(
+            (plan.date, stop.planned_start.astimezone(OSLO))
+            for plan in plans.values()
+            for _, stops in routes_of(session, plan.id or 0)
+            for stop in stops
+            if stop.recipient_id == first.id
+        )
+    assert len(published) == 10 and draft_status == "draft"  # morning and lunch, Monday-Friday
+    web_login(client, "koord", follow_redirects=False)
+    page = client.get(f"/konsoll/brukere/{first.id}/besoksplan", params={"uke": "2026-W48"})
+    assert page.status_code == 200
+    rows = page.text.split('id="visit-plan"')[1].split("</table>")[0].split("<tr>")[2:]
+    shown = [row for row in rows if "Ingen besøk" not in row]
+    assert len(shown) == len(published) and sum("Ingen besøk" in row for row in rows) == 2
+    for row, (_, start) in zip(shown, published, strict=True):
+        minutes = round((start.hour * 60 + start.minute + start.second / 60) / 5) * 5
+        assert f"<td>{minutes // 60:02d}:{minutes % 60:02d}</td>" in row
+    assert "Anne" not in page.text
+    with Session(engine) as session:
+        place = session.get(MunicipalitySettings, 1) or MunicipalitySettings(id=1, name="Lier")
+        place.visit_plan_carer_names = True
+        session.add(place)
+        session.commit()
+        logged = session.exec(select(AccessLog).where(AccessLog.recipient_id == first.id)).all()
+    assert any(row.path.endswith("/besoksplan") for row in logged)
+    assert "Anne" in client.get(f"/konsoll/brukere/{first.id}/besoksplan?uke=2026-W48").text
+    assert client.get(f"/konsoll/brukere/{first.id}/besoksplan?uke=2026-W99").status_code == 422
