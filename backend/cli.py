@@ -474,6 +474,26 @@ def _ask_new_password() -> str:
     return secret
 
 
+@cli.command("visit-plans")
+def visit_plans_cmd(
+    week: Annotated[str | None, typer.Option(help="ISO-uke, f.eks. 2026-W49 (standard: neste uke)")] = None,
+) -> None:
+    """Send next week's besøksplan by SMS to the recipients who consented (what the worker does on Sunday
+    evenings; for installations without a worker). Sent once per recipient and week."""
+    from backend.notices.visit_plans import next_monday, queue_visit_plans
+    from backend.stats.service import parse_iso_week
+
+    try:
+        monday = parse_iso_week(week) if week else next_monday(local_date_of(utcnow()))
+    except ValueError as exc:
+        _fail(str(exc))
+        return
+    settings = get_settings()
+    with Session(make_engine(settings)) as session:
+        queued = queue_visit_plans(session, monday=monday, now=utcnow(), settings=settings)
+    typer.echo(f"{queued} besøksplaner for uke {monday.isocalendar().week} lagt i utboksen.")
+
+
 @cli.command()
 def backup(target: Path) -> None:
     """SQLite: a consistent copy of the database taken while the app runs (sqlite3's online backup).

@@ -16,11 +16,14 @@ from sqlmodel import Session
 
 from backend.common.crud import get_or_404
 from backend.common.enums import ShiftKind
+from backend.common.localtime import local_date_of
+from backend.common.types import utcnow
 from backend.decisions.expansion import visits_for
 from backend.jobs.registry import JOBS, TASK_INSTALLERS
 from backend.jobs.runner import NOTICE_QUEUE, QUEUE
 from backend.kpis.weekly import refresh_marked
 from backend.notices.dispatch import SEND_TASK, gateway_for, run_once
+from backend.notices.visit_plans import next_monday, queue_visit_plans
 from backend.planning.flows import plan_teams, replan
 from backend.rota.service import carers_on_shift
 from backend.settings import Settings
@@ -120,9 +123,22 @@ def kpi_tasks(app: procrastinate.App, settings: Settings, engine: Engine) -> Non
             refresh_marked(session)
 
 
+def visit_plan_tasks(app: procrastinate.App, settings: Settings, engine: Engine) -> None:
+    """Sunday at 17:00 UTC (18:00 or 19:00 in Oslo, before the quiet hours): next week's besøksplan by SMS to
+    the recipients who asked for it."""
+
+    @app.periodic(cron="0 17 * * 0", periodic_id="visit_plans")
+    @app.task(name="hjemmerute.visit_plans", queue=NOTICE_QUEUE, retry=False, pass_context=False)
+    def visit_plans(timestamp: int) -> None:
+        now = utcnow()
+        with Session(engine) as session:
+            queue_visit_plans(session, monday=next_monday(local_date_of(now)), now=now, settings=settings)
+        run_once(engine, gateway_for(settings), settings)
+
+
 def register() -> None:
     """Hand the job kinds and the notice tasks to backend.jobs (idempotent; called by create_app and the CLI)."""
     JOBS.update({"prepare_day": prepare_day, "plan_day": plan_day, "replan": replan_job})
-    for installer in (notice_tasks, kpi_tasks):
+    for installer in (notice_tasks, kpi_tasks, visit_plan_tasks):
         if installer not in TASK_INSTALLERS:
             TASK_INSTALLERS.append(installer)

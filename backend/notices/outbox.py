@@ -99,24 +99,26 @@ def create_notice(
             session.flush()
             if told.merged_into is None:
                 valid_until = now + dt.timedelta(minutes=settings.notice_validity_minutes)
-                _add_messages(session, notice, recipient, text, valid_until, now)
+                add_messages(session, notice, recipient, text, valid_until, now)
             session.flush()
     except IntegrityError:
         return None  # created concurrently by another transaction: it exists once
     return notice
 
 
-def _add_messages(
+def add_messages(
     session: Session,
     notice: Notice,
     recipient: Recipient,
     text: SmsText,
     valid_until: dt.datetime,
     now: dt.datetime,
+    destinations: list[tuple[str | None, bool]] | None = None,
 ) -> None:
-    """One message per consenting phone; a number that cannot get an SMS is stored as failed with why."""
+    """One message per consenting phone (the delay notices' consents unless `destinations` are given); a
+    number that cannot get an SMS is stored as failed with why."""
     seen: set[str] = set()
-    for raw, to_kin in _destinations(session, recipient):
+    for raw, to_kin in _destinations(session, recipient) if destinations is None else destinations:
         status, reason, phone = "pending", "", raw or ""
         try:
             phone = normalise_mobile(raw or "")

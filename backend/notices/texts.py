@@ -26,6 +26,9 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "moved": "Hjemmetjenesten: Besøket i dag kl. {agreed} er flyttet. Ny forventet tid: ca. kl. {time}.",
         "cancelled": "Hjemmetjenesten: Besøket i dag kl. {time} blir dessverre ikke som avtalt. Vi tar kontakt.",
         "contact": " Spørsmål: ring {phone}.",
+        "visit_plan": "Hjemmetjenesten, besøk uke {week}: {days}.",
+        "visit_plan_short": "Hjemmetjenesten: Besøksplanen for uke {week} er klar.",
+        "days": "man tir ons tor fre lør søn",
     },
     "nn": {
         "delay": "Heimetenesta: Besøket i dag kl. {agreed} kjem seinare enn avtalt. Ny venta tid: ca. kl. {time}.",
@@ -35,6 +38,9 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "moved": "Heimetenesta: Besøket i dag kl. {agreed} er flytta. Ny venta tid: ca. kl. {time}.",
         "cancelled": "Heimetenesta: Besøket i dag kl. {time} blir dessverre ikkje som avtalt. Vi tek kontakt.",
         "contact": " Spørsmål: ring {phone}.",
+        "visit_plan": "Heimetenesta, besøk veke {week}: {days}.",
+        "visit_plan_short": "Heimetenesta: Besøksplanen for veke {week} er klar.",
+        "days": "mån tys ons tor fre lau sun",
     },
 }
 
@@ -89,3 +95,26 @@ def render(
     if measured.segments > MAX_SEGMENTS:
         raise ValueError(f"notice text for {kind}/{language} exceeds {MAX_SEGMENTS} SMS parts")
     return measured
+
+
+def render_visit_plan(
+    language: str, *, week: int, days: list[tuple[int, list[dt.time]]], phone: str | None
+) -> SmsText:
+    """The week's times, day by day («man 08:10, 12:30; tir 08:10»): times only, never what is done. A week
+    too long for two parts says the plan is ready (and whom to ask) instead."""
+    templates = TEMPLATES.get(language, TEMPLATES["nb"])
+    names = templates["days"].split()
+    listed = "; ".join(
+        f"{names[weekday]} {', '.join(t.strftime('%H:%M') for t in times)}"
+        for weekday, times in days
+        if times
+    )
+    for body in (
+        templates["visit_plan"].format(week=week, days=listed),
+        templates["visit_plan_short"].format(week=week),
+    ):
+        for text in ([body + templates["contact"].format(phone=phone)] if phone else []) + [body]:
+            measured = measure(text)
+            if measured.segments <= MAX_SEGMENTS:
+                return measured
+    raise ValueError("the short visit plan text exceeds two SMS parts")

@@ -24,6 +24,7 @@ class PlannedVisit:
     window_start: dt.time
     window_end: dt.time
     carers: tuple[str, ...]  # first names, when the municipality shows them; else empty
+    stop_id: int
 
 
 def _rounded(instant: dt.datetime) -> dt.time:
@@ -66,6 +67,7 @@ def visit_plan(
             stop.window_start.astimezone(OSLO).time(),
             stop.window_end.astimezone(OSLO).time(),
             tuple(first_names),
+            stop.id or 0,
         )
         for (date, _), (stop, first_names) in visits.items()
     ]

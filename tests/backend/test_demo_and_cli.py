@@ -129,3 +129,14 @@ def test_several_server_processes_need_postgresql(cli_env: str) -> None:
         pytest.skip("on PostgreSQL it would start the server")
     refused = CliRunner().invoke(cli, ["serve", "--workers", "2"])
     assert refused.exit_code == 1 and "krever PostgreSQL" in refused.output
+
+
+def test_visit_plans_from_the_command_line(cli_env: str) -> None:
+    """`hjemmerute visit-plans` queues a week's besøksplan SMS (none without consenting recipients); a week
+    that is not an ISO week is named and exits non-zero."""
+    runner = CliRunner()
+    assert runner.invoke(cli, ["init-db"]).exit_code == 0
+    done = runner.invoke(cli, ["visit-plans", "--week", "2026-W49"])
+    assert done.exit_code == 0 and "0 besøksplaner for uke 49 lagt i utboksen" in done.output, done.output
+    bad = runner.invoke(cli, ["visit-plans", "--week", "uke 49"])
+    assert bad.exit_code == 1 and "«uke 49» er ikke en ISO-uke" in bad.output

@@ -19,16 +19,18 @@ from backend.audit.models import AccessLog
 from backend.auth.models import UserCreate
 from backend.auth.service import Principal
 from backend.carers.models import Carer
-from backend.common.enums import Role, ShiftKind
+from backend.common.enums import Language, Role, ShiftKind
 from backend.common.localtime import OSLO, local_instant
 from backend.decisions.models import DecisionCreate
 from backend.decisions.service import create_decision
 from backend.municipality.models import MunicipalitySettings
+from backend.notices.models import NoticeMessage
+from backend.notices.visit_plans import queue_visit_plans
 from backend.planning.commands import report_sick
 from backend.planning.flows import plan_teams, replan
 from backend.planning.models import Plan, Route, Stop
 from backend.planning.service import publish_plan, routes_of
-from backend.recipients.models import Recipient
+from backend.recipients.models import NextOfKin, Recipient
 from backend.rota.models import RotaEntry
 from backend.settings import Settings
 from backend.teams.models import Team
@@ -244,3 +246,35 @@ def test_the_weekly_visit_plan_lists_exactly_the_published_visits(
     assert any(row.path.endswith("/besoksplan") for row in logged)
     assert "Anne" in client.get(f"/konsoll/brukere/{first.id}/besoksplan?uke=2026-W48").text
     assert client.get(f"/konsoll/brukere/{first.id}/besoksplan?uke=2026-W99").status_code == 422
+
+
+def test_the_visit_plan_sms_goes_once_to_those_who_asked_with_times_only(
+    engine: Engine, settings: Settings
+) -> None:
+    """Sunday evening: the recipient who consented gets the week's times (nynorsk when that is her language),
+    once, to her own phone only (not to next of kin, whose consent is to delay notices); one without consent
+    or without a mobile gets nothing; no task and no name is in the text."""
+    with Session(engine) as session:
+        team, _, recipients = _world(session)
+        _lay_week(session, team, settings)
+        asked, no_phone, not_asked = recipients[0], recipients[1], recipients[2]
+        asked.phone, asked.visit_plan_consent, asked.language = "+4791234567", True, Language.nn
+        no_phone.visit_plan_consent = True
+        not_asked.phone, not_asked.notice_consent = "+4791234568", True
+        session.add(
+            NextOfKin(recipient_id=asked.id or 0, name="Dotter", phone="+4791234569", notice_consent=True)
+        )
+        session.add_all([asked, no_phone, not_asked])
+        session.commit()
+        sunday_evening = local_instant(MONDAY - dt.timedelta(days=1), dt.time(18, 0))
+        assert queue_visit_plans(session, monday=MONDAY, now=sunday_evening, settings=settings) == 1
+        assert queue_visit_plans(session, monday=MONDAY, now=sunday_evening, settings=settings) == 0
+        (message,) = session.exec(select(NoticeMessage)).all()
+        assert message.phone == "+4791234567" and not message.to_next_of_kin and message.segments <= 2
+        assert message.text.startswith("Heimetenesta, besøk veke 48: mån ")
+        assert "lau" not in message.text  # no visits planned at the weekend
+        assert message.valid_until == local_instant(MONDAY, dt.time(7, 0))
+        for private in ("stell", "måltid", "Anne", "Bjørn", "Cecilie", asked.name):
+            assert private not in message.text
+        times = message.text.split(": ", 1)[1].split(";")[0]  # Monday: morning and lunch
+        assert len(times.split(",")) == 2
