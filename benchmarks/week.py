@@ -10,13 +10,17 @@ the definition of the KPI in backend/kpis/definitions.py), the mean distinct car
 7 days, visits planned to start inside their agreed window (of all visits, left-out ones counted as
 outside), the travel share of paid shift time, and the wall time to plan the week with anchors.
 
-    python benchmarks/week.py [--preset lier] [--days 7] [--seed 7] [--seconds 8]
+It also counts a floor for distinct carers that the rota sets whatever the planner does (a recipient
+visited in S shifts needs at least S / the most of those shifts one carer works).
+
+    python benchmarks/week.py [--preset lier] [--days 7] [--seed 7] [--seconds 8] [--weight 2]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 import sys
 import tempfile
 import time
@@ -56,15 +60,33 @@ class WeekFigures:
     within_pct: float
     travel_share_pct: float
     plan_s: float
+    carers_floor: float
+
+
+def _carers_floor(
+    shifts_of: dict[int, set[tuple[dt.date, str]]], works: dict[int, set[tuple[dt.date, str]]]
+) -> float:
+    """A bound no plan can beat: a recipient visited in S shifts of the week needs at least
+    ceil(S / the most of those shifts any one carer works) different carers (the rota decides, not the
+    planner); the mean over recipients."""
+    floors = []
+    for shifts in shifts_of.values():
+        best = max((len(shifts & worked) for worked in works.values()), default=0)
+        floors.append(math.ceil(len(shifts) / best) if best else 0)
+    return sum(floors) / max(len(floors), 1)
 
 
 def _measure(session: Session, plans: list[Plan], plan_s: float) -> WeekFigures:
     minutes: dict[int, list[int]] = defaultdict(list)
     carers: dict[int, set[int]] = defaultdict(set)
+    shifts_of: dict[int, set[tuple[dt.date, str]]] = defaultdict(set)
+    works: dict[int, set[tuple[dt.date, str]]] = defaultdict(set)
     within = total = travel = paid = 0.0
     for plan in plans:
         total += len(plan.unassigned)
         for route, stops in routes_of(session, plan.id or 0):
+            if route.shift_start is not None:
+                works[route.carer_id].add((plan.date, plan.shift_kind.value))
             travel += route.travel_seconds
             if route.shift_start is not None and route.shift_end is not None:
                 paid += (route.shift_end - route.shift_start).total_seconds()
@@ -73,6 +95,7 @@ def _measure(session: Session, plans: list[Plan], plan_s: float) -> WeekFigures:
                 if stop.decision_visit_id is not None:
                     minutes[stop.decision_visit_id].append(local.hour * 60 + local.minute)
                 carers[stop.recipient_id].add(route.carer_id)
+                shifts_of[stop.recipient_id].add((plan.date, plan.shift_kind.value))
                 total += 1
                 within += stop.planned_start <= stop.window_end
     spreads = spreads_of(minutes)
@@ -83,6 +106,7 @@ def _measure(session: Session, plans: list[Plan], plan_s: float) -> WeekFigures:
         100 * within / max(total, 1),
         100 * travel / max(paid, 1),
         plan_s,
+        _carers_floor(shifts_of, works),
     )
 
 
@@ -134,17 +158,20 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--seconds", type=float, default=None, help="solver seconds per team")
+    parser.add_argument(
+        "--weight", type=int, default=Settings().usual_time_weight, help="HJEMMERUTE_USUAL_TIME_WEIGHT to try"
+    )
     args = parser.parse_args()
     pbf = require_shared("osm/liechtenstein-latest.osm.pbf")
     work = Path(tempfile.mkdtemp(prefix="hjemmerute-week-"))
     save_network(load_network(pbf, "car", name=NETWORK), work / "networks" / f"{NETWORK}-car.graphml")
     baseline = _plan_week(work, pbf, args, weight=0)
-    week = _plan_week(work, pbf, args, weight=Settings().usual_time_weight)
+    week = _plan_week(work, pbf, args, weight=args.weight)
     for name, f in (("day by day", baseline), ("with anchors", week)):
         print(
             f"{name}: start spread p50 {_num(f.spread_p50)} / p90 {_num(f.spread_p90)} min, distinct carers "
             f"{f.distinct_carers_7d:.2f}, within window {f.within_pct:.1f} %, travel {f.travel_share_pct:.1f} %, "
-            f"planned in {f.plan_s:.0f}s"
+            f"planned in {f.plan_s:.0f}s, distinct carers at least {f.carers_floor:.2f} with this rota"
         )
     print(machine())
     print(
@@ -154,7 +181,8 @@ def main() -> None:
         f"baseline_start_spread_p90_min={_num(baseline.spread_p90)} "
         f"baseline_distinct_carers_7d={baseline.distinct_carers_7d:.2f} within_window_pct={week.within_pct:.1f} "
         f"baseline_within_window_pct={baseline.within_pct:.1f} travel_share_pct={week.travel_share_pct:.1f} "
-        f"baseline_travel_share_pct={baseline.travel_share_pct:.1f} week_plan_s={week.plan_s:.0f}"
+        f"baseline_travel_share_pct={baseline.travel_share_pct:.1f} week_plan_s={week.plan_s:.0f} "
+        f"distinct_carers_floor={week.carers_floor:.2f} weight={args.weight}"
     )
 
 

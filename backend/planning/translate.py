@@ -329,7 +329,7 @@ def _usual(
     result: PlanningInput, visit: DayVisit, usual: UsualVisit | None, window: TimeWindow, on_shift: set[str]
 ) -> tuple[int | None, set[str]]:
     """The visit's anchor (its usual start, when today's window can hold it) and the carers it prefers
-    for predictability: the one who came last time and the primary contact, when on shift."""
+    for predictability: the one who came last time (also from a draft) and the primary contact, on shift."""
     if usual is None:
         return None, set()
     at = result.seconds(local_instant(visit.date, usual.start))
@@ -365,7 +365,7 @@ def _routing_visits(
         window, soft_end = held
         wanted = {carer_key(cid) for cid in preferred.get(visit.recipient_id, frozenset())} & on_shift
         anchor, usual_carers = _usual(result, visit, usual.get(visit.decision_visit_id), window, on_shift)
-        wanted = (wanted | usual_carers) if visit.double_staffed else (usual_carers or wanted)
+        wanted |= usual_carers  # the recent carers stay preferred too: fewer different faces in a week
         for key in keys:
             if replan and key in replan.previous_carer and replan.previous_carer[key] in on_shift:
                 wanted = {replan.previous_carer[key]}
