@@ -9,9 +9,12 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from backend.common.enums import NORWEGIAN_LABELS
 from backend.common.localtime import WEEKDAYS as LONG_WEEKDAYS
+from backend.web.console import SHIFT_LABELS
 from backend.web.decision_form import WEEKDAYS
 from backend.web.i18n import LANGUAGE_COOKIE, catalogue_key
+from backend.web.kpi_pages import LABELS as KPI_LABELS
 from backend.web.nynorsk import NYNORSK
 from tests.backend.world import World, web_login
 
@@ -28,8 +31,14 @@ def template_texts() -> set[str]:
     return texts
 
 
+def label_texts() -> set[str]:
+    """The labels the server puts into pages (statuses, shifts, roles, travel modes, KPI names)."""
+    kpis = {text for pair in KPI_LABELS.values() for text in pair}
+    return set(NORWEGIAN_LABELS.values()) | set(SHIFT_LABELS.values()) | kpis
+
+
 def test_every_text_of_the_pages_has_its_nynorsk_form() -> None:
-    texts = template_texts() | {name for _, name in WEEKDAYS} | set(LONG_WEEKDAYS)
+    texts = template_texts() | {name for _, name in WEEKDAYS} | set(LONG_WEEKDAYS) | label_texts()
     assert len(texts) > 200
     assert sorted(texts - NYNORSK.keys()) == []
     assert sorted(NYNORSK.keys() - texts) == [], "catalogue entries no page uses"
