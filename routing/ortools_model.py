@@ -97,8 +97,9 @@ class _Model:
             for k, cost_id in enumerate(vehicle_costs):
                 routing.SetArcCostEvaluatorOfVehicle(cost_id, k)
 
-        self.transits = [transit_ids[c.profile] for c in problem.carers]
-        routing.AddDimensionWithVehicleTransits(self.transits, self.horizon, self.horizon, False, "time")
+        routing.AddDimensionWithVehicleTransits(
+            [transit_ids[c.profile] for c in problem.carers], self.horizon, self.horizon, False, "time"
+        )
         self.time = routing.GetDimensionOrDie("time")
         solver = routing.solver()
 
@@ -143,32 +144,6 @@ class _Model:
             routing.AddVariableMinimizedByFinalizer(self.time.CumulVar(end))
         self._add_breaks()
         self._add_links(solver)
-        # self._add_anchor_upper_bounds(solver)
-
-    def _add_anchor_upper_bounds(self, solver: pywrapcp.Solver) -> None:
-        """Starting later than the usual time (beyond the tolerance) but still inside the agreed window costs
-        anchor_per_second. A cumul has one soft upper bound and the time dimension's is the agreed window's
-        end (lateness), so these sit on a twin dimension whose cumul equals the visit's start."""
-        weights, problem = self.params.weights, self.problem
-        late_after: list[tuple[int, int]] = []
-        for node, v in enumerate(self.visit_of_node):
-            visit = problem.visits[v]
-            if visit.anchor_start is None or not weights.anchor_per_second:
-                continue
-            limit = visit.latest if visit.soft_end is None else min(visit.soft_end, visit.latest)
-            if visit.anchor_start + weights.anchor_tolerance < limit:
-                late_after.append(
-                    (self.manager.NodeToIndex(node), visit.anchor_start + weights.anchor_tolerance)
-                )
-        if not late_after:
-            return
-        self.routing.AddDimensionWithVehicleTransits(
-            self.transits, self.horizon, self.horizon, False, "usual"
-        )
-        usual = self.routing.GetDimensionOrDie("usual")
-        for index, bound in late_after:
-            solver.Add(usual.CumulVar(index) == self.time.CumulVar(index))
-            usual.SetCumulVarSoftUpperBound(index, bound, weights.anchor_per_second)
 
     def _demands(self) -> list[int]:
         demands = [self.problem.visits[v].demand for v in self.visit_of_node]
