@@ -12,6 +12,7 @@ from backend.common.localtime import local_instant
 from backend.notices.models import Notice
 from backend.notices.outbox import add_messages, municipality
 from backend.notices.texts import render_visit_plan
+from backend.planning.continuity import week_of
 from backend.planning.visit_plan import visit_plan
 from backend.recipients.models import Recipient
 from backend.settings import Settings
@@ -20,7 +21,7 @@ VALID_UNTIL = dt.time(7, 0)  # an SMS about the week not sent by Monday 07:00 is
 
 
 def next_monday(today: dt.date) -> dt.date:
-    return today + dt.timedelta(days=7 - today.weekday())
+    return week_of(today)[0] + dt.timedelta(days=7)
 
 
 def queue_visit_plans(session: Session, *, monday: dt.date, now: dt.datetime, settings: Settings) -> int:

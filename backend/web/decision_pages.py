@@ -13,7 +13,6 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from backend.auth.service import Principal
-from backend.common.enums import Role
 from backend.common.localtime import local_date_of
 from backend.common.types import utcnow
 from backend.db import SessionDep
@@ -34,12 +33,12 @@ from backend.web.decision_form import (
     form_values,
     posted_values,
 )
-from backend.web.forms import field_errors, render, signed_in_as
+from backend.web.forms import field_errors, render
 from backend.web.recipient_pages import (
     log_and_commit,
     posted_about_recipient,
     recipient_context,
-    recipient_in_scope_or_404,
+    viewed_recipient,
 )
 
 router = APIRouter(prefix="/konsoll/brukere", include_in_schema=False)
@@ -85,18 +84,27 @@ def _decision_of(session: Session, recipient_id: int, decision_id: int) -> Servi
     return decision
 
 
+async def _posted_about_decision(
+    request: Request, session: Session, recipient_id: int, decision_id: int
+) -> tuple[Principal, Recipient, Any, ServiceDecision] | Response:
+    """A form posted about one of the recipient's vedtak; otherwise the answer to give (as for the recipient,
+    and 404 for a vedtak that is not the recipient's)."""
+    posted = await posted_about_recipient(request, session, recipient_id)
+    if isinstance(posted, Response):
+        return posted
+    decision = _decision_of(session, recipient_id, decision_id)
+    return decision if isinstance(decision, Response) else (*posted, decision)
+
+
 @router.post("/{recipient_id}/vedtak/{decision_id}/stopp", response_class=HTMLResponse)
 async def end_decision(
     recipient_id: int, decision_id: int, request: Request, session: SessionDep
 ) -> Response:
     """A vedtak ends: its last day set (its history kept, last month measured against it)."""
-    posted = await posted_about_recipient(request, session, recipient_id)
+    posted = await _posted_about_decision(request, session, recipient_id, decision_id)
     if isinstance(posted, Response):
         return posted
-    principal, recipient, form = posted
-    decision = _decision_of(session, recipient_id, decision_id)
-    if isinstance(decision, Response):
-        return decision
+    principal, recipient, form, _ = posted
     try:
         data = DecisionUpdate.model_validate({"valid_to": str(form.get("valid_to", "")) or None})
         update_decision(session, principal=principal, decision_id=decision_id, data=data)
@@ -135,12 +143,10 @@ def change_decision_page(
     recipient_id: int, decision_id: int, request: Request, session: SessionDep
 ) -> Response:
     """The vedtak as agreed today, to be changed from a date (tomorrow unless another is chosen)."""
-    principal = signed_in_as(request, session, Role.coordinator)
-    if isinstance(principal, Response):
-        return principal
-    recipient = recipient_in_scope_or_404(session, principal, recipient_id)
-    if isinstance(recipient, Response):
-        return recipient
+    viewed = viewed_recipient(request, session, recipient_id)
+    if isinstance(viewed, Response):
+        return viewed
+    principal, recipient = viewed
     decision = _decision_of(session, recipient_id, decision_id)
     if isinstance(decision, Response):
         return decision
@@ -156,13 +162,10 @@ def change_decision_page(
 async def change_decision(
     recipient_id: int, decision_id: int, request: Request, session: SessionDep
 ) -> Response:
-    posted = await posted_about_recipient(request, session, recipient_id)
+    posted = await _posted_about_decision(request, session, recipient_id, decision_id)
     if isinstance(posted, Response):
         return posted
-    principal, recipient, form = posted
-    decision = _decision_of(session, recipient_id, decision_id)
-    if isinstance(decision, Response):
-        return decision
+    principal, recipient, form, decision = posted
     try:
         data = decision_from_form(form, recipient_id)
         change_decision_from(session, principal=principal, decision_id=decision_id, data=data)

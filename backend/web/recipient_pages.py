@@ -330,14 +330,24 @@ def recipient_in_scope_or_404(
     )
 
 
-@router.get("/{recipient_id}", response_class=HTMLResponse)
-def recipient_page(recipient_id: int, request: Request, session: SessionDep, lagret: str = "") -> Response:
+def viewed_recipient(
+    request: Request, session: Session, recipient_id: int
+) -> tuple[Principal, Recipient] | Response:
+    """A page about one recipient: the coordinator and the recipient within their teams; otherwise the answer
+    to give (login, 403, 404 without a name). posted_about_recipient is its twin for posted forms."""
     principal = signed_in_as(request, session, Role.coordinator)
     if isinstance(principal, Response):
         return principal
     recipient = recipient_in_scope_or_404(session, principal, recipient_id)
-    if isinstance(recipient, Response):
-        return recipient
+    return recipient if isinstance(recipient, Response) else (principal, recipient)
+
+
+@router.get("/{recipient_id}", response_class=HTMLResponse)
+def recipient_page(recipient_id: int, request: Request, session: SessionDep, lagret: str = "") -> Response:
+    viewed = viewed_recipient(request, session, recipient_id)
+    if isinstance(viewed, Response):
+        return viewed
+    principal, recipient = viewed
     log_and_commit(session, principal, request, [recipient_id], "read recipient")
     return render(
         request,

@@ -5,26 +5,23 @@ Access-logged like every page that shows a recipient."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from backend.common.enums import Role
 from backend.common.localtime import WEEKDAYS, local_date_of
 from backend.common.types import utcnow
 from backend.db import SessionDep
+from backend.kpis.service import week_label
+from backend.planning.continuity import week_of
 from backend.planning.gather import municipality_settings
 from backend.planning.visit_plan import visit_plan
 from backend.stats.service import parse_iso_week
-from backend.web.forms import render, signed_in_as
-from backend.web.recipient_pages import log_and_commit, recipient_in_scope_or_404
+from backend.web.forms import render
+from backend.web.recipient_pages import log_and_commit, viewed_recipient
 
 router = APIRouter(prefix="/konsoll/brukere", include_in_schema=False)
-
-
-def week_label(monday: dt.date) -> str:
-    year, week, _ = monday.isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 @router.get("/{recipient_id}/besoksplan", response_class=HTMLResponse)
@@ -32,17 +29,15 @@ def visit_plan_page(
     recipient_id: int, request: Request, session: SessionDep, uke: str = Query("", max_length=10)
 ) -> Response:
     """This week's plan (next week's from Saturday, when this week's is nearly over)."""
-    principal = signed_in_as(request, session, Role.coordinator)
-    if isinstance(principal, Response):
-        return principal
-    recipient = recipient_in_scope_or_404(session, principal, recipient_id)
-    if isinstance(recipient, Response):
-        return recipient
+    viewed = viewed_recipient(request, session, recipient_id)
+    if isinstance(viewed, Response):
+        return viewed
+    principal, recipient = viewed
     today = local_date_of(utcnow())
     try:
-        monday = parse_iso_week(uke) if uke else today - dt.timedelta(days=today.weekday())
+        monday = parse_iso_week(uke) if uke else week_of(today)[0]
     except ValueError as exc:
-        return HTMLResponse(f"<h1>Ugyldig uke</h1><p>{exc}</p>", status_code=422)
+        return HTMLResponse(f"<h1>Ugyldig uke</h1><p>{html.escape(str(exc))}</p>", status_code=422)
     if not uke and today.weekday() >= 5:
         monday += dt.timedelta(days=7)
     place = municipality_settings(session)
