@@ -328,15 +328,12 @@ class UsualVisit:
 def _usual(
     result: PlanningInput, visit: DayVisit, usual: UsualVisit | None, window: TimeWindow, on_shift: set[str]
 ) -> tuple[int | None, set[str]]:
-    """The visit's anchor (its usual start, when today's window can hold it) and the carers it prefers
-    for predictability: the one who came last time (also from a draft) and the primary contact, on shift."""
+    """The visit's anchor (its usual start, when today's window can hold it) and the carer who came last
+    time (also from a draft) when on shift (the primary contact is among the recent carers already)."""
     if usual is None:
         return None, set()
     at = result.seconds(local_instant(visit.date, usual.start))
-    recipient = result.recipients.get(visit.recipient_id)
-    primary = recipient.primary_carer_id if recipient is not None else None
-    carers = {carer_key(c) for c in (usual.carer_id, primary) if c is not None} & on_shift
-    return (at if window.contains(at) else None), carers
+    return (at if window.contains(at) else None), {carer_key(usual.carer_id)} & on_shift
 
 
 def _routing_visits(
