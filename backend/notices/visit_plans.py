@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from backend.common.localtime import local_instant
@@ -55,12 +56,22 @@ def queue_visit_plans(session: Session, *, monday: dt.date, now: dt.datetime, se
             source="weekly",
             created_at=now,
         )
-        session.add(notice)
-        session.flush()
-        valid_until = local_instant(monday, VALID_UNTIL)
-        add_messages(
-            session, notice, recipient, text, valid_until, now, destinations=[(recipient.phone, False)]
-        )
+        try:
+            with session.begin_nested():
+                session.add(notice)
+                session.flush()
+                add_messages(
+                    session,
+                    notice,
+                    recipient,
+                    text,
+                    local_instant(monday, VALID_UNTIL),
+                    now,
+                    destinations=[(recipient.phone, False)],
+                )
+                session.flush()
+        except IntegrityError:
+            continue  # queued meanwhile by another run (the worker and the command line): it exists once
         queued += 1
     session.commit()
     return queued

@@ -35,6 +35,7 @@ from backend.rota.models import RotaEntry
 from backend.settings import Settings
 from backend.teams.models import Team
 from backend.visits.status import stops_with_progress
+from tests.backend.concurrency import at_once
 from tests.backend.world import PASSWORD, web_login
 
 MONDAY = dt.date(2026, 11, 23)
@@ -278,3 +279,22 @@ def test_the_visit_plan_sms_goes_once_to_those_who_asked_with_times_only(
             assert private not in message.text
         times = message.text.split(": ", 1)[1].split(";")[0]  # Monday: morning and lunch
         assert len(times.split(",")) == 2
+
+
+def test_the_visit_plan_sms_is_queued_once_when_two_runs_race(engine: Engine, settings: Settings) -> None:
+    """The worker's Sunday task and `hjemmerute visit-plans` at the same moment: one message, not two."""
+    with Session(engine) as session:
+        team, _, recipients = _world(session)
+        _lay_week(session, team, settings)
+        recipients[0].phone, recipients[0].visit_plan_consent = "+4791234567", True
+        session.add(recipients[0])
+        session.commit()
+    sunday_evening = local_instant(MONDAY - dt.timedelta(days=1), dt.time(18, 0))
+
+    def queue(_: int) -> int:
+        with Session(engine) as session:
+            return queue_visit_plans(session, monday=MONDAY, now=sunday_evening, settings=settings)
+
+    assert sorted(at_once(4, queue)) == [0, 0, 0, 1]
+    with Session(engine) as session:
+        assert len(session.exec(select(NoticeMessage)).all()) == 1
