@@ -1,8 +1,8 @@
 """A vedtak on the recipient's page: the form's fields into the API's DecisionCreate (same rules) and a stored
 vedtak back into the form's fields (to change it from a date). Up to VISIT_ROWS visits with their tasks
 («navn:minutter[:kompetanse]|…», as in vedtak.csv), soft or fixed windows, latest acceptable start, double
-staffing, a day-centre latest start, and up to LINK_ROWS links between them (lunsj → middag at least 180
-minutes apart)."""
+staffing, a day-centre latest start, and LINK_ROWS links between them (lunsj → middag at least 180
+minutes apart): as many as the API's model takes."""
 
 from __future__ import annotations
 
@@ -14,9 +14,17 @@ from backend.common.enums import VisitPriority
 from backend.decisions.models import DecisionCreate, DecisionLink, DecisionVisit, ServiceDecision
 from backend.imports.csv_format import parse_tasks, tasks_text
 
-VISIT_ROWS = 8
+
+def _most(field: str) -> int:
+    """The most items the API's model takes: the form offers as many, so no stored vedtak is cut short."""
+    limits = (getattr(m, "max_length", None) for m in DecisionCreate.model_fields[field].metadata)
+    return int(next(limit for limit in limits if limit is not None))
+
+
+VISIT_ROWS = _most("visits")
 VISIT_ROWS_SHOWN = 3  # the rest fold under «Flere besøk» until used
-LINK_ROWS = 2
+LINK_ROWS = _most("links")
+LINK_ROWS_SHOWN = 2  # more rows appear as the vedtak has links
 WEEKDAYS = [(1, "man"), (2, "tir"), (3, "ons"), (4, "tor"), (5, "fre"), (6, "lør"), (7, "søn")]
 
 
@@ -114,7 +122,7 @@ def form_values(
         "interval_weeks": str(decision.interval_weeks),
         "valid_to": decision.valid_to.isoformat() if decision.valid_to else "",
     }
-    for i, visit in enumerate(visits[:VISIT_ROWS]):
+    for i, visit in enumerate(visits):
         values |= {
             f"visit{i}_label": visit.label,
             f"visit{i}_start": _clock(visit.window_start),
@@ -126,7 +134,7 @@ def form_values(
             f"visit{i}_tasks": tasks_text(visit.tasks),
         }
     labels = {v.id: v.label for v in visits}
-    for j, link in enumerate(links[:LINK_ROWS]):
+    for j, link in enumerate(links):
         values |= {
             f"link{j}_from": labels.get(link.from_visit_id, ""),
             f"link{j}_to": labels.get(link.to_visit_id, ""),
@@ -142,6 +150,16 @@ def rows_shown(values: dict[str, Any], errors: dict[str, str]) -> int:
     return max([VISIT_ROWS_SHOWN, *used])
 
 
+def links_shown(values: dict[str, Any], errors: dict[str, str]) -> int:
+    """Link rows in the form: two, or up to the last row in use or with an error."""
+    used = [
+        j + 1
+        for j in range(LINK_ROWS)
+        if values.get(f"link{j}_from") or values.get(f"link{j}_to") or errors.get(f"link{j}")
+    ]
+    return max([LINK_ROWS_SHOWN, *used])
+
+
 def decision_form_context(values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
     """What the decision_fields macro needs to show the form with these values and errors."""
     return {
@@ -150,7 +168,7 @@ def decision_form_context(values: dict[str, Any], errors: dict[str, str]) -> dic
         "weekdays": WEEKDAYS,
         "visit_rows": range(VISIT_ROWS),
         "shown_rows": rows_shown(values, errors),
-        "link_rows": range(LINK_ROWS),
+        "link_rows": range(links_shown(values, errors)),
     }
 
 

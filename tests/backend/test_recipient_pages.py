@@ -6,6 +6,7 @@ without a name; other roles get no page. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from pathlib import Path
 
@@ -14,12 +15,12 @@ from sqlmodel import Session, col, func, select
 
 from backend.audit.models import AccessLog
 from backend.auth.models import User
-from backend.auth.service import team_ids_of
+from backend.auth.service import Principal, team_ids_of
 from backend.carers.models import Carer
-from backend.common.enums import VisitPriority
+from backend.common.enums import Role, VisitPriority
 from backend.decisions.expansion import visits_for
-from backend.decisions.models import ServiceDecision
-from backend.decisions.service import to_public
+from backend.decisions.models import DecisionCreate, ServiceDecision
+from backend.decisions.service import create_decision, to_public
 from backend.planning.models import Plan, Route
 from backend.recipients.models import NextOfKin, Recipient
 from backend.rota.models import Absence
@@ -464,3 +465,64 @@ def test_the_entrance_pin_moves_on_the_municipality_roads_and_stays_near_one(
         assert round(recipient.lat, 6) == round(back_door[0], 6)
     web_login(client, "leder", follow_redirects=False)
     assert client.get("/konsoll/brukere/veier", params={"lat": 60.17, "lon": 24.94}).status_code == 403
+
+
+def _filled_fields(page: str) -> dict[str, list[str]]:
+    """What the browser would post from a form page: each input's value, checked boxes only."""
+    fields: dict[str, list[str]] = {}
+    for tag in re.findall(r"<input [^>]*>", page):
+        name = re.search(r'name="([^"]+)"', tag)
+        if name is None:
+            continue
+        kind = re.search(r'type="([^"]+)"', tag)
+        if kind is not None and kind.group(1) == "checkbox":
+            if " checked" in tag:
+                value = re.search(r'value="([^"]*)"', tag)
+                fields.setdefault(name.group(1), []).append(value.group(1) if value else "on")
+            continue
+        value = re.search(r'value="([^"]*)"', tag)
+        fields.setdefault(name.group(1), []).append(html.unescape(value.group(1)) if value else "")
+    return fields
+
+
+def test_a_vedtak_with_ten_visits_and_three_links_changes_whole(
+    client: TestClient, session: Session, world: World
+) -> None:
+    """A vedtak made through the API with more visits and links than the form shows at first: «Endre fra en
+    dato» offers every one of them, and saving the form as it came keeps all ten visits and three links."""
+    coordinator = Principal(0, "koord", Role.coordinator, frozenset({world.team_a}), None)
+    visits = [
+        {
+            "label": f"besøk {i}",
+            "window_start": f"{7 + i:02d}:00",
+            "window_end": f"{7 + i:02d}:45",
+            "tasks": [{"name": "tilsyn", "minutes": 10}],
+        }
+        for i in range(10)
+    ]
+    links = [
+        {"from_label": f"besøk {i}", "to_label": f"besøk {i + 1}", "min_gap_minutes": 30} for i in (0, 3, 6)
+    ]
+    data = {
+        "recipient_id": world.recipient_a,
+        "valid_from": "2026-01-01",
+        "weekdays": [1, 2, 3],
+        "visits": visits,
+        "links": links,
+    }
+    big = create_decision(session, principal=coordinator, data=DecisionCreate.model_validate(data))
+    token = as_coordinator(client, "koord")
+    path = f"/konsoll/brukere/{world.recipient_a}/vedtak/{big.id}/endre"
+    fields = _filled_fields(client.get(path).text)
+    assert fields["visit9_label"] == ["besøk 9"] and fields["link2_from"] == ["besøk 6"]
+    fields |= {"form_token": [token], "valid_from": ["2026-06-01"]}
+    assert client.post(path, data=fields, follow_redirects=False).status_code == 303
+    session.expire_all()
+    new = session.exec(
+        select(ServiceDecision).where(
+            ServiceDecision.recipient_id == world.recipient_a,
+            ServiceDecision.valid_from == dt.date(2026, 6, 1),
+        )
+    ).one()
+    public = to_public(session, new)
+    assert len(public.visits) == 10 and len(public.links) == 3
