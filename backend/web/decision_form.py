@@ -144,20 +144,16 @@ def form_values(
     return values
 
 
-def rows_shown(values: dict[str, Any], errors: dict[str, str]) -> int:
-    """Rows open in the form: the usual three, or up to the last row in use or with an error."""
-    used = [i + 1 for i in range(VISIT_ROWS) if values.get(f"visit{i}_label") or errors.get(f"visit{i}")]
-    return max([VISIT_ROWS_SHOWN, *used])
-
-
-def links_shown(values: dict[str, Any], errors: dict[str, str]) -> int:
-    """Link rows in the form: two, or up to the last row in use or with an error."""
+def _rows_open(
+    values: dict[str, Any], errors: dict[str, str], row: str, fields: tuple[str, ...], rows: int, least: int
+) -> int:
+    """Rows of a kind open in the form: `least`, or up to the last row in use or with an error."""
     used = [
-        j + 1
-        for j in range(LINK_ROWS)
-        if values.get(f"link{j}_from") or values.get(f"link{j}_to") or errors.get(f"link{j}")
+        i + 1
+        for i in range(rows)
+        if errors.get(f"{row}{i}") or any(values.get(f"{row}{i}_{field}") for field in fields)
     ]
-    return max([LINK_ROWS_SHOWN, *used])
+    return max([least, *used])
 
 
 def decision_form_context(values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
@@ -167,8 +163,8 @@ def decision_form_context(values: dict[str, Any], errors: dict[str, str]) -> dic
         "decision_errors": errors,
         "weekdays": WEEKDAYS,
         "visit_rows": range(VISIT_ROWS),
-        "shown_rows": rows_shown(values, errors),
-        "link_rows": range(links_shown(values, errors)),
+        "shown_rows": _rows_open(values, errors, "visit", ("label",), VISIT_ROWS, VISIT_ROWS_SHOWN),
+        "link_rows": range(_rows_open(values, errors, "link", ("from", "to"), LINK_ROWS, LINK_ROWS_SHOWN)),
     }
 
 
