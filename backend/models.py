@@ -1,6 +1,7 @@
 """Imports every table so SQLModel.metadata is complete (Alembic and create_all rely on it)."""
 
 from backend.addresses.models import Address
+from backend.agreements.models import ProposalRun, TimeProposal
 from backend.audit.models import AccessLog
 from backend.auth.models import ApiToken, CoordinatorTeam, User
 from backend.carers.models import Carer
@@ -33,11 +34,13 @@ __all__ = [
     "Notice",
     "NoticeMessage",
     "Plan",
+    "ProposalRun",
     "Recipient",
     "RotaEntry",
     "Route",
     "ServiceDecision",
     "Stop",
+    "TimeProposal",
     "Team",
     "User",
     "VisitEvent",

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     network_name: str = Field(default="demo", description="the imported network the planner uses")
     plan_seconds_per_team: float = Field(default=8.0, gt=0, le=600)
     replan_seconds: float = Field(default=5.0, gt=0, le=120)
+    proposal_seconds_per_shift: float = Field(
+        default=1.0, gt=0, le=60, description="solver time per shift when trying agreed-time proposals"
+    )
     plan_workers: int = Field(default=2, ge=1, le=64, description="teams solved in parallel")
     usual_time_weight: int = Field(
         default=2,

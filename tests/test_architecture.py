@@ -30,6 +30,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("planning",),
     ("visits",),
     ("notices",),
+    ("agreements",),
     ("stats",),
     ("kpis",),
     ("imports",),

@@ -19,6 +19,9 @@ class Task(BaseModel):
     name: ShortText
     minutes: int = Field(ge=1, le=480)
     competence: str | None = Field(default=None, description="kompetanse som kreves")
+    time_critical: bool = Field(
+        default=False, description="tidskritisk (insulin, legemidler til faste tider): tiden flyttes aldri"
+    )
 
     @model_validator(mode="after")
     def _known_competence(self) -> Task:
@@ -66,6 +69,11 @@ class DecisionVisit(SQLModel, table=True):
     @property
     def minutes(self) -> int:
         return sum(int(str(t["minutes"])) for t in self.tasks)
+
+    @property
+    def time_critical(self) -> bool:
+        """A task at a fixed time (insulin): the agreed window is never proposed moved."""
+        return any(bool(t.get("time_critical")) for t in self.tasks)
 
 
 class DecisionLink(SQLModel, table=True):

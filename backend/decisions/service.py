@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from backend.auth.service import Principal
@@ -167,7 +168,7 @@ def update_decision(
 
 
 def change_decision_from(
-    session: Session, *, principal: Principal, decision_id: int, data: DecisionCreate
+    session: Session, *, principal: Principal, decision_id: int, data: DecisionCreate, commit: bool = True
 ) -> ServiceDecision:
     """A vedtak changed from a date: the old one ends the day before `data.valid_from` and the new one starts
     then, in one transaction, so history stays whole (last month is measured against what was agreed then)."""
@@ -188,9 +189,88 @@ def change_decision_from(
     old.valid_to = data.valid_from - dt.timedelta(days=1)
     session.add(old)
     decision = create_decision(session, principal=principal, data=data, commit=False)
-    session.commit()
-    session.refresh(decision)
+    if commit:
+        session.commit()
+        session.refresh(decision)
     return decision
+
+
+def _holding_on(session: Session, decision: ServiceDecision, label: str, day: dt.date) -> ServiceDecision:
+    """The vedtak that holds a visit on `day`: `decision`, or the change that followed it (same recipient,
+    starting the day after it ended, with a visit of the same name)."""
+    while decision.valid_to is not None and decision.valid_to < day:
+        successor = session.exec(
+            select(ServiceDecision).where(
+                ServiceDecision.recipient_id == decision.recipient_id,
+                ServiceDecision.valid_from == decision.valid_to + dt.timedelta(days=1),
+            )
+        ).first()
+        if successor is None or label not in {v.label for v in visits_of(session, successor.id or 0)}:
+            raise Conflict(
+                f"Vedtaket med besøket «{label}» er avsluttet før {day:%d.%m.%Y}.", field="valid_from"
+            )
+        decision = successor
+    return decision
+
+
+def move_visit_window(
+    session: Session,
+    *,
+    principal: Principal,
+    decision_visit_id: int,
+    window: tuple[dt.time, dt.time],
+    valid_from: dt.date,
+) -> ServiceDecision:
+    """A visit's agreed window moved from a date, in the caller's transaction: the vedtak holding the visit
+    then is changed from that date (or, when it starts that very day, its visit is moved in place)."""
+    visit = get_or_404(session, DecisionVisit, decision_visit_id, "Besøk")
+    first = decision_in_scope(session, principal=principal, decision_id=visit.decision_id)
+    decision = _holding_on(session, first, visit.label, valid_from)
+    if decision.valid_from > valid_from:
+        raise InvalidInput(
+            f"Vedtaket gjelder først fra {decision.valid_from:%d.%m.%Y}; velg den datoen eller senere.",
+            field="valid_from",
+        )
+    payload = to_public(session, decision).model_dump(exclude={"id"})
+    for row in payload["visits"]:
+        if row["label"] == visit.label:
+            row["window_start"], row["window_end"] = window
+            if row.get("latest_acceptable") is not None and row["latest_acceptable"] < window[1]:
+                row["latest_acceptable"] = None
+    data = _validated(
+        payload | {"valid_from": valid_from, "reference": _changed_reference(session, decision, valid_from)}
+    )
+    if decision.valid_from == valid_from:
+        for row in visits_of(session, decision.id or 0):
+            if row.label == visit.label:
+                row.window_start, row.window_end = window
+                row.latest_acceptable = next(
+                    v.latest_acceptable for v in data.visits if v.label == visit.label
+                )
+                session.add(row)
+        session.flush()
+        return decision
+    return change_decision_from(
+        session, principal=principal, decision_id=decision.id or 0, data=data, commit=False
+    )
+
+
+def _validated(payload: dict[str, object]) -> DecisionCreate:
+    """The vedtak's own rules on the changed vedtak (a lunch → dinner gap that no longer fits is refused)."""
+    try:
+        return DecisionCreate.model_validate(payload)
+    except ValidationError as exc:
+        message = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        raise InvalidInput(f"Det nye tidsvinduet bryter vedtaket: {message}", field="window_start") from exc
+
+
+def _changed_reference(session: Session, decision: ServiceDecision, valid_from: dt.date) -> str | None:
+    """The changed vedtak's number: the old one with the date it holds from, where that is still free."""
+    if not decision.reference:
+        return None
+    candidate = f"{decision.reference[:180]} fra {valid_from.isoformat()}"
+    taken = session.exec(select(ServiceDecision.id).where(ServiceDecision.reference == candidate)).first()
+    return None if taken is not None else candidate
 
 
 def delete_decision(session: Session, *, principal: Principal, decision_id: int) -> None:

@@ -110,21 +110,25 @@ def parse_weekdays(text: str) -> list[int]:
     return sorted(days)
 
 
-_TASK = re.compile(r"^(?P<name>[^:]+):(?P<minutes>\d+)(?::(?P<competence>[a-zæøå_]+))?$")
+_TASK = re.compile(r"^(?P<name>[^:]+):(?P<minutes>\d+)(?P<rest>(?::[a-zæøå_]+)*)$")
+TIME_CRITICAL = "tidskritisk"
 
 
 def parse_tasks(text: str) -> list[dict[str, object]]:
-    """'morgenstell:20:helsefagarbeider|medisiner:5:sykepleier' → task dicts."""
+    """'morgenstell:20:helsefagarbeider|insulin:5:sykepleier:tidskritisk' → task dicts."""
     tasks: list[dict[str, object]] = []
     for part in filter(None, (p.strip() for p in text.split("|"))):
         match = _TASK.match(part)
-        if match is None:
-            raise ValueError(f"«{part}» er ikke på formen navn:minutter[:kompetanse]")
+        extras = match["rest"].split(":")[1:] if match else []
+        competences = [e for e in extras if e != TIME_CRITICAL]
+        if match is None or len(competences) > 1 or extras.count(TIME_CRITICAL) > 1:
+            raise ValueError(f"«{part}» er ikke på formen navn:minutter[:kompetanse][:tidskritisk]")
         tasks.append(
             {
                 "name": match["name"].strip(),
                 "minutes": int(match["minutes"]),
-                "competence": match["competence"],
+                "competence": competences[0] if competences else None,
+                "time_critical": TIME_CRITICAL in extras,
             }
         )
     if not tasks:
@@ -135,5 +139,10 @@ def parse_tasks(text: str) -> list[dict[str, object]]:
 def tasks_text(tasks: list[dict[str, object]]) -> str:
     """The inverse of parse_tasks: a stored vedtak's tasks as a form or a CSV cell shows them."""
     return "|".join(
-        ":".join(str(part) for part in (t["name"], t["minutes"], t.get("competence")) if part) for t in tasks
+        ":".join(
+            str(part)
+            for part in (t["name"], t["minutes"], t.get("competence"), t.get("time_critical") and TIME_CRITICAL)
+            if part
+        )
+        for t in tasks
     )

@@ -61,7 +61,8 @@ def _touched(session: OrmSession) -> tuple[set[int], set[int], set[int]]:
 
 def _team_days(db: Connection, stops: set[int], notices: set[int]) -> set[tuple[int, dt.date]]:
     if notices:
-        stops |= set(db.execute(sql_select(col(Notice.stop_id)).where(col(Notice.id).in_(notices))).scalars())
+        about = db.execute(sql_select(col(Notice.stop_id)).where(col(Notice.id).in_(notices))).scalars()
+        stops |= {stop_id for stop_id in about if stop_id is not None}  # an agreement's notice has no stop
     if not stops:
         return set()
     return {

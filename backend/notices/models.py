@@ -22,9 +22,11 @@ class Notice(SQLModel, table=True):
     __tablename__ = "notice"
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=120, unique=True, index=True, description="visit:kind:revision")
-    stop_id: int = Field(foreign_key="stop.id", index=True)
+    stop_id: int | None = Field(
+        default=None, foreign_key="stop.id", index=True, description="none: about a standing agreement"
+    )
     recipient_id: int = Field(foreign_key="recipient.id", index=True)
-    kind: str = Field(max_length=20, description="delay | moved | cancelled")
+    kind: str = Field(max_length=20, description="delay | moved | cancelled | visit_plan | agreed_time")
     revision: int = Field(default=1, ge=1)
     expected_start: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     lateness_minutes: int = Field(default=0, ge=0)
@@ -80,7 +82,7 @@ class NoticeMessagePublic(BaseModel):
 class NoticePublic(BaseModel):
     id: int
     key: str
-    stop_id: int
+    stop_id: int | None
     recipient_id: int
     kind: str
     revision: int

@@ -114,9 +114,10 @@ def add_messages(
     valid_until: dt.datetime,
     now: dt.datetime,
     destinations: list[tuple[str | None, bool]] | None = None,
+    send_at: dt.datetime | None = None,
 ) -> None:
     """One message per consenting phone (the delay notices' consents unless `destinations` are given); a
-    number that cannot get an SMS is stored as failed with why."""
+    number that cannot get an SMS is stored as failed with why. `send_at`: not before then (quiet hours)."""
     seen: set[str] = set()
     for raw, to_kin in _destinations(session, recipient) if destinations is None else destinations:
         status, reason, phone = "pending", "", raw or ""
@@ -140,7 +141,7 @@ def add_messages(
                 status=status,
                 status_reason=reason,
                 valid_until=valid_until,
-                next_attempt_at=now,
+                next_attempt_at=send_at or now,
                 created_at=now,
                 final_at=now if status == "failed" else None,
             )

@@ -29,6 +29,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "visit_plan": "Hjemmetjenesten, besøk uke {week}: {days}.",
         "visit_plan_short": "Hjemmetjenesten: Besøksplanen for uke {week} er klar.",
         "days": "man tir ons tor fre lør søn",
+        "agreed_time": "Hjemmetjenesten: Fra {weekday} {date} kommer vi mellom {start} og {end} i stedet for {old_start}-{old_end}.",
+        "weekdays": "mandag tirsdag onsdag torsdag fredag lørdag søndag",
     },
     "nn": {
         "delay": "Heimetenesta: Besøket i dag kl. {agreed} kjem seinare enn avtalt. Ny venta tid: ca. kl. {time}.",
@@ -41,6 +43,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "visit_plan": "Heimetenesta, besøk veke {week}: {days}.",
         "visit_plan_short": "Heimetenesta: Besøksplanen for veke {week} er klar.",
         "days": "mån tys ons tor fre lau sun",
+        "agreed_time": "Heimetenesta: Frå {weekday} {date} kjem vi mellom {start} og {end} i staden for {old_start}-{old_end}.",
+        "weekdays": "måndag tysdag onsdag torsdag fredag laurdag sundag",
     },
 }
 
@@ -118,3 +122,32 @@ def render_visit_plan(
             if measured.segments <= MAX_SEGMENTS:
                 return measured
     raise ValueError("the short visit plan text exceeds two SMS parts")
+
+
+MONTHS = ["januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober", "november", "desember"]
+
+
+def render_agreed_time(
+    language: str,
+    *,
+    valid_from: dt.date,
+    old: tuple[dt.time, dt.time],
+    new: tuple[dt.time, dt.time],
+    phone: str | None,
+) -> SmsText:
+    """A standing agreement changed from a date («Fra mandag 7. desember kommer vi mellom 09:15 og 10:15 i
+    stedet for 08:00-09:00»): times only, never which visit or what is done."""
+    templates = TEMPLATES.get(language, TEMPLATES["nb"])
+    body = templates["agreed_time"].format(
+        weekday=templates["weekdays"].split()[valid_from.weekday()],
+        date=f"{valid_from.day}. {MONTHS[valid_from.month - 1]}",
+        start=f"{new[0]:%H:%M}",
+        end=f"{new[1]:%H:%M}",
+        old_start=f"{old[0]:%H:%M}",
+        old_end=f"{old[1]:%H:%M}",
+    )
+    for text in ([body + templates["contact"].format(phone=phone)] if phone else []) + [body]:
+        measured = measure(text)
+        if measured.segments <= MAX_SEGMENTS:
+            return measured
+    raise ValueError("the agreed-time text exceeds two SMS parts")

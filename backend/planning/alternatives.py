@@ -6,6 +6,7 @@ other visit out of its windows (routing.insertion) and the independent validator
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 
 from backend.common.localtime import local_clock
@@ -17,39 +18,52 @@ OFFSETS_MIN = sorted((m for m in range(-240, 241, 30) if m), key=abs)
 MAX_SUGGESTIONS = 3
 
 
+def fitting_offsets(inp: PlanningInput, plan: Plan, visit_id: str, offsets: list[int]) -> list[int]:
+    """The offsets (minutes, in the order given) by which the agreed window of a visit the plan left out can
+    move so that the visit fits into the finished plan, every other visit kept where it is."""
+    problem = inp.problem
+    if problem is None or visit_id not in problem.visit_index:
+        return []
+    visit = problem.visits[problem.visit_index[visit_id]]
+    day_visit = inp.visits[visit.id]
+    agreed_start = inp.seconds(day_visit.window_start)
+    agreed_end = inp.seconds(day_visit.window_end)
+    found: list[int] = []
+    for offset in offsets:
+        start, end = agreed_start + offset * 60, agreed_end + offset * 60
+        if start < 0 or end > 24 * 3600:
+            continue
+        moved = replace(visit, windows=(TimeWindow(start, end),), soft_end=None)
+        insertion = cheapest_insertion(problem, plan, moved)
+        if insertion is None:
+            continue
+        trial_problem = replace(problem, visits=tuple(moved if v.id == visit.id else v for v in problem.visits))
+        trial_plan = replace(
+            plan,
+            routes=tuple(insertion.route if r.carer_id == insertion.carer_id else r for r in plan.routes),
+            unassigned=tuple(u for u in plan.unassigned if u.visit_id != visit.id),
+        )
+        if check(trial_problem, trial_plan).feasible:
+            found.append(offset)
+    return found
+
+
 def suggest_windows(inp: PlanningInput, plan: Plan) -> dict[str, list[str]]:
     """Visit key → up to three windows of the same length, nearest first, in which the visit fits."""
-    problem = inp.problem
-    if problem is None:
+    if inp.problem is None:
         return {}
     result: dict[str, list[str]] = {}
     for unassigned in plan.unassigned:
-        visit = problem.visits[problem.visit_index[unassigned.visit_id]]
-        day_visit = inp.visits[visit.id]
-        agreed_start = inp.seconds(day_visit.window_start)
-        agreed_end = inp.seconds(day_visit.window_end)
         found: list[str] = []
         for offset in OFFSETS_MIN:
-            start, end = agreed_start + offset * 60, agreed_end + offset * 60
-            if start < 0 or end > 24 * 3600:
+            if not fitting_offsets(inp, plan, unassigned.visit_id, [offset]):
                 continue
-            moved = replace(visit, windows=(TimeWindow(start, end),), soft_end=None)
-            insertion = cheapest_insertion(problem, plan, moved)
-            if insertion is None:
-                continue
-            trial_problem = replace(
-                problem, visits=tuple(moved if v.id == visit.id else v for v in problem.visits)
-            )
-            trial_plan = replace(
-                plan,
-                routes=tuple(insertion.route if r.carer_id == insertion.carer_id else r for r in plan.routes),
-                unassigned=tuple(u for u in plan.unassigned if u.visit_id != visit.id),
-            )
-            if not check(trial_problem, trial_plan).feasible:
-                continue
-            found.append(f"{local_clock(inp.instant(start))}–{local_clock(inp.instant(end))}")
+            day_visit = inp.visits[unassigned.visit_id]
+            start = day_visit.window_start + dt.timedelta(minutes=offset)
+            end = day_visit.window_end + dt.timedelta(minutes=offset)
+            found.append(f"{local_clock(start)}–{local_clock(end)}")
             if len(found) == MAX_SUGGESTIONS:
                 break
         if found:
-            result[visit.id] = found
+            result[unassigned.visit_id] = found
     return result

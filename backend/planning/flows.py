@@ -84,6 +84,41 @@ def _solve_all(inputs: list[PlanningInput], params: list[SolveParams], workers: 
     return results
 
 
+def shift_input(
+    session: Session,
+    *,
+    day: dt.date,
+    shift_kind: ShiftKind,
+    team: Team,
+    visits: list[DayVisit],
+    carers: list[ShiftCarer],
+    settings: Settings,
+    partner_starts: dict[int, dt.datetime] | None = None,
+    anchored: bool = True,
+) -> PlanningInput:
+    """One team's shift as a routing input. `partner_starts`: where the visits linked to another shift's
+    start (default: that shift's stored plan); `anchored`: with the usual times of the last week's plans."""
+    municipality = municipality_settings(session)
+    recipients = recipients_of(session, visits)
+    return build_input(
+        day=day,
+        shift_kind=shift_kind,
+        team=team,
+        visits=visits,
+        carers=carers,
+        recipients=recipients,
+        preferred=recent_carers(session, recipient_ids=sorted(recipients), day=day),
+        network_for=networks.of(settings),
+        early_tolerance_minutes=municipality.early_tolerance_minutes,
+        partner_starts=linked_starts(session, day=day, shift_kind=shift_kind, visits=visits)
+        if partner_starts is None
+        else partner_starts,
+        usual=usual_visits(session, decision_visit_ids=[v.decision_visit_id for v in visits], day=day)
+        if settings.usual_time_weight and anchored
+        else {},
+    )
+
+
 def _team_inputs(
     session: Session, *, day: dt.date, shift_kind: ShiftKind, teams: list[Team], settings: Settings
 ) -> list[PlanningInput]:
@@ -101,23 +136,14 @@ def _team_inputs(
     inputs = []
     for team in teams:
         tid = team.id or 0
-        recipients = recipients_of(session, visits[tid])
-        inp = build_input(
+        inp = shift_input(
+            session,
             day=day,
             shift_kind=shift_kind,
             team=team,
             visits=visits[tid],
             carers=carers[tid],
-            recipients=recipients,
-            preferred=recent_carers(session, recipient_ids=sorted(recipients), day=day),
-            network_for=networks.of(settings),
-            early_tolerance_minutes=municipality.early_tolerance_minutes,
-            partner_starts=linked_starts(session, day=day, shift_kind=shift_kind, visits=visits[tid]),
-            usual=usual_visits(
-                session, decision_visit_ids=[v.decision_visit_id for v in visits[tid]], day=day
-            )
-            if settings.usual_time_weight
-            else {},
+            settings=settings,
         )
         inp.issues = issues[tid] + inp.issues
         inputs.append(inp)

@@ -103,6 +103,9 @@ def _mobile(rng: random.Random) -> str:
             continue
 
 
+TIME_CRITICAL_TASKS = ("insulin", "medisiner")  # at fixed times: never moved by renegotiation
+
+
 def _visit(rng: random.Random, label: str, day_centre: bool) -> dict[str, Any]:
     if day_centre:  # ready before the day-centre bus: a hard latest start
         return {
@@ -119,9 +122,10 @@ def _visit(rng: random.Random, label: str, day_centre: bool) -> dict[str, Any]:
     nurse = rng.random() < NURSE_TASK_SHARE
     task = (
         {
-            "name": rng.choice(["medisiner", "sårstell", "insulin"]),
+            "name": (name := rng.choice(["medisiner", "sårstell", "insulin"])),
             "minutes": minutes(rng),
             "competence": "sykepleier",
+            "time_critical": name in TIME_CRITICAL_TASKS,
         }
         if nurse
         else {

@@ -1,6 +1,6 @@
 """A vedtak on the recipient's page: the form's fields into the API's DecisionCreate (same rules) and a stored
 vedtak back into the form's fields (to change it from a date). Up to VISIT_ROWS visits with their tasks
-(«navn:minutter[:kompetanse]|…», as in vedtak.csv), soft or fixed windows, latest acceptable start, double
+(«navn:minutter[:kompetanse][:tidskritisk]|…», as in vedtak.csv), soft or fixed windows, latest acceptable start, double
 staffing, a day-centre latest start, and LINK_ROWS links between them (lunsj → middag at least 180
 minutes apart): as many as the API's model takes."""
 

@@ -134,7 +134,7 @@ NYNORSK: dict[str, str] = {
     "Avtalt til": "Avtalt til",
     "Seneste akseptable start (myk tid, valgfri)": "Seinaste akseptable start (mjuk tid, valfri)",
     "Dagsenter: seneste start (valgfri)": "Dagsenter: seinaste start (valfri)",
-    "Tiltak: navn:minutter[:kompetanse], skilt med |": "Tiltak: namn:minutt[:kompetanse], skilde med |",
+    "Tiltak: navn:minutter[:kompetanse][:tidskritisk], skilt med |": "Tiltak: namn:minutt[:kompetanse][:tidskritisk], skilde med |",
     "Fast tid (tidskritisk, kan ikke flyttes)": "Fast tid (tidskritisk, kan ikkje flyttast)",
     "To pleiere": "To pleiarar",
     "Kobling mellom to besøk (valgfri)": "Kopling mellom to besøk (valfri)",

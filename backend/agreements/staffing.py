@@ -1,0 +1,127 @@
+"""Staffing advice for what no move of agreed times makes fit: the carers missing per 30-minute slot, shift,
+weekday and competence, for whoever makes the rota.
+
+Each visit the trial with every proposal still could not keep asks for its minutes (both carers of a
+double-staffed visit) and an average drive, spread evenly over its agreed window, as the peak-load chart
+counts need; a slot's missing carers are those minutes over the slot's 30, rounded up. Consecutive slots are
+joined into one stretch with the most carers any of them needs, and weekdays with the same stretches into
+one line («+2 pleiere 07:30–10:30 man–fre»).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+
+from backend.agreements.trial_week import Occurrence, local_minutes
+from backend.common.localtime import WEEKDAYS
+from backend.planning.load import DEFAULT_TRAVEL_MIN
+from backend.planning.translate import shift_of
+
+SLOT_MIN = 30
+NURSE = "sykepleier"
+CARER = "pleier"
+SHORT_DAYS = tuple(name[:3] for name in WEEKDAYS)
+
+
+@dataclass(frozen=True)
+class StaffingNeed:
+    weekday: int  # ISO, 1 = Monday
+    shift_kind: str
+    slot: str  # HH:MM, the slot's start
+    competence: str  # "sykepleier" or "pleier"
+    carer_hours: float
+    carers: int
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def staffing_needs(missed: list[Occurrence], travel_min: float = DEFAULT_TRAVEL_MIN) -> list[StaffingNeed]:
+    """Missing carers per weekday, shift, slot and competence for the visits still outside their window."""
+    minutes: dict[tuple[int, str, int, str], float] = defaultdict(float)
+    for o in missed:
+        visit = o.visit
+        start, end = local_minutes(visit.window_start), local_minutes(visit.window_end)
+        length = max(end - start, 1)
+        staff = 2 if visit.double_staffed else 1
+        competence = NURSE if visit.needs_nurse else CARER
+        for slot in range(start // SLOT_MIN * SLOT_MIN, end, SLOT_MIN):
+            share = (min(end, slot + SLOT_MIN) - max(start, slot)) / length
+            if share > 0:
+                key = (o.day.isoweekday(), shift_of(visit).value, slot, competence)
+                minutes[key] += staff * (visit.minutes + travel_min) * share
+    return [
+        StaffingNeed(
+            day,
+            shift,
+            f"{slot // 60:02d}:{slot % 60:02d}",
+            comp,
+            round(m / 60, 2),
+            math.ceil(m / SLOT_MIN - 1e-9),
+        )
+        for (day, shift, slot, comp), m in sorted(minutes.items())
+    ]
+
+
+def _stretches(needs: list[StaffingNeed]) -> tuple[tuple[str, str, int], ...]:
+    """Consecutive slots joined: (from, to, most carers)."""
+    result: list[list[object]] = []
+    for need in sorted(needs, key=lambda n: n.slot):
+        hour, minute = map(int, need.slot.split(":"))
+        end = hour * 60 + minute + SLOT_MIN
+        end_label = f"{end // 60:02d}:{end % 60:02d}"
+        if result and result[-1][1] == need.slot:
+            result[-1][1] = end_label
+            result[-1][2] = max(int(str(result[-1][2])), need.carers)
+        else:
+            result.append([need.slot, end_label, need.carers])
+    return tuple((str(a), str(b), int(str(c))) for a, b, c in result)
+
+
+@dataclass(frozen=True)
+class AdviceLine:
+    carers: int
+    competence: str
+    begin: str
+    end: str
+    weekdays: tuple[int, ...]
+
+    def text(self) -> str:
+        """Bokmål, as the CSV and the API give it; the pages word it in the chosen language."""
+        nurse = self.competence == NURSE
+        noun = (
+            ("sykepleier" if nurse else "pleier")
+            if self.carers == 1
+            else ("sykepleiere" if nurse else "pleiere")
+        )
+        return f"+{self.carers} {noun} {self.begin}–{self.end} {days_label(self.weekdays)}"
+
+
+def days_label(days: tuple[int, ...], names: tuple[str, ...] = SHORT_DAYS) -> str:
+    """man–fre for a run of three or more days, else the days named."""
+    short = [names[d - 1] for d in days]
+    if len(days) > 2 and list(days) == list(range(days[0], days[-1] + 1)):
+        return f"{short[0]}–{short[-1]}"
+    return ", ".join(short)
+
+
+def advice(needs: list[StaffingNeed]) -> list[AdviceLine]:
+    """Per competence and shift, the stretches of missing carers, weekdays with the same need together."""
+    per_day: dict[tuple[str, str, int], list[StaffingNeed]] = defaultdict(list)
+    for need in needs:
+        per_day[(need.competence, need.shift_kind, need.weekday)].append(need)
+    grouped: dict[tuple[str, str, tuple[tuple[str, str, int], ...]], list[int]] = defaultdict(list)
+    for (competence, shift, day), own in sorted(per_day.items()):
+        grouped[(competence, shift, _stretches(own))].append(day)
+    return [
+        AdviceLine(carers, competence, begin, end, tuple(days))
+        for (competence, _shift, stretches), days in grouped.items()
+        for begin, end, carers in stretches
+    ]
+
+
+def needs_of(rows: list[dict[str, object]]) -> list[StaffingNeed]:
+    """A run's stored needs back as objects."""
+    return [StaffingNeed(**row) for row in rows]  # type: ignore[arg-type]

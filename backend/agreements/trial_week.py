@@ -1,0 +1,170 @@
+"""A team's week planned as a trial, nothing stored: which visits the planner can keep inside their agreed
+windows, with the windows as they are or with some of them moved.
+
+Each day's day shift is planned before its evening, so a link from lunch to dinner is planned against the
+trial's own lunch (as `plan_teams` does against the stored plan). All shifts of a phase are solved in
+parallel in the solver processes, with `settings.proposal_seconds_per_shift` each; the usual-time anchors are
+left out (what is possible, not what was done last week)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from sqlmodel import Session
+
+from backend.common.enums import ShiftKind
+from backend.common.localtime import OSLO, local_instant
+from backend.decisions.expansion import DayVisit, visits_for
+from backend.planning import solver_pool
+from backend.planning.alternatives import fitting_offsets
+from backend.planning.flows import shift_input
+from backend.planning.gather import shift_carers
+from backend.planning.translate import PlanningInput, shift_of
+from backend.settings import Settings
+from backend.teams.models import Team
+from routing import Plan as RoutingPlan
+from routing import Problem, SolveParams
+from routing.on_time import on_time_window
+from routing.strategies import solve_or_rescue
+
+STEP_MIN = 15
+MAX_MOVE_MIN = 240
+PROBE_OFFSETS_MIN = [m for m in range(-MAX_MOVE_MIN, MAX_MOVE_MIN + 1, STEP_MIN) if m]
+Window = tuple[dt.time, dt.time]
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One vedtak visit on one day of the trial: on time or not, its planned start (minutes of the local
+    day; None when left out) and, when left out, the window starts (minutes) at which it would fit."""
+
+    day: dt.date
+    visit: DayVisit
+    on_time: bool
+    start_min: int | None
+    fits_at: tuple[int, ...] = ()
+
+
+def minutes_of(clock: dt.time) -> int:
+    return clock.hour * 60 + clock.minute
+
+
+def local_minutes(instant: dt.datetime) -> int:
+    local = instant.astimezone(OSLO)
+    return local.hour * 60 + local.minute
+
+
+def moved(visit: DayVisit, window: Window | None) -> DayVisit:
+    """The day's visit with its agreed window moved (a latest acceptable start moves with it)."""
+    if window is None:
+        return visit
+    start = local_instant(visit.date, window[0])
+    offset = start - visit.window_start
+    return replace(
+        visit,
+        window_start=start,
+        window_end=local_instant(visit.date, window[1]),
+        latest_acceptable=visit.latest_acceptable + offset if visit.latest_acceptable else None,
+    )
+
+
+def _solve(problem: Problem, seconds: float) -> RoutingPlan:
+    return solve_or_rescue(problem, SolveParams(time_limit_s=seconds))
+
+
+def _occurrences(inp: PlanningInput, plan: RoutingPlan | None) -> list[Occurrence]:
+    """Each vedtak visit of the shift once (both halves of a double-staffed one on time, or it is not)."""
+    problem = inp.problem
+    starts: dict[str, int] = {}
+    for route in plan.routes if plan else ():
+        for stop in route.stops:
+            starts[stop.visit_id] = stop.start
+    result: dict[int, Occurrence] = {}
+    for key, visit in inp.visits.items():
+        start = starts.get(key)
+        index = problem.visit_index.get(key) if problem else None
+        routing_visit = problem.visits[index] if problem and index is not None else None
+        on_time = False
+        if start is not None and routing_visit is not None:
+            first, last = on_time_window(routing_visit)
+            on_time = first <= start <= last
+        seen = result.get(visit.decision_visit_id)
+        if seen is not None:
+            on_time = on_time and seen.on_time
+        fits: tuple[int, ...] = ()
+        if start is None and plan is not None:
+            agreed = local_minutes(visit.window_start)
+            fits = tuple(agreed + o for o in fitting_offsets(inp, plan, key, PROBE_OFFSETS_MIN))
+        result[visit.decision_visit_id] = Occurrence(
+            inp.day,
+            visit,
+            on_time,
+            local_minutes(inp.instant(start)) if start is not None else None,
+            fits,
+        )
+    return list(result.values())
+
+
+def _partner_starts(done: list[Occurrence], visits: list[DayVisit]) -> dict[int, dt.datetime]:
+    """Where the other shift's trial put the partners of `visits`' links."""
+    wanted = {other for v in visits for link in v.links for other in (link.from_visit_id, link.to_visit_id)}
+    return {
+        o.visit.decision_visit_id: local_instant(o.day, dt.time(o.start_min // 60, o.start_min % 60))
+        for o in done
+        if o.start_min is not None and o.visit.decision_visit_id in wanted
+    }
+
+
+def plan_trial_week(
+    session: Session,
+    *,
+    team: Team,
+    monday: dt.date,
+    settings: Settings,
+    windows: Mapping[int, Window] | None = None,
+    days: int = 7,
+) -> list[Occurrence]:
+    """Every visit of the team's week, planned with `windows` (decision visit id → window) in place of the
+    agreed ones."""
+    changes = windows or {}
+    dates = [monday + dt.timedelta(days=i) for i in range(days)]
+    visits = {
+        d: [
+            moved(v, changes.get(v.decision_visit_id))
+            for v in visits_for(session, day=d, team_id=team.id or 0)
+        ]
+        for d in dates
+    }
+    outcome: list[Occurrence] = []
+    for shift_kind in (ShiftKind.day, ShiftKind.evening):
+        inputs = []
+        for d in dates:
+            shift_visits = [v for v in visits[d] if shift_of(v) == shift_kind]
+            carers, _ = shift_carers(session, day=d, shift_kind=shift_kind, team=team)
+            partners = _partner_starts([o for o in outcome if o.day == d], shift_visits)
+            inputs.append(
+                shift_input(
+                    session,
+                    day=d,
+                    shift_kind=shift_kind,
+                    team=team,
+                    visits=shift_visits,
+                    carers=carers,
+                    settings=settings,
+                    partner_starts=partners,
+                    anchored=False,
+                )
+            )
+        futures = [
+            solver_pool.submit(
+                settings.plan_workers, _solve, inp.problem, settings.proposal_seconds_per_shift
+            )
+            if inp.problem is not None and inp.problem.visits
+            else None
+            for inp in inputs
+        ]
+        for inp, future in zip(inputs, futures, strict=True):
+            outcome += _occurrences(inp, future.result() if future is not None else None)
+    return outcome
