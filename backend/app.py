@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from backend.addresses.router import router as addresses_router
 from backend.admin.router import router as admin_router
+from backend.agreements.router import router as agreements_router
 from backend.auth.router import router as auth_router
 from backend.carers.router import router as carers_router
 from backend.common.headers import install_security_headers
@@ -41,6 +42,7 @@ from backend.tasks import register as register_tasks
 from backend.teams.router import router as teams_router
 from backend.visits.router import router as visits_router
 from backend.visits.status import stops_with_progress
+from backend.web.agreement_pages import router as agreement_pages_router
 from backend.web.admin_pages import router as admin_pages_router
 from backend.web.carer_pages import router as carer_pages_router
 from backend.web.console import router as console_router
@@ -78,6 +80,7 @@ def api_router() -> APIRouter:
         visits_router,
         notices_router,
         kpis_router,
+        agreements_router,
     ):
         router.include_router(sub)
     return router
@@ -147,6 +150,7 @@ def create_app(
     app.include_router(import_pages_router)
     app.include_router(carer_pages_router)
     app.include_router(rota_pages_router)
+    app.include_router(agreement_pages_router)
     app.include_router(console_router)
     app.include_router(kpi_pages_router)
     app.mount("/static/konsoll", console_static(), name="konsoll")

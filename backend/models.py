@@ -40,8 +40,8 @@ __all__ = [
     "Route",
     "ServiceDecision",
     "Stop",
-    "TimeProposal",
     "Team",
+    "TimeProposal",
     "User",
     "VisitEvent",
 ]

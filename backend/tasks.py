@@ -14,6 +14,7 @@ import procrastinate
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from backend.agreements.service import make_proposals
 from backend.common.crud import get_or_404
 from backend.common.enums import ShiftKind
 from backend.common.localtime import local_date_of
@@ -136,9 +137,35 @@ def visit_plan_tasks(app: procrastinate.App, settings: Settings, engine: Engine)
         run_once(engine, gateway_for(settings), settings)
 
 
+def propose_times(
+    session: Session, *, team_id: int, monday: str, settings: Settings, created_by: int | None = None
+) -> dict[str, Any]:
+    """Avtalte tider som ikke går opp: a trial of the team's week, proposals and staffing advice."""
+    run = make_proposals(
+        session,
+        team_id=team_id,
+        monday=dt.date.fromisoformat(monday),
+        settings=settings,
+        created_by=created_by,
+    )
+    return {
+        "run_id": run.id,
+        "within_before": run.within_before,
+        "within_after": run.within_after,
+        "visits": run.visits,
+    }
+
+
 def register() -> None:
     """Hand the job kinds and the notice tasks to backend.jobs (idempotent; called by create_app and the CLI)."""
-    JOBS.update({"prepare_day": prepare_day, "plan_day": plan_day, "replan": replan_job})
+    JOBS.update(
+        {
+            "prepare_day": prepare_day,
+            "plan_day": plan_day,
+            "replan": replan_job,
+            "propose_times": propose_times,
+        }
+    )
     for installer in (notice_tasks, kpi_tasks, visit_plan_tasks):
         if installer not in TASK_INSTALLERS:
             TASK_INSTALLERS.append(installer)

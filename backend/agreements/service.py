@@ -242,7 +242,11 @@ def reject_proposal(
     _check_open(proposal)
     _decide(session, proposal, ProposalStatus.rejected)
     session.refresh(proposal)
-    proposal.decided_at, proposal.decided_by, proposal.rejected_reason = now, principal.user_id or None, data.reason
+    proposal.decided_at, proposal.decided_by, proposal.rejected_reason = (
+        now,
+        principal.user_id or None,
+        data.reason,
+    )
     session.add(proposal)
     session.commit()
     session.refresh(proposal)

@@ -10,12 +10,15 @@ one line («+2 pleiere 07:30–10:30 man–fre»).
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 
 from backend.agreements.trial_week import Occurrence, local_minutes
 from backend.common.localtime import WEEKDAYS
+from backend.common.spreadsheet import csv_cell
 from backend.planning.load import DEFAULT_TRAVEL_MIN
 from backend.planning.translate import shift_of
 
@@ -125,3 +128,32 @@ def advice(needs: list[StaffingNeed]) -> list[AdviceLine]:
 def needs_of(rows: list[dict[str, object]]) -> list[StaffingNeed]:
     """A run's stored needs back as objects."""
     return [StaffingNeed(**row) for row in rows]  # type: ignore[arg-type]
+
+
+CSV_COLUMNS = ("ukedag", "vakt", "fra", "til", "kompetanse", "pleiere som mangler", "pleiertimer som mangler")
+
+
+def to_csv(needs: list[StaffingNeed]) -> str:
+    """One row per weekday, shift, 30-minute slot and competence, for whoever makes the rota (`;`, decimal
+    comma, as the KPI export)."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(CSV_COLUMNS)
+    for need in needs:
+        hour, minute = map(int, need.slot.split(":"))
+        end = hour * 60 + minute + SLOT_MIN
+        writer.writerow(
+            [
+                csv_cell(value)
+                for value in (
+                    WEEKDAYS[need.weekday - 1],
+                    need.shift_kind,
+                    need.slot,
+                    f"{end // 60:02d}:{end % 60:02d}",
+                    need.competence,
+                    need.carers,
+                    float(need.carer_hours),
+                )
+            ]
+        )
+    return out.getvalue()

@@ -141,7 +141,12 @@ def tasks_text(tasks: list[dict[str, object]]) -> str:
     return "|".join(
         ":".join(
             str(part)
-            for part in (t["name"], t["minutes"], t.get("competence"), t.get("time_critical") and TIME_CRITICAL)
+            for part in (
+                t["name"],
+                t["minutes"],
+                t.get("competence"),
+                t.get("time_critical") and TIME_CRITICAL,
+            )
             if part
         )
         for t in tasks

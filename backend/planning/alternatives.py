@@ -37,7 +37,9 @@ def fitting_offsets(inp: PlanningInput, plan: Plan, visit_id: str, offsets: list
         insertion = cheapest_insertion(problem, plan, moved)
         if insertion is None:
             continue
-        trial_problem = replace(problem, visits=tuple(moved if v.id == visit.id else v for v in problem.visits))
+        trial_problem = replace(
+            problem, visits=tuple(moved if v.id == visit.id else v for v in problem.visits)
+        )
         trial_plan = replace(
             plan,
             routes=tuple(insertion.route if r.carer_id == insertion.carer_id else r for r in plan.routes),

@@ -451,6 +451,44 @@ CALLS: list[Call] = [
         {"coordinator"},
         lambda w: {"params": {"street": "Storgata", "number": 5, "letter": "b"}},
     ),
+    c(
+        "POST",
+        "/api/v1/agreements/runs",
+        {"coordinator"},
+        lambda w: {"json": {"team_id": w.team_a, "monday": DAY.isoformat()}},
+    ),
+    c(
+        "GET",
+        "/api/v1/agreements/runs/latest",
+        {"coordinator"},
+        lambda w: {"params": {"team_id": w.team_a, "monday": DAY.isoformat()}},
+    ),
+    c(
+        "GET",
+        "/api/v1/agreements/staffing.csv",
+        {"coordinator"},
+        lambda w: {"params": {"team_id": w.team_a, "monday": DAY.isoformat()}},
+    ),
+    c(
+        "POST",
+        "/api/v1/agreements/proposals/{proposal_id}/accept",
+        {"coordinator"},
+        lambda w: {
+            "path": {"proposal_id": w.proposal_a},
+            "json": {
+                "asked_by": "Kari Koordinator",
+                "asked_on": "2026-11-20",
+                "asked_how": "telefon",
+                "valid_from": "2027-03-01",
+            },
+        },
+    ),
+    c(
+        "POST",
+        "/api/v1/agreements/proposals/{proposal_id}/reject",
+        {"coordinator"},
+        lambda w: {"path": {"proposal_id": w.proposal_a2}, "json": {"reason": "Vil beholde tiden"}},
+    ),
     # Destructive calls last, so earlier calls still find what they need.
     # the world has no road network: a hand edit gets past authorisation to the 409 that names the missing
     # network (edits on real roads: tests/backend/test_planning.py)
@@ -649,6 +687,8 @@ def _mirror(world: World, session: Session) -> World:
         published_route=route_b.id,
         kin_a=kin_b.id,
         rota_spare=rota_b.id,
+        proposal_a=world.proposal_blue,
+        proposal_a2=world.proposal_blue,
     )
 
 

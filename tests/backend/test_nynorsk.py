@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from backend.common.enums import NORWEGIAN_LABELS
 from backend.common.localtime import WEEKDAYS as LONG_WEEKDAYS
+from backend.web.agreement_pages import PAGE_TEXTS as AGREEMENT_TEXTS
 from backend.web.console import SHIFT_LABELS
 from backend.web.decision_form import WEEKDAYS
 from backend.web.i18n import LANGUAGE_COOKIE, catalogue_key
@@ -34,7 +35,7 @@ def template_texts() -> set[str]:
 def label_texts() -> set[str]:
     """The labels the server puts into pages (statuses, shifts, roles, travel modes, KPI names)."""
     kpis = {text for pair in KPI_LABELS.values() for text in pair}
-    return set(NORWEGIAN_LABELS.values()) | set(SHIFT_LABELS.values()) | kpis
+    return set(NORWEGIAN_LABELS.values()) | set(SHIFT_LABELS.values()) | kpis | AGREEMENT_TEXTS
 
 
 def test_every_text_of_the_pages_has_its_nynorsk_form() -> None:

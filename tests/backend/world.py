@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from backend.addresses.models import Address
 from backend.admin.service import create_user
+from backend.agreements.models import ProposalRun, TimeProposal
 from backend.auth.models import UserCreate
 from backend.auth.service import Principal
 from backend.carers.models import CarerCreate
@@ -58,6 +59,38 @@ class World:
     absence_a: int
     job_a: int
     tokens: dict[str, str]
+    proposal_a: int = 0  # an open agreed-time proposal of team gul (accepted by the matrix)
+    proposal_a2: int = 0  # another (rejected by the matrix)
+    proposal_blue: int = 0  # one of team blå
+
+
+def _proposals(session: Session, team_id: int, recipient_id: int, visit_id: int, count: int) -> list[int]:
+    """An agreed-time proposal run of the world's week with `count` open proposals (no road network here:
+    stored as a run makes them; made for real in tests/backend/test_agreed_times.py)."""
+    run = ProposalRun(team_id=team_id, monday=DAY, visits=10, within_before=8, within_after=10)
+    session.add(run)
+    session.flush()
+    rows = [
+        TimeProposal(
+            run_id=run.id or 0,
+            team_id=team_id,
+            recipient_id=recipient_id,
+            decision_visit_id=visit_id,
+            label="morgen",
+            current_start=dt.time(8, 0),
+            current_end=dt.time(9, 0),
+            proposed_start=dt.time(9, 15),
+            proposed_end=dt.time(10, 15),
+            reason="morgentoppen 08:00–09:00: 2 besøk mer enn pleierne rekker",
+            days=7,
+            days_before=3,
+            days_after=7,
+        )
+        for _ in range(count)
+    ]
+    session.add_all(rows)
+    session.commit()
+    return [row.id or 0 for row in rows]
 
 
 def _decision(recipient_id: int, ref: str) -> DecisionCreate:
@@ -285,6 +318,9 @@ def build_world(session: Session, client: TestClient) -> World:
         assert response.status_code == 200, response.text
         tokens[role] = response.json()["access_token"]
     assert visits_a[0].id
+    proposals_a = _proposals(session, team_a.id, recipient_a, visits_a[0].id, 2)
+    visit_b = visits_of(session, decision_b.id or 0)[0]
+    (proposal_blue,) = _proposals(session, team_b.id, recipient_b, visit_b.id or 0, 1)
     return World(
         team_a.id,
         team_b.id,
@@ -309,6 +345,9 @@ def build_world(session: Session, client: TestClient) -> World:
         absence.id,
         job.id,
         tokens,
+        proposals_a[0],
+        proposals_a[1],
+        proposal_blue,
     )
 
 

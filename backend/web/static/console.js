@@ -347,6 +347,28 @@ function onPlanWeek(button) {
   });
 }
 
+// ---- agreed times: a trial of the team's week, then the page shows its proposals ----
+
+function onProposalRun(button) {
+  const out = document.getElementById("proposal-progress");
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      out.textContent = "Planlegger uken på prøve …";
+      const body = { team_id: Number(button.dataset.teamId), monday: button.dataset.monday };
+      const job = await waitForJob(await api("POST", "/api/v1/agreements/runs", body), () => {
+        out.textContent = "Planlegger uken på prøve …";
+      });
+      out.textContent = `Ferdig: ${job.result.within_before} → ${job.result.within_after} av ${job.result.visits} besøk i avtalt tid.`;
+      window.location.reload();
+    } catch (error) {
+      out.textContent = `Feil: ${error.message}`;
+      out.classList.add("late");
+      button.disabled = false;
+    }
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   // no inline handlers: the Content-Security-Policy allows only scripts from the app's own files
   document.querySelectorAll("[data-submit-on-change]").forEach((field) =>
@@ -367,6 +389,8 @@ document.addEventListener("DOMContentLoaded", () => {
   if (optimise) onOptimise(optimise);
   const undo = document.getElementById("undo");
   if (undo) onUndo(undo);
+  const proposals = document.getElementById("proposal-run");
+  if (proposals) onProposalRun(proposals);
   const run = document.getElementById("plan-run");
   if (run) onPlanRun(run);
   const publish = document.getElementById("publish");
