@@ -42,8 +42,8 @@ from backend.tasks import register as register_tasks
 from backend.teams.router import router as teams_router
 from backend.visits.router import router as visits_router
 from backend.visits.status import stops_with_progress
-from backend.web.agreement_pages import router as agreement_pages_router
 from backend.web.admin_pages import router as admin_pages_router
+from backend.web.agreement_pages import router as agreement_pages_router
 from backend.web.carer_pages import router as carer_pages_router
 from backend.web.console import router as console_router
 from backend.web.console import static_files as console_static

@@ -8,6 +8,7 @@ from backend.agreements import service
 from backend.agreements.models import (
     Agreement,
     ProposalPublic,
+    ProposalRun,
     ProposalRunCreate,
     ProposalRunPublic,
     Rejection,
@@ -54,9 +55,7 @@ def start_run(
     )
 
 
-def _run(
-    session: SessionDep, principal: CoordinatorDep, team_id: int, monday: dt.date
-) -> service.ProposalRun:
+def _run(session: SessionDep, principal: CoordinatorDep, team_id: int, monday: dt.date) -> ProposalRun:
     run = service.latest_run(session, principal=principal, team_id=team_id, monday=monday_of_week(monday))
     if run is None:
         raise NotFound("Ingen forslag for denne uken ennå. Start «Finn forslag».")
