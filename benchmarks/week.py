@@ -76,7 +76,7 @@ def _carers_floor(
     return sum(floors) / max(len(floors), 1)
 
 
-def _measure(session: Session, plans: list[Plan], plan_s: float) -> WeekFigures:
+def measure_week(session: Session, plans: list[Plan], plan_s: float) -> WeekFigures:
     minutes: dict[int, list[int]] = defaultdict(list)
     carers: dict[int, set[int]] = defaultdict(set)
     shifts_of: dict[int, set[tuple[dt.date, str]]] = defaultdict(set)
@@ -125,25 +125,33 @@ def _plan_week(work: Path, pbf: Path, args: argparse.Namespace, weight: int) -> 
     scenario = generate(
         PRESETS[args.preset], reachable_places(pbf, network), seed=args.seed, start=MONDAY, days=args.days
     )
-    plans: list[Plan] = []
     with Session(engine) as session:
         store(session, scenario)
         team_ids = [t.id or 0 for t in session.exec(select(Team))]
-        system = Principal(0, "benchmark", Role.coordinator, frozenset(team_ids), None)
-        began = time.monotonic()
-        for offset in range(args.days):
-            day = MONDAY + dt.timedelta(days=offset)
-            for shift in (ShiftKind.day, ShiftKind.evening):
-                made = plan_teams(
-                    session, day=day, shift_kind=shift, team_ids=team_ids, created_by=None, settings=settings
-                )
-                for plan in made:
-                    assert plan.stats.get("check_feasible"), plan.stats.get("violations")
-                    publish_plan(session, principal=system, plan_id=plan.id or 0)
-                plans += made
-            print(f"  weight {weight}: {day} planned ({time.monotonic() - began:.0f}s)", flush=True)
-        plan_s = time.monotonic() - began
-        return _measure(session, plans, plan_s)
+        plans, plan_s = lay_week(session, team_ids, MONDAY, args.days, settings, f"weight {weight}")
+        return measure_week(session, plans, plan_s)
+
+
+def lay_week(
+    session: Session, team_ids: list[int], monday: dt.date, days: int, settings: Settings, label: str
+) -> tuple[list[Plan], float]:
+    """Every day and shift planned by the product and published, in date order (as the console's week page
+    lays them); the plans and the seconds it took."""
+    system = Principal(0, "benchmark", Role.coordinator, frozenset(team_ids), None)
+    plans: list[Plan] = []
+    began = time.monotonic()
+    for offset in range(days):
+        day = monday + dt.timedelta(days=offset)
+        for shift in (ShiftKind.day, ShiftKind.evening):
+            made = plan_teams(
+                session, day=day, shift_kind=shift, team_ids=team_ids, created_by=None, settings=settings
+            )
+            for plan in made:
+                assert plan.stats.get("check_feasible"), plan.stats.get("violations")
+                publish_plan(session, principal=system, plan_id=plan.id or 0)
+            plans += made
+        print(f"  {label}: {day} planned ({time.monotonic() - began:.0f}s)", flush=True)
+    return plans, time.monotonic() - began
 
 
 def _num(value: float | None) -> str:

@@ -50,7 +50,9 @@ def make_proposals(
     proposals = propose(session, system, first)
     windows = {p.decision_visit_id: p.proposed for p in proposals}
     second = (
-        plan_trial_week(session, team=team, monday=monday, settings=settings, windows=windows)
+        plan_trial_week(
+            session, team=team, monday=monday, settings=settings, windows=windows, probe=False, earlier=first
+        )
         if windows
         else first
     )

@@ -90,6 +90,7 @@ class AdviceLine:
     begin: str
     end: str
     weekdays: tuple[int, ...]
+    shift_kind: str = "day"
 
     def text(self) -> str:
         """Bokmål, as the CSV and the API give it; the pages word it in the chosen language."""
@@ -119,8 +120,8 @@ def advice(needs: list[StaffingNeed]) -> list[AdviceLine]:
     for (competence, shift, day), own in sorted(per_day.items()):
         grouped[(competence, shift, _stretches(own))].append(day)
     return [
-        AdviceLine(carers, competence, begin, end, tuple(days))
-        for (competence, _shift, stretches), days in grouped.items()
+        AdviceLine(carers, competence, begin, end, tuple(days), shift)
+        for (competence, shift, stretches), days in grouped.items()
         for begin, end, carers in stretches
     ]
 

@@ -31,7 +31,10 @@ from routing.strategies import solve_or_rescue
 
 STEP_MIN = 15
 MAX_MOVE_MIN = 240
-PROBE_OFFSETS_MIN = [m for m in range(-MAX_MOVE_MIN, MAX_MOVE_MIN + 1, STEP_MIN) if m]
+PROBE_STEP_MIN = 30
+# a left-out visit is tried in windows moved by these, nearest first, until two fit
+PROBE_OFFSETS_MIN = sorted((m for m in range(-MAX_MOVE_MIN, MAX_MOVE_MIN + 1, PROBE_STEP_MIN) if m), key=abs)
+PROBE_FITS = 2
 Window = tuple[dt.time, dt.time]
 
 
@@ -74,8 +77,9 @@ def _solve(problem: Problem, seconds: float) -> RoutingPlan:
     return solve_or_rescue(problem, SolveParams(time_limit_s=seconds))
 
 
-def _occurrences(inp: PlanningInput, plan: RoutingPlan | None) -> list[Occurrence]:
-    """Each vedtak visit of the shift once (both halves of a double-staffed one on time, or it is not)."""
+def _occurrences(inp: PlanningInput, plan: RoutingPlan | None, probe: bool) -> list[Occurrence]:
+    """Each vedtak visit of the shift once (both halves of a double-staffed one on time, or it is not);
+    with `probe`, where a left-out one would fit."""
     problem = inp.problem
     starts: dict[str, int] = {}
     for route in plan.routes if plan else ():
@@ -94,9 +98,9 @@ def _occurrences(inp: PlanningInput, plan: RoutingPlan | None) -> list[Occurrenc
         if seen is not None:
             on_time = on_time and seen.on_time
         fits: tuple[int, ...] = ()
-        if start is None and plan is not None:
+        if start is None and plan is not None and probe:
             agreed = local_minutes(visit.window_start)
-            fits = tuple(agreed + o for o in fitting_offsets(inp, plan, key, PROBE_OFFSETS_MIN))
+            fits = tuple(agreed + o for o in fitting_offsets(inp, plan, key, PROBE_OFFSETS_MIN, PROBE_FITS))
         result[visit.decision_visit_id] = Occurrence(
             inp.day,
             visit,
@@ -125,9 +129,13 @@ def plan_trial_week(
     settings: Settings,
     windows: Mapping[int, Window] | None = None,
     days: int = 7,
+    probe: bool = True,
+    earlier: list[Occurrence] | None = None,
 ) -> list[Occurrence]:
     """Every visit of the team's week, planned with `windows` (decision visit id → window) in place of the
-    agreed ones."""
+    agreed ones; `probe`: also where each left-out visit would fit in a moved window (for proposals).
+    `earlier`: a trial of the same week whose shifts are taken as they were where nothing in them moved
+    (nor, for an evening, in the day shift its links start from)."""
     changes = windows or {}
     dates = [monday + dt.timedelta(days=i) for i in range(days)]
     visits = {
@@ -138,10 +146,17 @@ def plan_trial_week(
         for d in dates
     }
     outcome: list[Occurrence] = []
+    replanned: set[dt.date] = set()
     for shift_kind in (ShiftKind.day, ShiftKind.evening):
         inputs = []
         for d in dates:
             shift_visits = [v for v in visits[d] if shift_of(v) == shift_kind]
+            moved_here = any(v.decision_visit_id in changes for v in shift_visits)
+            linked = shift_kind == ShiftKind.evening and d in replanned and any(v.links for v in shift_visits)
+            if earlier is not None and not moved_here and not linked:
+                outcome += [o for o in earlier if o.day == d and shift_of(o.visit) == shift_kind]
+                continue
+            replanned.add(d)
             carers, _ = shift_carers(session, day=d, shift_kind=shift_kind, team=team)
             partners = _partner_starts([o for o in outcome if o.day == d], shift_visits)
             inputs.append(
@@ -157,14 +172,19 @@ def plan_trial_week(
                     anchored=False,
                 )
             )
-        futures = [
-            solver_pool.submit(
-                settings.plan_workers, _solve, inp.problem, settings.proposal_seconds_per_shift
-            )
-            if inp.problem is not None and inp.problem.visits
-            else None
-            for inp in inputs
-        ]
-        for inp, future in zip(inputs, futures, strict=True):
-            outcome += _occurrences(inp, future.result() if future is not None else None)
+        outcome += _solved(inputs, settings, probe)
     return outcome
+
+
+def _solved(inputs: list[PlanningInput], settings: Settings, probe: bool) -> list[Occurrence]:
+    """The shifts solved in parallel in the solver processes, read back as occurrences."""
+    futures = [
+        solver_pool.submit(settings.plan_workers, _solve, inp.problem, settings.proposal_seconds_per_shift)
+        if inp.problem is not None and inp.problem.visits
+        else None
+        for inp in inputs
+    ]
+    found: list[Occurrence] = []
+    for inp, future in zip(inputs, futures, strict=True):
+        found += _occurrences(inp, future.result() if future is not None else None, probe)
+    return found

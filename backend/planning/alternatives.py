@@ -18,9 +18,12 @@ OFFSETS_MIN = sorted((m for m in range(-240, 241, 30) if m), key=abs)
 MAX_SUGGESTIONS = 3
 
 
-def fitting_offsets(inp: PlanningInput, plan: Plan, visit_id: str, offsets: list[int]) -> list[int]:
+def fitting_offsets(
+    inp: PlanningInput, plan: Plan, visit_id: str, offsets: list[int], enough: int | None = None
+) -> list[int]:
     """The offsets (minutes, in the order given) by which the agreed window of a visit the plan left out can
-    move so that the visit fits into the finished plan, every other visit kept where it is."""
+    move so that the visit fits into the finished plan, every other visit kept where it is; the first
+    `enough` of them when that many are wanted."""
     problem = inp.problem
     if problem is None or visit_id not in problem.visit_index:
         return []
@@ -47,6 +50,8 @@ def fitting_offsets(inp: PlanningInput, plan: Plan, visit_id: str, offsets: list
         )
         if check(trial_problem, trial_plan).feasible:
             found.append(offset)
+            if enough is not None and len(found) >= enough:
+                break
     return found
 
 
@@ -56,16 +61,12 @@ def suggest_windows(inp: PlanningInput, plan: Plan) -> dict[str, list[str]]:
         return {}
     result: dict[str, list[str]] = {}
     for unassigned in plan.unassigned:
-        found: list[str] = []
-        for offset in OFFSETS_MIN:
-            if not fitting_offsets(inp, plan, unassigned.visit_id, [offset]):
-                continue
-            day_visit = inp.visits[unassigned.visit_id]
-            start = day_visit.window_start + dt.timedelta(minutes=offset)
-            end = day_visit.window_end + dt.timedelta(minutes=offset)
-            found.append(f"{local_clock(start)}–{local_clock(end)}")
-            if len(found) == MAX_SUGGESTIONS:
-                break
-        if found:
-            result[unassigned.visit_id] = found
+        day_visit = inp.visits.get(unassigned.visit_id)
+        offsets = fitting_offsets(inp, plan, unassigned.visit_id, OFFSETS_MIN, MAX_SUGGESTIONS)
+        if offsets and day_visit is not None:
+            result[unassigned.visit_id] = [
+                f"{local_clock(day_visit.window_start + dt.timedelta(minutes=o))}–"
+                f"{local_clock(day_visit.window_end + dt.timedelta(minutes=o))}"
+                for o in offsets
+            ]
     return result

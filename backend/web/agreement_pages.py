@@ -44,7 +44,7 @@ from backend.web.i18n import translator
 router = APIRouter(prefix="/konsoll/avtalte-tider", include_in_schema=False)
 ASKED_HOW = {AskedHow.phone: "telefon", AskedHow.visit: "besøk", AskedHow.letter: "brev", AskedHow.sms: "SMS"}
 SMS_STATUS = {
-    "pending": "venter (sendes etter stilletiden)",
+    "pending": "venter på sending",
     "sending": "sendes",
     "uncertain": "sendes",
     "accepted": "sendt",

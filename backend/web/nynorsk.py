@@ -568,7 +568,7 @@ NYNORSK: dict[str, str] = {
     "telefon": "telefon",
     "brev": "brev",
     "SMS": "SMS",
-    "venter (sendes etter stilletiden)": "ventar (blir sendt etter stilletida)",
+    "venter på sending": "ventar på sending",
     "sendes": "blir sendt",
     "sendt": "sendt",
     "levert": "levert",

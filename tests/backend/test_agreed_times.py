@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from backend.admin.service import create_user
@@ -42,7 +43,9 @@ from backend.rota.models import RotaEntry
 from backend.settings import Settings
 from backend.teams.models import Team
 from tests.backend.concurrency import at_once
-from tests.backend.world import PASSWORD
+from tests.backend.conftest import Clock
+from tests.backend.test_recipient_pages import form_token
+from tests.backend.world import PASSWORD, World, web_login
 
 MONDAY = dt.date(2026, 11, 30)
 NEXT_MONDAY = MONDAY + dt.timedelta(days=7)
@@ -454,3 +457,49 @@ def test_no_sms_without_consent(session: Session, settings: Settings) -> None:
     other = Principal(who.user_id, "koord", Role.coordinator, frozenset({999}), None)
     with pytest.raises(NotFound):
         reject_proposal(session, principal=other, proposal_id=proposal.id or 0, data=Rejection(), now=NOW)
+
+
+def test_the_console_page_accepts_with_errors_beside_the_field_and_writes_the_letter(
+    client: TestClient, world: World, session: Session, clock: Clock
+) -> None:
+    web_login(client, "koord", follow_redirects=False)
+    page = client.get("/konsoll/avtalte-tider", params={"team_id": world.team_a, "uke": "2026-W48"})
+    assert (
+        page.status_code == 200 and "morgentoppen 08:00–09:00" in page.text and "Astrid Hansen" in page.text
+    )
+    listed = session.exec(select(AccessLog).where(AccessLog.action == "read agreed-time proposals")).all()
+    assert {row.recipient_id for row in listed} == {world.recipient_a}
+    token = form_token(page.text)
+    form = {
+        "form_token": token,
+        "window_start": "09:15",
+        "window_end": "10:15",
+        "asked_by": "Kari",
+        "asked_on": "2026-11-01",
+        "asked_how": "besøk",
+        "valid_from": "2026-11-02",
+    }
+    url = f"/konsoll/avtalte-tider/forslag/{world.proposal_a}"
+    refused = client.post(f"{url}/godta", data=form)
+    assert refused.status_code == 422 and "er passert" in refused.text and "<details open>" in refused.text
+    assert session.get(TimeProposal, world.proposal_a).status == ProposalStatus.proposed  # type: ignore[union-attr]
+    other = client.post(f"/konsoll/avtalte-tider/forslag/{world.proposal_blue}/godta", data=form)
+    assert other.status_code == 404 and "Bjørn Lie" not in other.text
+    done = client.post(f"{url}/godta", data={**form, "valid_from": "2026-11-30"}, follow_redirects=False)
+    assert done.status_code == 303
+    page = client.get(done.headers["location"])
+    assert "Godtatt fra 30.11.2026" in page.text and "Endringen er lagret." in page.text
+    letter = client.get(f"{url}/brev")
+    assert letter.status_code == 200
+    assert "Fra mandag 30. november 2026 kommer hjemmetjenesten mellom 09:15 og 10:15" in " ".join(
+        letter.text.split()
+    )
+    rejected = client.post(
+        f"/konsoll/avtalte-tider/forslag/{world.proposal_a2}/avvis",
+        data={"form_token": token, "reason": "Vil ikke"},
+    )
+    assert rejected.status_code == 200 and "Avvist: Vil ikke" in rejected.text
+    expired = client.post(
+        f"/konsoll/avtalte-tider/forslag/{world.proposal_a2}/avvis", data={"form_token": "x"}
+    )
+    assert expired.status_code == 403

@@ -8,9 +8,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
+from backend.agreements.models import ProposalStatus, TimeProposal
 from backend.carers.models import Carer
 from backend.decisions.models import ServiceDecision
 from backend.recipients.models import Recipient
+from tests.backend.conftest import Clock
 from tests.backend.world import World, auth
 
 
@@ -233,3 +235,45 @@ def test_a_municipality_name_of_a_control_character_is_refused(client: TestClien
     response = client.put("/api/v1/settings", json={**before, "name": "\x01"}, headers=auth(world, "admin"))
     assert response.status_code == 422 and "kontrolltegn" in response.text
     assert client.get("/api/v1/settings", headers=auth(world, "admin")).json() == before
+
+
+def test_an_agreed_time_refused_changes_nothing_and_is_accepted_once(
+    client: TestClient, world: World, session: Session, clock: Clock
+) -> None:
+    """A date in the past, an edited window ending before it starts, an unknown way of asking, an agreement
+    for another team's recipient: 4xx naming the problem, no vedtak changed; then accepted once, not twice."""
+    good = {"asked_by": "Kari", "asked_on": "2026-11-20", "asked_how": "telefon", "valid_from": "2026-11-30"}
+    headers = auth(world, "coordinator")
+    cases = [
+        (world.proposal_a, {**good, "valid_from": "2026-11-02"}, 422, "er passert"),
+        (
+            world.proposal_a,
+            {**good, "window_start": "10:00", "window_end": "09:00"},
+            422,
+            "må være etter starten",
+        ),
+        (world.proposal_a, {**good, "window_start": "10:00"}, 422, "både start og slutt"),
+        (world.proposal_a, {**good, "asked_how": "brevdue"}, 422, "asked_how"),
+        (world.proposal_a, {**good, "asked_on": "2026-12-01"}, 422, "spurt før"),
+        (world.proposal_blue, good, 404, "Forslaget finnes ikke."),
+    ]
+    before = _counts(session)
+    for proposal_id, body, status, expected in cases:
+        response = client.post(
+            f"/api/v1/agreements/proposals/{proposal_id}/accept", json=body, headers=headers
+        )
+        assert response.status_code == status, response.text
+        assert expected in response.text and "Bjørn Lie" not in response.text
+        assert _counts(session) == before
+    assert session.get(TimeProposal, world.proposal_blue).status == ProposalStatus.proposed  # type: ignore[union-attr]
+    not_monday = client.post(
+        "/api/v1/agreements/runs", json={"team_id": world.team_a, "monday": "2026-11-24"}, headers=headers
+    )
+    assert not_monday.status_code == 422 and "ikke en mandag" in not_monday.text
+    url = f"/api/v1/agreements/proposals/{world.proposal_a}"
+    assert client.post(f"{url}/accept", json=good, headers=headers).status_code == 200
+    again = client.post(f"{url}/accept", json=good, headers=headers)
+    assert again.status_code == 409 and "allerede godtatt" in again.text
+    assert client.post(f"{url}/reject", json={}, headers=headers).status_code == 409
+    session.expire_all()
+    assert _counts(session) == (before[0], before[1] + 1, before[2])  # one changed vedtak, made once
