@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -60,6 +60,28 @@ def _agreed_times(session: Session, team_ids: list[int], days: int) -> int:
             for v in visits_for(session, day=MONDAY + dt.timedelta(days=offset), team_id=tid)
         }
     )
+
+
+def _capacity(session: Session, team_ids: list[int], days: int) -> tuple[float, float]:
+    """Carer-minutes the vedtak ask for in the week (both carers of a double-staffed visit) and the paid
+    minutes of the week's shifts less their breaks: with no travel at all, a share of visits inside their
+    windows above paid / asked cannot be reached by moving times, only by more staff."""
+    asked = paid = 0.0
+    for offset in range(days):
+        day = MONDAY + dt.timedelta(days=offset)
+        for tid in team_ids:
+            asked += sum(
+                v.minutes * (2 if v.double_staffed else 1) for v in visits_for(session, day=day, team_id=tid)
+            )
+    carers = [c.id for c in session.exec(select(Carer).where(col(Carer.team_id).in_(team_ids)))]
+    for entry in session.exec(
+        select(RotaEntry).where(
+            col(RotaEntry.carer_id).in_(carers),
+            col(RotaEntry.date).between(MONDAY, MONDAY + dt.timedelta(days=days - 1)),
+        )
+    ):
+        paid += (entry.end - entry.start).total_seconds() / 60 - entry.break_minutes
+    return asked, paid
 
 
 def _propose_and_accept(
@@ -172,6 +194,7 @@ def main() -> None:
         store(session, scenario)
         team_ids = [t.id or 0 for t in session.exec(select(Team))]
         agreed_times = _agreed_times(session, team_ids, args.days)
+        asked_minutes, paid_minutes = _capacity(session, team_ids, args.days)
         plans, _ = lay_week(session, team_ids, MONDAY, args.days, settings, "before")
         before = measure_week(session, plans, 0)
         accepted, proposals_s, missing = _propose_and_accept(session, team_ids, settings)
@@ -196,7 +219,7 @@ def main() -> None:
         f"changed_pct={100 * changed / max(agreed_times, 1):.1f} time_critical_moved={critical} "
         f"within_before_pct={before.within_pct:.1f} within_after_pct={after.within_pct:.1f} "
         f"staff_hours_missing={missing:.1f} extra_carers={added} within_staffed_pct={staffed.within_pct:.1f} "
-        f"proposals_s={proposals_s:.0f}"
+        f"proposals_s={proposals_s:.0f} service_share_of_paid_pct={100 * asked_minutes / max(paid_minutes, 1):.1f}"
     )
 
 

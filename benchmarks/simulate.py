@@ -10,13 +10,19 @@ Each day is replayed minute by minute through the API (`hjemmerute simulate`) wi
 lengths, drives, who is sick, who needs the urgent visit) in both, then measured by the KPI definitions over
 every visit the vedtak asked for (a visit never made is not punctual).
 
-    python benchmarks/simulate.py [--preset lier] [--days 5] [--seed 7] [--tick-minutes 5]
+With `--accept-share S` (issue 18), hjemmerute first finds the proposals to move agreed times for each team's
+first week (docs/agreements.md) and each asked recipient agrees with probability S (the same draw for every
+run of a seed); the agreed ones change from the first day, the others keep their time. Punctuality is then
+measured against the times agreed.
+
+    python benchmarks/simulate.py [--preset lier] [--days 5] [--seed 7] [--tick-minutes 5] [--accept-share S]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import random
 import sys
 import tempfile
 import time
@@ -26,8 +32,13 @@ from sqlmodel import Session, SQLModel, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from backend.admin.service import create_user
+from backend.agreements.models import Agreement, AskedHow, Rejection
+from backend.agreements.service import accept_proposal, make_proposals, proposals_of, reject_proposal
+from backend.auth.models import UserCreate
 from backend.auth.service import Principal
 from backend.common.enums import Role, ShiftKind
+from backend.common.localtime import local_instant
 from backend.db import make_engine
 from backend.planning.flows import plan_teams
 from backend.planning.service import publish_plan
@@ -61,6 +72,10 @@ def run(
         store(session, scenario)  # type: ignore[arg-type]
         team_ids = [t.id or 0 for t in session.exec(select(Team))]
     system = Principal(0, "benchmark", Role.coordinator, frozenset(team_ids), None)
+    if hjemmerute and args.accept_share is not None:
+        with Session(engine) as session:
+            asked, agreed = renegotiate(session, team_ids, settings, args.accept_share, args.seed)
+        print(f"  {variant}: {agreed} of {asked} asked recipients agreed to a new time", flush=True)
     for offset in range(args.days):
         day = FIRST_DAY + dt.timedelta(days=offset)
         began = time.monotonic()
@@ -95,6 +110,52 @@ def run(
         return measure(session, start=FIRST_DAY, end=FIRST_DAY + dt.timedelta(days=args.days - 1))
 
 
+def renegotiate(
+    session: Session, team_ids: list[int], settings: Settings, share: float, seed: int
+) -> tuple[int, int]:
+    """Every team's proposals for the first week; each recipient asked agrees with probability `share`."""
+    user = create_user(
+        session,
+        data=UserCreate(
+            username="koordinator",
+            full_name="Koordinator",
+            password="simulering-passord-1",
+            role=Role.coordinator,
+            team_ids=team_ids,
+        ),
+    )
+    coordinator = Principal(user.id or 0, user.username, Role.coordinator, frozenset(team_ids), None)
+    draws = random.Random(seed)
+    asked = agreed = 0
+    now = local_instant(FIRST_DAY - dt.timedelta(days=3), dt.time(10, 0))
+    for team_id in team_ids:
+        run = make_proposals(session, team_id=team_id, monday=FIRST_DAY, settings=settings, created_by=None)
+        for proposal in proposals_of(session, run):
+            asked += 1
+            if draws.random() >= share:
+                reject_proposal(
+                    session, principal=coordinator, proposal_id=proposal.id or 0, data=Rejection(), now=now
+                )
+                continue
+            agreement = Agreement(
+                asked_by="Koordinator",
+                asked_on=now.date(),
+                asked_how=AskedHow.phone,
+                valid_from=FIRST_DAY,
+                notify=False,
+            )
+            accept_proposal(
+                session,
+                principal=coordinator,
+                proposal_id=proposal.id or 0,
+                data=agreement,
+                now=now,
+                settings=settings,
+            )
+            agreed += 1
+    return asked, agreed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -104,6 +165,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
         "--tick-minutes", type=int, default=5, help="the server's ETA tick in simulated minutes"
+    )
+    parser.add_argument(
+        "--accept-share",
+        type=float,
+        default=None,
+        help="propose new agreed times; share of recipients who agree",
     )
     args = parser.parse_args()
     preset = PRESETS[args.preset]
@@ -144,6 +211,7 @@ def main() -> None:
         f"notice_coverage_consenting_pct={value(ours.noticed_consenting_pct)} "
         f"baseline_notice_coverage_pct={value(base.kpis.notice_coverage_pct) if base.kpis.late_visits else '0.0'} "
         f"travel_share_pct={value(ours.kpis.travel_pct)} baseline_travel_share_pct={value(base.kpis.travel_pct)}"
+        + ("" if args.accept_share is None else f" accept_share={args.accept_share}")
     )
 
 

@@ -26,6 +26,13 @@ SLOT_MIN = 30
 NURSE = "sykepleier"
 CARER = "pleier"
 SHORT_DAYS = tuple(name[:3] for name in WEEKDAYS)
+# (competence, one carer?) → the word a page shows, through its translation
+NOUNS = {
+    (NURSE, True): "sykepleier",
+    (NURSE, False): "sykepleiere",
+    (CARER, True): "pleier",
+    (CARER, False): "pleiere",
+}
 
 
 @dataclass(frozen=True)

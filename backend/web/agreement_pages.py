@@ -22,7 +22,7 @@ from backend.agreements.service import (
     proposals_of,
     reject_proposal,
 )
-from backend.agreements.staffing import SHORT_DAYS, advice, needs_of
+from backend.agreements.staffing import NOUNS, SHORT_DAYS, advice, needs_of
 from backend.audit.service import log_recipient_reads
 from backend.auth.service import Principal
 from backend.common.enums import Role
@@ -53,12 +53,6 @@ SMS_STATUS = {
     "expired": "ikke sendt i tide",
 }
 SAVED = {"godtatt": "Endringen er lagret.", "avvist": "Forslaget er avvist; tiden står."}
-NOUNS = {
-    ("sykepleier", True): "sykepleier",
-    ("sykepleier", False): "sykepleiere",
-    ("pleier", True): "pleier",
-    ("pleier", False): "pleiere",
-}
 # the texts these pages put in through variables, for the nynorsk catalogue's check
 PAGE_TEXTS = {*ASKED_HOW.values(), *SMS_STATUS.values(), *SAVED.values(), *NOUNS.values()}
 

@@ -17,6 +17,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlmodel import Session, col, select
 
+from backend.agreements.models import ProposalRun
+from backend.agreements.staffing import NOUNS, advice, needs_of
 from backend.audit.deps import RecipientReads
 from backend.auth.service import Principal
 from backend.carers.models import Carer
@@ -26,9 +28,10 @@ from backend.common.localtime import local_clock, local_date_of, weekday_name
 from backend.common.types import MAX_ID, utcnow
 from backend.db import SessionDep
 from backend.errors import Forbidden
+from backend.kpis.service import week_label
 from backend.notices.service import notices_of_day
 from backend.planning import service
-from backend.planning.continuity import weekly_continuity
+from backend.planning.continuity import week_of, weekly_continuity
 from backend.planning.load import LoadSlot, peak_load
 from backend.planning.models import Plan, Route, Stop
 from backend.planning.networks import network_for
@@ -237,6 +240,26 @@ def _timeline(
     return rows
 
 
+def _staffing_for(session: Session, plan: Plan) -> dict[str, Any]:
+    """The staffing advice of the latest agreed-time run for the plan's week, for this weekday and shift:
+    the lines under the peak-load chart and the carers missing per slot."""
+    monday = week_of(plan.date)[0]
+    run = session.exec(
+        select(ProposalRun)
+        .where(ProposalRun.team_id == plan.team_id, ProposalRun.monday == monday)
+        .order_by(col(ProposalRun.id).desc())
+    ).first()
+    needs = [
+        n
+        for n in needs_of(run.staffing if run else [])
+        if n.weekday == plan.date.isoweekday() and n.shift_kind == plan.shift_kind.value
+    ]
+    missing: dict[str, int] = {}
+    for need in needs:
+        missing[need.slot] = missing.get(need.slot, 0) + need.carers
+    return {"lines": advice(needs), "missing": missing, "week": week_label(monday), "nouns": NOUNS}
+
+
 def _plan_context(session: Session, principal: Principal, plan: Plan) -> dict[str, Any]:
     routes = service.routes_of(session, plan.id or 0)
     carer_ids = {r.carer_id for r, _ in routes}
@@ -310,6 +333,7 @@ def _plan_context(session: Session, principal: Principal, plan: Plan) -> dict[st
         "carers": sorted(carers.values(), key=lambda c: c.name),
         "recipients": sorted((p for p in people.values() if p.team_id == plan.team_id), key=lambda p: p.name),
         "base": session.get(Plan, plan.base_plan_id) if plan.base_plan_id else None,
+        "staffing": _staffing_for(session, plan),
     }
 
 

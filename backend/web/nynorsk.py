@@ -579,4 +579,5 @@ NYNORSK: dict[str, str] = {
     "sykepleier": "sjukepleiar",
     "sykepleiere": "sjukepleiarar",
     "Avtalte tider": "Avtalte tider",
+    "Bemanningsråd for vakten:": "Bemanningsråd for vakta:",
 }
