@@ -129,10 +129,10 @@ def _propose_and_accept(
     return accepted, seconds, missing
 
 
-def _add_advised_carers(session: Session, team_ids: list[int], lines: dict[int, list[AdviceLine]]) -> int:
+def _add_advised_carers(session: Session, team_ids: list[int], lines: dict[int, list[AdviceLine]]) -> float:
     """The staffing advice put into the rota: for each line and weekday, that many extra carers on shift
-    from its start to its end (nurses where it asks for nurses)."""
-    added = 0
+    from its start to its end (nurses where it asks for nurses); the carer-hours added."""
+    added = 0.0
     for tid in team_ids:
         for n, line in enumerate(lines.get(tid, [])):
             competences = (
@@ -144,9 +144,9 @@ def _add_advised_carers(session: Session, team_ids: list[int], lines: dict[int, 
                 carer = Carer(name=f"Ekstra {tid}-{n}-{extra}", team_id=tid, competences=competences)
                 session.add(carer)
                 session.flush()
+                begin, end = (dt.time(*map(int, t.split(":"))) for t in (line.begin, line.end))
                 for weekday in line.weekdays:
                     day = MONDAY + dt.timedelta(days=weekday - 1)
-                    begin, end = (dt.time(*map(int, t.split(":"))) for t in (line.begin, line.end))
                     session.add(
                         RotaEntry(
                             carer_id=carer.id or 0,
@@ -158,7 +158,7 @@ def _add_advised_carers(session: Session, team_ids: list[int], lines: dict[int, 
                             else local_instant(day + dt.timedelta(days=1), end),
                         )
                     )
-                added += 1
+                    added += (dt.datetime.combine(day, end) - dt.datetime.combine(day, begin)).seconds / 3600
     session.commit()
     return added
 
@@ -218,8 +218,9 @@ def main() -> None:
         f"RESULT preset={args.preset} visits={agreed_times} changed={changed} "
         f"changed_pct={100 * changed / max(agreed_times, 1):.1f} time_critical_moved={critical} "
         f"within_before_pct={before.within_pct:.1f} within_after_pct={after.within_pct:.1f} "
-        f"staff_hours_missing={missing:.1f} extra_carers={added} within_staffed_pct={staffed.within_pct:.1f} "
-        f"proposals_s={proposals_s:.0f} service_share_of_paid_pct={100 * asked_minutes / max(paid_minutes, 1):.1f}"
+        f"staff_hours_missing={missing:.1f} advised_hours_added={added:.0f} within_staffed_pct={staffed.within_pct:.1f} "
+        f"proposals_s={proposals_s:.0f} service_share_of_paid_pct={100 * asked_minutes / max(paid_minutes, 1):.1f} "
+        f"travel_share_after_pct={after.travel_share_pct:.1f}"
     )
 
 

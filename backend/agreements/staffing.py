@@ -119,18 +119,34 @@ def days_label(days: tuple[int, ...], names: tuple[str, ...] = SHORT_DAYS) -> st
 
 
 def advice(needs: list[StaffingNeed]) -> list[AdviceLine]:
-    """Per competence and shift, the stretches of missing carers, weekdays with the same need together."""
+    """Per competence and shift, the stretches of missing carers over the week: stretches of different days
+    that overlap are joined into one (from the earliest start to the latest end, the most carers any of
+    them needs, every weekday they occur), so the rota gets a few lines it can act on, never less than a
+    day needs (the CSV keeps each slot)."""
     per_day: dict[tuple[str, str, int], list[StaffingNeed]] = defaultdict(list)
     for need in needs:
         per_day[(need.competence, need.shift_kind, need.weekday)].append(need)
-    grouped: dict[tuple[str, str, tuple[tuple[str, str, int], ...]], list[int]] = defaultdict(list)
-    for (competence, shift, day), own in sorted(per_day.items()):
-        grouped[(competence, shift, _stretches(own))].append(day)
-    return [
-        AdviceLine(carers, competence, begin, end, tuple(days), shift)
-        for (competence, shift, stretches), days in grouped.items()
-        for begin, end, carers in stretches
-    ]
+    spans: dict[tuple[str, str], list[tuple[str, str, int, int]]] = defaultdict(list)
+    for (competence, shift, day), own in per_day.items():
+        spans[(competence, shift)] += [(begin, end, carers, day) for begin, end, carers in _stretches(own)]
+    lines: list[AdviceLine] = []
+    for (competence, shift), found in sorted(spans.items()):
+        merged: list[AdviceLine] = []
+        for begin, end, carers, day in sorted(found):  # HH:MM strings sort as times
+            last = merged[-1] if merged else None
+            if last is not None and begin < last.end:
+                merged[-1] = AdviceLine(
+                    max(last.carers, carers),
+                    competence,
+                    last.begin,
+                    max(last.end, end),
+                    tuple(sorted({*last.weekdays, day})),
+                    shift,
+                )
+            else:
+                merged.append(AdviceLine(carers, competence, begin, end, (day,), shift))
+        lines += merged
+    return lines
 
 
 def needs_of(rows: list[dict[str, object]]) -> list[StaffingNeed]:

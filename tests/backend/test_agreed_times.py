@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from backend.admin.service import create_user
@@ -23,7 +25,7 @@ from backend.agreements.models import (
     TimeProposal,
 )
 from backend.agreements.service import accept_proposal, make_proposals, proposals_of, reject_proposal
-from backend.agreements.staffing import advice, needs_of
+from backend.agreements.staffing import StaffingNeed, advice, needs_of
 from backend.audit.models import AccessLog
 from backend.auth.models import UserCreate
 from backend.auth.service import Principal
@@ -503,3 +505,37 @@ def test_the_console_page_accepts_with_errors_beside_the_field_and_writes_the_le
         f"/konsoll/avtalte-tider/forslag/{world.proposal_a2}/avvis", data={"form_token": "x"}
     )
     assert expired.status_code == 403
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 7),
+            st.sampled_from(["day", "evening"]),
+            st.integers(14, 44),
+            st.sampled_from(["pleier", "sykepleier"]),
+            st.integers(1, 5),
+        ),
+        max_size=40,
+        unique_by=lambda t: (t[0], t[1], t[2], t[3]),
+    )
+)
+def test_the_staffing_advice_never_asks_for_less_than_a_slot_needs(
+    rows: list[tuple[int, str, int, str, int]],
+) -> None:
+    needs = [
+        StaffingNeed(day, shift, f"{slot // 2:02d}:{slot % 2 * 30:02d}", comp, carers / 2, carers)
+        for day, shift, slot, comp, carers in rows
+    ]
+    lines = advice(needs)
+    for need in needs:
+        assert any(
+            line.competence == need.competence
+            and line.shift_kind == need.shift_kind
+            and need.weekday in line.weekdays
+            and line.begin <= need.slot < line.end
+            and line.carers >= need.carers
+            for line in lines
+        ), need
+    assert len(lines) <= len(needs)
+    assert all(line.text().startswith(f"+{line.carers} ") for line in lines)
