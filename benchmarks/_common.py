@@ -8,7 +8,7 @@ import subprocess
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("HJEMMERUTE_SHARED", ROOT.parent / "shared"))
@@ -37,3 +37,23 @@ def machine() -> str:
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
     ).stdout.strip()
     return f"commit={commit or '?'} cpus={os.cpu_count()} python={platform.python_version()} {platform.machine()}"
+
+
+def benchmark_coordinator(session: Any, team_ids: list[int]) -> Any:
+    """A coordinator login of the teams (the access log names who changed an agreed time), as a Principal."""
+    from backend.admin.service import create_user
+    from backend.auth.models import UserCreate
+    from backend.auth.service import Principal
+    from backend.common.enums import Role
+
+    user = create_user(
+        session,
+        data=UserCreate(
+            username="koordinator",
+            full_name="Koordinator",
+            password="benchmark-passord-1",
+            role=Role.coordinator,
+            team_ids=team_ids,
+        ),
+    )
+    return Principal(user.id or 0, user.username, Role.coordinator, frozenset(team_ids), None)

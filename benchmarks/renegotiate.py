@@ -25,14 +25,11 @@ from sqlmodel import Session, SQLModel, col, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from backend.admin.service import create_user
 from backend.agreements.models import Agreement, AskedHow, ProposalRun, TimeProposal
 from backend.agreements.service import accept_proposal, make_proposals, proposals_of
 from backend.agreements.staffing import AdviceLine, advice, needs_of
-from backend.auth.models import UserCreate
-from backend.auth.service import Principal
 from backend.carers.models import Carer
-from backend.common.enums import Role, ShiftKind
+from backend.common.enums import ShiftKind
 from backend.common.localtime import local_instant
 from backend.db import make_engine
 from backend.decisions.expansion import visits_for
@@ -43,7 +40,7 @@ from backend.scenarios.presets import PRESETS
 from backend.scenarios.store import reachable_places, store
 from backend.settings import Settings
 from backend.teams.models import Team
-from benchmarks._common import machine, require_shared
+from benchmarks._common import benchmark_coordinator, machine, require_shared
 from benchmarks.week import MONDAY, NETWORK, lay_week, measure_week
 from maps import load_network, save_network
 
@@ -94,17 +91,7 @@ def _propose_and_accept(
         for tid in team_ids
     ]
     seconds = time.monotonic() - began
-    user = create_user(
-        session,
-        data=UserCreate(
-            username="koordinator",
-            full_name="Koordinator",
-            password="benchmark-passord-1",
-            role=Role.coordinator,
-            team_ids=team_ids,
-        ),
-    )
-    system = Principal(user.id or 0, user.username, Role.coordinator, frozenset(team_ids), None)
+    system = benchmark_coordinator(session, team_ids)
     agreement = Agreement(
         asked_by="Koordinator", asked_on=AGREED_ON, asked_how=AskedHow.phone, valid_from=MONDAY, notify=True
     )

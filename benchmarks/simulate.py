@@ -32,10 +32,8 @@ from sqlmodel import Session, SQLModel, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from backend.admin.service import create_user
 from backend.agreements.models import Agreement, AskedHow, Rejection
 from backend.agreements.service import accept_proposal, make_proposals, proposals_of, reject_proposal
-from backend.auth.models import UserCreate
 from backend.auth.service import Principal
 from backend.common.enums import Role, ShiftKind
 from backend.common.localtime import local_instant
@@ -50,7 +48,7 @@ from backend.simulation.measure import Figures, measure
 from backend.simulation.replay import Options
 from backend.simulation.service import simulate_day
 from backend.teams.models import Team
-from benchmarks._common import machine, require_shared
+from benchmarks._common import benchmark_coordinator, machine, require_shared
 from maps import bundled_extract_path, load_network, save_network
 
 FIRST_DAY = dt.date(2026, 11, 23)  # a Monday
@@ -114,17 +112,7 @@ def renegotiate(
     session: Session, team_ids: list[int], settings: Settings, share: float, seed: int
 ) -> tuple[int, int]:
     """Every team's proposals for the first week; each recipient asked agrees with probability `share`."""
-    user = create_user(
-        session,
-        data=UserCreate(
-            username="koordinator",
-            full_name="Koordinator",
-            password="simulering-passord-1",
-            role=Role.coordinator,
-            team_ids=team_ids,
-        ),
-    )
-    coordinator = Principal(user.id or 0, user.username, Role.coordinator, frozenset(team_ids), None)
+    coordinator = benchmark_coordinator(session, team_ids)
     draws = random.Random(seed)
     asked = agreed = 0
     now = local_instant(FIRST_DAY - dt.timedelta(days=3), dt.time(10, 0))

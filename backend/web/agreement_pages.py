@@ -151,15 +151,50 @@ def _agreement_of(form: Any) -> dict[str, Any]:
     return {**{k: v or None for k, v in values.items()}, "notify": form.get("notify") == "on"}
 
 
-@router.post("/forslag/{proposal_id}/godta", response_class=HTMLResponse)
-async def accept(proposal_id: int, request: Request, session: SessionDep) -> Response:
+async def _posted_about_proposal(
+    request: Request, session: Session, proposal_id: int
+) -> tuple[Principal, TimeProposal, Any] | Response:
+    """A form posted about one proposal: the coordinator, the proposal within their teams and the form with
+    its token checked; otherwise the answer to give (login, 403, 404 without a name, expired form)."""
     posted = await posted_as(request, session, Role.coordinator)
     if isinstance(posted, Response):
         return posted
     principal, form = posted
     proposal = _proposal_or_404(session, principal, proposal_id)
-    if isinstance(proposal, Response):
-        return proposal
+    return proposal if isinstance(proposal, Response) else (principal, proposal, form)
+
+
+def _refused(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    proposal: TimeProposal,
+    exc: ValidationError | DomainError,
+    values: dict[str, Any],
+) -> Response:
+    """The page again with the error beside the field of the proposal's form, nothing saved."""
+    session.rollback()
+    run = session.get(ProposalRun, proposal.run_id)
+    context = _context(
+        session,
+        principal,
+        proposal.team_id,
+        run.monday if run else _week(""),
+        request.url.path,
+        errors=field_errors(exc),
+        values=values,
+        failed_id=proposal.id,
+    )
+    status = exc.status_code if isinstance(exc, DomainError) else 422
+    return render(request, "console_agreements.html", context, status_code=status)
+
+
+@router.post("/forslag/{proposal_id}/godta", response_class=HTMLResponse)
+async def accept(proposal_id: int, request: Request, session: SessionDep) -> Response:
+    posted = await _posted_about_proposal(request, session, proposal_id)
+    if isinstance(posted, Response):
+        return posted
+    principal, proposal, form = posted
     values = _agreement_of(form)
     try:
         accept_proposal(
@@ -172,54 +207,23 @@ async def accept(proposal_id: int, request: Request, session: SessionDep) -> Res
             path=request.url.path,
         )
     except (ValidationError, DomainError) as exc:
-        session.rollback()
-        run = session.get(ProposalRun, proposal.run_id)
-        context = _context(
-            session,
-            principal,
-            proposal.team_id,
-            run.monday if run else _week(""),
-            request.url.path,
-            errors=field_errors(exc),
-            values=values,
-            failed_id=proposal_id,
-        )
-        return render(
-            request,
-            "console_agreements.html",
-            context,
-            status_code=exc.status_code if isinstance(exc, DomainError) else 422,
-        )
+        return _refused(request, session, principal, proposal, exc, values)
     return _back(proposal, session, "godtatt")
 
 
 @router.post("/forslag/{proposal_id}/avvis", response_class=HTMLResponse)
 async def reject(proposal_id: int, request: Request, session: SessionDep) -> Response:
-    posted = await posted_as(request, session, Role.coordinator)
+    posted = await _posted_about_proposal(request, session, proposal_id)
     if isinstance(posted, Response):
         return posted
-    principal, form = posted
-    proposal = _proposal_or_404(session, principal, proposal_id)
-    if isinstance(proposal, Response):
-        return proposal
+    principal, proposal, form = posted
     try:
         reason = str(form.get("reason", "")).strip() or None
         reject_proposal(
             session, principal=principal, proposal_id=proposal_id, data=Rejection(reason=reason), now=utcnow()
         )
     except (ValidationError, DomainError) as exc:
-        session.rollback()
-        run = session.get(ProposalRun, proposal.run_id)
-        context = _context(
-            session,
-            principal,
-            proposal.team_id,
-            run.monday if run else _week(""),
-            request.url.path,
-            errors=field_errors(exc),
-            failed_id=proposal_id,
-        )
-        return render(request, "console_agreements.html", context, status_code=409)
+        return _refused(request, session, principal, proposal, exc, {})
     return _back(proposal, session, "avvist")
 
 
