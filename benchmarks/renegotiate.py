@@ -26,7 +26,7 @@ from sqlmodel import Session, SQLModel, col, select
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from backend.agreements.models import Agreement, AskedHow, ProposalRun, TimeProposal
-from backend.agreements.service import accept_proposal, make_proposals, proposals_of
+from backend.agreements.service import accept_proposal, make_team_proposals, proposals_of
 from backend.agreements.staffing import AdviceLine, advice, needs_of
 from backend.carers.models import Carer
 from backend.common.enums import ShiftKind
@@ -86,10 +86,7 @@ def _propose_and_accept(
 ) -> tuple[list[TimeProposal], float, float]:
     """Every team's proposals, accepted from the Monday; the proposals, their seconds, the hours missing."""
     began = time.monotonic()
-    runs = [
-        make_proposals(session, team_id=tid, monday=MONDAY, settings=settings, created_by=None)
-        for tid in team_ids
-    ]
+    runs = make_team_proposals(session, team_ids=team_ids, monday=MONDAY, settings=settings, created_by=None)
     seconds = time.monotonic() - began
     system = benchmark_coordinator(session, team_ids)
     agreement = Agreement(

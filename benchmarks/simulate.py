@@ -33,7 +33,7 @@ from sqlmodel import Session, SQLModel, select
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from backend.agreements.models import Agreement, AskedHow, Rejection
-from backend.agreements.service import accept_proposal, make_proposals, proposals_of, reject_proposal
+from backend.agreements.service import accept_proposal, make_team_proposals, proposals_of, reject_proposal
 from backend.auth.service import Principal
 from backend.common.enums import Role, ShiftKind
 from backend.common.localtime import local_instant
@@ -116,8 +116,9 @@ def renegotiate(
     draws = random.Random(seed)
     asked = agreed = 0
     now = local_instant(FIRST_DAY - dt.timedelta(days=3), dt.time(10, 0))
-    for team_id in team_ids:
-        run = make_proposals(session, team_id=team_id, monday=FIRST_DAY, settings=settings, created_by=None)
+    for run in make_team_proposals(
+        session, team_ids=team_ids, monday=FIRST_DAY, settings=settings, created_by=None
+    ):
         for proposal in proposals_of(session, run):
             asked += 1
             if draws.random() >= share:

@@ -21,7 +21,7 @@ from backend.agreements.models import (
 )
 from backend.agreements.proposals import Proposal, propose
 from backend.agreements.staffing import staffing_needs
-from backend.agreements.trial_week import plan_trial_week
+from backend.agreements.trial_week import Occurrence, plan_trial_weeks
 from backend.audit.service import log_recipient_reads
 from backend.auth.service import Principal
 from backend.common.crud import get_or_404
@@ -40,22 +40,61 @@ from backend.teams.service import team_in_scope
 def make_proposals(
     session: Session, *, team_id: int, monday: dt.date, settings: Settings, created_by: int | None
 ) -> ProposalRun:
-    """A new run for the team's week: the trial with the agreed windows, the proposals, a second trial with
+    """One team's run (make_team_proposals)."""
+    (run,) = make_team_proposals(
+        session, team_ids=[team_id], monday=monday, settings=settings, created_by=created_by
+    )
+    return run
+
+
+def make_team_proposals(
+    session: Session, *, team_ids: list[int], monday: dt.date, settings: Settings, created_by: int | None
+) -> list[ProposalRun]:
+    """A new run for each team's week: the trial with the agreed windows, the proposals, a second trial with
     all of them to measure what they buy (proposals gaining nothing there are dropped), the staffing advice
-    for what still does not fit. Earlier open proposals for the same team and week are replaced."""
+    for what still does not fit. Earlier open proposals for the same team and week are replaced. The teams'
+    trials are solved together (one team's wait is another's solve)."""
     began = time.monotonic()
-    team = get_or_404(session, Team, team_id, "Team")
-    system = Principal(created_by or 0, "forslag", Role.coordinator, frozenset({team_id}), None)
-    first = plan_trial_week(session, team=team, monday=monday, settings=settings)
-    proposals = propose(session, system, first)
-    windows = {p.decision_visit_id: p.proposed for p in proposals}
+    teams = [get_or_404(session, Team, tid, "Team") for tid in team_ids]
+    system = Principal(created_by or 0, "forslag", Role.coordinator, frozenset(team_ids), None)
+    first = plan_trial_weeks(session, teams=teams, monday=monday, settings=settings)
+    proposals = {tid: propose(session, system, first[tid]) for tid in team_ids}
+    windows = {p.decision_visit_id: p.proposed for found in proposals.values() for p in found}
     second = (
-        plan_trial_week(
-            session, team=team, monday=monday, settings=settings, windows=windows, probe=False, earlier=first
+        plan_trial_weeks(
+            session,
+            teams=teams,
+            monday=monday,
+            settings=settings,
+            windows=windows,
+            probe=False,
+            earlier=first,
         )
         if windows
         else first
     )
+    seconds = round(time.monotonic() - began, 1)
+    runs = [
+        _store_run(session, tid, monday, created_by, first[tid], second[tid], proposals[tid], seconds)
+        for tid in team_ids
+    ]
+    session.commit()
+    for run in runs:
+        session.refresh(run)
+    return runs
+
+
+def _store_run(
+    session: Session,
+    team_id: int,
+    monday: dt.date,
+    created_by: int | None,
+    first: list[Occurrence],
+    second: list[Occurrence],
+    proposals: list[Proposal],
+    seconds: float,
+) -> ProposalRun:
+    """The run with the proposals that gained days in the second trial, replacing the week's open ones."""
     on_time_after: dict[int, int] = {}
     for o in second:
         on_time_after[o.visit.decision_visit_id] = on_time_after.get(o.visit.decision_visit_id, 0) + o.on_time
@@ -78,13 +117,11 @@ def make_proposals(
         within_before=sum(o.on_time for o in first),
         within_after=sum(o.on_time for o in second),
         staffing=[n.as_dict() for n in staffing_needs([o for o in second if not o.on_time])],
+        seconds=seconds,
     )
     session.add(run)
     session.flush()
     session.add_all(_rows(run, kept))
-    run.seconds = round(time.monotonic() - began, 1)
-    session.commit()
-    session.refresh(run)
     return run
 
 

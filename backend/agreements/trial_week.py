@@ -121,70 +121,78 @@ def _partner_starts(done: list[Occurrence], visits: list[DayVisit]) -> dict[int,
     }
 
 
-def plan_trial_week(
+def plan_trial_weeks(
     session: Session,
     *,
-    team: Team,
+    teams: list[Team],
     monday: dt.date,
     settings: Settings,
     windows: Mapping[int, Window] | None = None,
     days: int = 7,
     probe: bool = True,
-    earlier: list[Occurrence] | None = None,
-) -> list[Occurrence]:
-    """Every visit of the team's week, planned with `windows` (decision visit id → window) in place of the
-    agreed ones; `probe`: also where each left-out visit would fit in a moved window (for proposals).
+    earlier: Mapping[int, list[Occurrence]] | None = None,
+) -> dict[int, list[Occurrence]]:
+    """Every visit of each team's week (team id → occurrences), planned with `windows` (decision visit id →
+    window) in place of the agreed ones; the teams' shifts of a phase are solved together, so the solver
+    processes stay busy. `probe`: also where each left-out visit would fit in a moved window (for proposals).
     `earlier`: a trial of the same week whose shifts are taken as they were where nothing in them moved
     (nor, for an evening, in the day shift its links start from)."""
     changes = windows or {}
     dates = [monday + dt.timedelta(days=i) for i in range(days)]
     visits = {
-        d: [
+        (team.id or 0, d): [
             moved(v, changes.get(v.decision_visit_id))
             for v in visits_for(session, day=d, team_id=team.id or 0)
         ]
+        for team in teams
         for d in dates
     }
-    outcome: list[Occurrence] = []
-    replanned: set[dt.date] = set()
+    outcome: dict[int, list[Occurrence]] = {team.id or 0: [] for team in teams}
+    replanned: set[tuple[int, dt.date]] = set()
     for shift_kind in (ShiftKind.day, ShiftKind.evening):
-        inputs = []
-        for d in dates:
-            shift_visits = [v for v in visits[d] if shift_of(v) == shift_kind]
+        inputs: list[tuple[int, PlanningInput]] = []
+        for team, d in ((team, d) for team in teams for d in dates):
+            tid = team.id or 0
+            shift_visits = [v for v in visits[(tid, d)] if shift_of(v) == shift_kind]
             moved_here = any(v.decision_visit_id in changes for v in shift_visits)
-            linked = shift_kind == ShiftKind.evening and d in replanned and any(v.links for v in shift_visits)
-            if earlier is not None and not moved_here and not linked:
-                outcome += [o for o in earlier if o.day == d and shift_of(o.visit) == shift_kind]
-                continue
-            replanned.add(d)
-            carers, _ = shift_carers(session, day=d, shift_kind=shift_kind, team=team)
-            partners = _partner_starts([o for o in outcome if o.day == d], shift_visits)
-            inputs.append(
-                shift_input(
-                    session,
-                    day=d,
-                    shift_kind=shift_kind,
-                    team=team,
-                    visits=shift_visits,
-                    carers=carers,
-                    settings=settings,
-                    partner_starts=partners,
-                    anchored=False,
-                )
+            linked = (
+                shift_kind == ShiftKind.evening
+                and (tid, d) in replanned
+                and any(v.links for v in shift_visits)
             )
-        outcome += _solved(inputs, settings, probe)
+            if earlier is not None and not moved_here and not linked:
+                outcome[tid] += [o for o in earlier[tid] if o.day == d and shift_of(o.visit) == shift_kind]
+                continue
+            replanned.add((tid, d))
+            carers, _ = shift_carers(session, day=d, shift_kind=shift_kind, team=team)
+            partners = _partner_starts([o for o in outcome[tid] if o.day == d], shift_visits)
+            inp = shift_input(
+                session,
+                day=d,
+                shift_kind=shift_kind,
+                team=team,
+                visits=shift_visits,
+                carers=carers,
+                settings=settings,
+                partner_starts=partners,
+                anchored=False,
+            )
+            inputs.append((tid, inp))
+        for (tid, _), found in zip(inputs, _solved([inp for _, inp in inputs], settings, probe), strict=True):
+            outcome[tid] += found
     return outcome
 
 
-def _solved(inputs: list[PlanningInput], settings: Settings, probe: bool) -> list[Occurrence]:
-    """The shifts solved in parallel in the solver processes, read back as occurrences."""
+def _solved(inputs: list[PlanningInput], settings: Settings, probe: bool) -> list[list[Occurrence]]:
+    """The shifts solved in parallel in the solver processes, each read back as its occurrences (probing a
+    shift already solved while the processes solve the next)."""
     futures = [
         solver_pool.submit(settings.plan_workers, _solve, inp.problem, settings.proposal_seconds_per_shift)
         if inp.problem is not None and inp.problem.visits
         else None
         for inp in inputs
     ]
-    found: list[Occurrence] = []
-    for inp, future in zip(inputs, futures, strict=True):
-        found += _occurrences(inp, future.result() if future is not None else None, probe)
-    return found
+    return [
+        _occurrences(inp, future.result() if future is not None else None, probe)
+        for inp, future in zip(inputs, futures, strict=True)
+    ]
