@@ -174,8 +174,10 @@ def main() -> None:
     for mode in ("car", "bike", "walk"):
         road = network if mode == preset.transport.value else load_network(pbf, mode, name=name)
         save_network(road, work / "networks" / f"{name}-{mode}.graphml")
+    # proposals look at a whole week of standing agreements: its rota must be there, however few days run
+    rota_days = max(args.days, 7) if args.accept_share is not None else args.days
     scenario = generate(
-        preset, reachable_places(pbf, network), seed=args.seed, start=FIRST_DAY, days=args.days
+        preset, reachable_places(pbf, network), seed=args.seed, start=FIRST_DAY, days=rota_days
     )
     print(
         f"{args.preset}: {len(scenario.recipients)} recipients, {len(scenario.carers)} staff, {args.days} days"
