@@ -24,7 +24,13 @@ from backend.agreements.models import (
     Rejection,
     TimeProposal,
 )
-from backend.agreements.service import accept_proposal, make_proposals, proposals_of, reject_proposal
+from backend.agreements.service import (
+    accept_proposal,
+    make_proposals,
+    make_team_proposals,
+    proposals_of,
+    reject_proposal,
+)
 from backend.agreements.staffing import StaffingNeed, advice, needs_of
 from backend.audit.models import AccessLog
 from backend.auth.models import UserCreate
@@ -199,8 +205,16 @@ def test_a_morning_peak_gets_the_fewest_moves_and_then_fits(session: Session, se
 
 
 def test_a_time_critical_visit_never_moves(session: Session, settings: Settings) -> None:
+    """Two teams asked together: one whose ten 08:00 visits are all insulin, one where four of ten are."""
     team, _, _ = _peak(session, time_critical=10)
-    run = make_proposals(session, team_id=team.id or 0, monday=MONDAY, settings=settings, created_by=None)
+    mixed_team, _, mixed = _peak_in_new_team(session, time_critical=4)
+    run, mixed_run = make_team_proposals(
+        session,
+        team_ids=[team.id or 0, mixed_team.id or 0],
+        monday=MONDAY,
+        settings=settings,
+        created_by=None,
+    )
     assert proposals_of(session, run) == []  # insulin at 08:00 stays at 08:00, however crowded
     lines = advice(needs_of(run.staffing))
     assert run.within_after == run.within_before < 50 and lines  # what is missing is staff, said as such
@@ -208,11 +222,7 @@ def test_a_time_critical_visit_never_moves(session: Session, settings: Settings)
         line.begin <= "08:00" and line.end >= "09:00" and line.weekdays == (1, 2, 3, 4, 5) for line in lines
     )
     assert all(line.text().startswith("+") and "man–fre" in line.text() for line in lines)
-    mixed_team, _, mixed = _peak_in_new_team(session, time_critical=4)
-    run = make_proposals(
-        session, team_id=mixed_team.id or 0, monday=MONDAY, settings=settings, created_by=None
-    )
-    moved = {p.recipient_id for p in proposals_of(session, run)}
+    moved = {p.recipient_id for p in proposals_of(session, mixed_run)}
     assert moved and not moved & {r.id for r in mixed[:4]}
 
 
