@@ -116,7 +116,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"field": _readable_location(e.get("loc", ())), "message": str(e.get("msg", "ugyldig verdi"))}
+            {
+                "field": _readable_location(e.get("loc", ())),
+                "message": str(e.get("msg", "ugyldig verdi")).removeprefix(
+                    "Value error, "
+                ),  # pydantic's prefix
+            }
             for e in exc.errors()
         ]
         summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])

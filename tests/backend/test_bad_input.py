@@ -245,7 +245,7 @@ def test_an_agreed_time_refused_changes_nothing_and_is_accepted_once(
     good = {"asked_by": "Kari", "asked_on": "2026-11-20", "asked_how": "telefon", "valid_from": "2026-11-30"}
     headers = auth(world, "coordinator")
     cases = [
-        (world.proposal_a, {**good, "valid_from": "2026-11-02"}, 422, "er passert"),
+        (world.proposal_a, {**good, "asked_on": "2026-11-01", "valid_from": "2026-11-02"}, 422, "er passert"),
         (
             world.proposal_a,
             {**good, "window_start": "10:00", "window_end": "09:00"},
@@ -254,7 +254,7 @@ def test_an_agreed_time_refused_changes_nothing_and_is_accepted_once(
         ),
         (world.proposal_a, {**good, "window_start": "10:00"}, 422, "både start og slutt"),
         (world.proposal_a, {**good, "asked_how": "brevdue"}, 422, "asked_how"),
-        (world.proposal_a, {**good, "asked_on": "2026-12-01"}, 422, "spurt før"),
+        (world.proposal_a, {**good, "asked_on": "2026-12-01"}, 422, "brukeren må være spurt før endringen"),
         (world.proposal_blue, good, 404, "Forslaget finnes ikke."),
     ]
     before = _counts(session)
