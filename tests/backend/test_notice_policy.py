@@ -9,7 +9,7 @@ import pytest
 
 from backend.common.localtime import local_instant
 from backend.notices.policy import delay_decision, quiet_now, window_closing
-from backend.notices.texts import TEMPLATES, measure, render
+from backend.notices.texts import TEMPLATES, measure, render, render_agreed_time
 
 DAY = dt.date(2026, 11, 23)
 
@@ -103,3 +103,22 @@ def test_one_message_names_every_late_visit_of_the_recipient(language: str) -> N
     assert text.segments <= 2 and text.encoding == "GSM-7"
     single = render("delay", language, expected=together[0][1], phone=None, agreed=together[0][0])
     assert "08:00" in single.text and "09:10" in single.text and "12:00" not in single.text
+
+
+@pytest.mark.parametrize(
+    ("language", "opening"), [("nb", "Fra onsdag 30. september"), ("nn", "Frå onsdag 30. september")]
+)
+def test_a_changed_agreed_time_is_told_in_the_recipients_language_in_one_part(
+    language: str, opening: str
+) -> None:
+    text = render_agreed_time(
+        language,
+        valid_from=dt.date(2026, 9, 30),
+        old=(dt.time(8, 0), dt.time(9, 0)),
+        new=(dt.time(9, 15), dt.time(10, 15)),
+        phone="+4732123456",
+    )
+    assert opening in text.text and "09:15 og 10:15" in text.text and "08:00-09:00" in text.text
+    assert "+4732123456" in text.text and text.encoding == "GSM-7" and text.segments <= 2
+    for word in ("medisin", "stell", "insulin", "morgen"):
+        assert word not in text.text.lower()
