@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     plan_seconds_per_team: float = Field(default=8.0, gt=0, le=600)
     replan_seconds: float = Field(default=5.0, gt=0, le=120)
     proposal_seconds_per_shift: float = Field(
-        default=1.0, gt=0, le=60, description="solver time per shift when trying agreed-time proposals"
+        default=0.7, gt=0, le=60, description="solver time per shift when trying agreed-time proposals"
     )
     plan_workers: int = Field(default=2, ge=1, le=64, description="teams solved in parallel")
     usual_time_weight: int = Field(

@@ -120,7 +120,8 @@ def _on_time_first(problem: Problem, params: SolveParams) -> Plan | None:
         return None
     kept = on_time.keep_on_time(framed, routes, windows)
     held = on_time.held_on_time(framed, {v for route in kept.values() for v in route})
-    remaining = max(params.time_limit_s - (time.monotonic() - began), 0.5)
+    # OR-Tools gets what is left, at least half a second (half the limit on a sub-second trial solve)
+    remaining = max(params.time_limit_s - (time.monotonic() - began), min(0.5, params.time_limit_s / 2))
     plan = solve(held, replace(params, time_limit_s=remaining, initial_routes=kept, engine="ortools"))
     dropped = sorted(problem.visit_index[u.visit_id] for u in plan.unassigned)
     stats = replace(
