@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 
 from sqlmodel import Session
@@ -150,7 +151,7 @@ def plan_trial_weeks(
     outcome: dict[int, list[Occurrence]] = {team.id or 0: [] for team in teams}
     replanned: set[tuple[int, dt.date]] = set()
     for shift_kind in (ShiftKind.day, ShiftKind.evening):
-        inputs: list[tuple[int, PlanningInput]] = []
+        started: list[tuple[int, PlanningInput, Future[RoutingPlan] | None]] = []
         for team, d in ((team, d) for team in teams for d in dates):
             tid = team.id or 0
             shift_visits = [v for v in visits[(tid, d)] if shift_of(v) == shift_kind]
@@ -177,22 +178,14 @@ def plan_trial_weeks(
                 partner_starts=partners,
                 anchored=False,
             )
-            inputs.append((tid, inp))
-        for (tid, _), found in zip(inputs, _solved([inp for _, inp in inputs], settings, probe), strict=True):
-            outcome[tid] += found
+            started.append((tid, inp, _start_solving(inp, settings)))  # the next shift is built meanwhile
+        for tid, inp, future in started:
+            outcome[tid] += _occurrences(inp, future.result() if future is not None else None, probe)
     return outcome
 
 
-def _solved(inputs: list[PlanningInput], settings: Settings, probe: bool) -> list[list[Occurrence]]:
-    """The shifts solved in parallel in the solver processes, each read back as its occurrences (probing a
-    shift already solved while the processes solve the next)."""
-    futures = [
-        solver_pool.submit(settings.plan_workers, _solve, inp.problem, settings.proposal_seconds_per_shift)
-        if inp.problem is not None and inp.problem.visits
-        else None
-        for inp in inputs
-    ]
-    return [
-        _occurrences(inp, future.result() if future is not None else None, probe)
-        for inp, future in zip(inputs, futures, strict=True)
-    ]
+def _start_solving(inp: PlanningInput, settings: Settings) -> Future[RoutingPlan] | None:
+    """The shift handed to the solver processes (None: nothing to plan)."""
+    if inp.problem is None or not inp.problem.visits:
+        return None
+    return solver_pool.submit(settings.plan_workers, _solve, inp.problem, settings.proposal_seconds_per_shift)
