@@ -9,7 +9,7 @@ among them (must be 0), visits planned to start inside their agreed window befor
 visits count as outside), the carer-hours the staffing advice says are missing, the share inside the window
 with the advised carers added, and the time to make the proposals for all teams.
 
-    python benchmarks/renegotiate.py [--preset lier-peak] [--days 7] [--seed 7] [--seconds 8]
+    python benchmarks/renegotiate.py [--preset lier-peak] [--days 7] [--seed 7] [--seconds 8] [--proposals-only]
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from backend.common.localtime import local_instant
 from backend.db import make_engine
 from backend.decisions.expansion import visits_for
 from backend.decisions.models import DecisionVisit
+from backend.planning import solver_pool
 from backend.rota.models import RotaEntry
 from backend.scenarios.generator import generate
 from backend.scenarios.presets import PRESETS
@@ -147,6 +148,24 @@ def _add_advised_carers(session: Session, team_ids: list[int], lines: dict[int, 
     return added
 
 
+def _warm(value: int) -> int:
+    return value
+
+
+def _time_proposals(session: Session, team_ids: list[int], settings: Settings) -> None:
+    """The proposals alone, the solver processes started first (as on a running server)."""
+    for future in [solver_pool.submit(settings.plan_workers, _warm, i) for i in range(settings.plan_workers)]:
+        future.result()
+    began = time.monotonic()
+    runs = make_team_proposals(session, team_ids=team_ids, monday=MONDAY, settings=settings, created_by=None)
+    seconds = time.monotonic() - began
+    for run in runs:
+        print(f"  team {run.team_id}: {run.within_before} → {run.within_after} of {run.visits} in the trial")
+    proposals = sum(len(proposals_of(session, run)) for run in runs)
+    print(machine())
+    print(f"RESULT teams={len(runs)} proposals={proposals} proposals_s={seconds:.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -155,6 +174,11 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--seconds", type=float, default=None, help="solver seconds per team when planning")
+    parser.add_argument(
+        "--proposals-only",
+        action="store_true",
+        help="only time the four teams' proposals (solver processes warm)",
+    )
     args = parser.parse_args()
     pbf = require_shared("osm/liechtenstein-latest.osm.pbf")
     work = Path(tempfile.mkdtemp(prefix="hjemmerute-renegotiate-"))
@@ -179,6 +203,9 @@ def main() -> None:
         team_ids = [t.id or 0 for t in session.exec(select(Team))]
         agreed_times = _agreed_times(session, team_ids, args.days)
         asked_minutes, paid_minutes = _capacity(session, team_ids, args.days)
+        if args.proposals_only:
+            _time_proposals(session, team_ids, settings)
+            return
         plans, _ = lay_week(session, team_ids, MONDAY, args.days, settings, "before")
         before = measure_week(session, plans, 0)
         accepted, proposals_s, missing = _propose_and_accept(session, team_ids, settings)
