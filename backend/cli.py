@@ -25,7 +25,7 @@ from backend.common.enums import Role
 from backend.common.localtime import local_date_of
 from backend.common.types import utcnow
 from backend.db import make_engine
-from backend.errors import DomainError
+from backend.errors import DomainError, validation_message
 from backend.imports.service import ImportReport, import_recipients, import_rota, import_staff
 from backend.settings import get_settings
 from backend.teams.models import Team, TeamCreate
@@ -374,7 +374,7 @@ def create_admin(username: str) -> None:
             _fail(exc.message)
             return
         except ValidationError as exc:
-            _fail("; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors()))
+            _fail("; ".join(validation_message(e["msg"]) for e in exc.errors()))
             return
     typer.echo(f"Administrator «{user.username}» er opprettet.")
 

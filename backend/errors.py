@@ -103,6 +103,12 @@ def is_busy(exc: OperationalError) -> bool:
     return any(marker in str(exc.orig).lower() for marker in BUSY_MARKERS)
 
 
+def validation_message(message: object) -> str:
+    """A pydantic error message as a coordinator reads it: without pydantic's «Value error, » prefix on the
+    messages our own validators raise."""
+    return str(message).removeprefix("Value error, ")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Bad input is a 4xx with a message naming the field; never a 500."""
 
@@ -118,9 +124,7 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = [
             {
                 "field": _readable_location(e.get("loc", ())),
-                "message": str(e.get("msg", "ugyldig verdi")).removeprefix(
-                    "Value error, "
-                ),  # pydantic's prefix
+                "message": validation_message(e.get("msg", "ugyldig verdi")),
             }
             for e in exc.errors()
         ]

@@ -25,14 +25,14 @@ from backend.agreements.trial_week import (
     Occurrence,
     Window,
     local_minutes,
-    minutes_of,
 )
 from backend.auth.service import Principal
 from backend.common.enums import VisitPriority
 from backend.common.localtime import local_instant
 from backend.common.shifts import shift_of_instant
-from backend.decisions.models import DecisionCreate, DecisionVisit
-from backend.decisions.service import decision_in_scope, to_public
+from backend.decisions.models import DecisionVisit, minutes_of
+from backend.decisions.service import decision_in_scope, with_window
+from backend.errors import InvalidInput
 
 PEAK_NAMES = (
     (10 * 60, "morgentoppen"),
@@ -96,16 +96,10 @@ def _same_shift(visit: DecisionVisit, day: dt.date, start: int) -> bool:
 
 def _keeps_links(session: Session, principal: Principal, visit: DecisionVisit, window: Window) -> bool:
     """The vedtak with this window still passes its own rules (a link's gap fits inside the windows)."""
-    data = to_public(session, decision_in_scope(session, principal=principal, decision_id=visit.decision_id))
-    payload = data.model_dump(exclude={"id"})
-    for row in payload["visits"]:
-        if row["id"] == visit.id:
-            row["window_start"], row["window_end"] = window
-            if row.get("latest_acceptable") is not None and row["latest_acceptable"] < window[1]:
-                row["latest_acceptable"] = None
+    decision = decision_in_scope(session, principal=principal, decision_id=visit.decision_id)
     try:
-        DecisionCreate.model_validate(payload)
-    except ValueError:
+        with_window(session, decision, visit.label, window, decision.valid_from)
+    except InvalidInput:
         return False
     return True
 

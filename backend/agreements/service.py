@@ -27,7 +27,6 @@ from backend.auth.service import Principal
 from backend.common.crud import get_or_404
 from backend.common.enums import Role
 from backend.common.localtime import local_date_of
-from backend.decisions.models import DecisionVisit
 from backend.decisions.service import move_visit_window
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.notices.agreed_times import queue_agreed_time
@@ -290,7 +289,3 @@ def reject_proposal(
     session.commit()
     session.refresh(proposal)
     return proposal
-
-
-def visit_of(session: Session, proposal: TimeProposal) -> DecisionVisit | None:
-    return session.get(DecisionVisit, proposal.decision_visit_id)

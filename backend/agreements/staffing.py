@@ -44,8 +44,18 @@ class StaffingNeed:
     carer_hours: float
     carers: int
 
+    @property
+    def slot_end(self) -> str:
+        """HH:MM, the slot's end."""
+        hour, minute = map(int, self.slot.split(":"))
+        return _clock_label(hour * 60 + minute + SLOT_MIN)
+
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
+
+
+def _clock_label(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def staffing_needs(missed: list[Occurrence], travel_min: float = DEFAULT_TRAVEL_MIN) -> list[StaffingNeed]:
@@ -66,7 +76,7 @@ def staffing_needs(missed: list[Occurrence], travel_min: float = DEFAULT_TRAVEL_
         StaffingNeed(
             day,
             shift,
-            f"{slot // 60:02d}:{slot % 60:02d}",
+            _clock_label(slot),
             comp,
             round(m / 60, 2),
             math.ceil(m / SLOT_MIN - 1e-9),
@@ -77,17 +87,14 @@ def staffing_needs(missed: list[Occurrence], travel_min: float = DEFAULT_TRAVEL_
 
 def _stretches(needs: list[StaffingNeed]) -> tuple[tuple[str, str, int], ...]:
     """Consecutive slots joined: (from, to, most carers)."""
-    result: list[list[object]] = []
+    result: list[tuple[str, str, int]] = []
     for need in sorted(needs, key=lambda n: n.slot):
-        hour, minute = map(int, need.slot.split(":"))
-        end = hour * 60 + minute + SLOT_MIN
-        end_label = f"{end // 60:02d}:{end % 60:02d}"
         if result and result[-1][1] == need.slot:
-            result[-1][1] = end_label
-            result[-1][2] = max(int(str(result[-1][2])), need.carers)
+            begin, _, carers = result[-1]
+            result[-1] = (begin, need.slot_end, max(carers, need.carers))
         else:
-            result.append([need.slot, end_label, need.carers])
-    return tuple((str(a), str(b), int(str(c))) for a, b, c in result)
+            result.append((need.slot, need.slot_end, need.carers))
+    return tuple(result)
 
 
 @dataclass(frozen=True)
@@ -164,8 +171,6 @@ def to_csv(needs: list[StaffingNeed]) -> str:
     writer = csv.writer(out, delimiter=";")
     writer.writerow(CSV_COLUMNS)
     for need in needs:
-        hour, minute = map(int, need.slot.split(":"))
-        end = hour * 60 + minute + SLOT_MIN
         writer.writerow(
             [
                 csv_cell(value)
@@ -173,7 +178,7 @@ def to_csv(needs: list[StaffingNeed]) -> str:
                     WEEKDAYS[need.weekday - 1],
                     need.shift_kind,
                     need.slot,
-                    f"{end // 60:02d}:{end % 60:02d}",
+                    need.slot_end,
                     need.competence,
                     need.carers,
                     float(need.carer_hours),

@@ -51,10 +51,6 @@ class Occurrence:
     fits_at: tuple[int, ...] = ()
 
 
-def minutes_of(clock: dt.time) -> int:
-    return clock.hour * 60 + clock.minute
-
-
 def local_minutes(instant: dt.datetime) -> int:
     local = instant.astimezone(OSLO)
     return local.hour * 60 + local.minute

@@ -168,14 +168,15 @@ class DecisionCreate(BaseModel):
         return self
 
 
-def _minutes(clock: dt.time) -> int:
+def minutes_of(clock: dt.time) -> int:
+    """A wall-clock time as minutes since midnight."""
     return clock.hour * 60 + clock.minute
 
 
 def _link_fits(link: DecisionLinkIn, first: DecisionVisitIn, then: DecisionVisitIn) -> None:
     """A link no day can keep inside the agreed times (dinner 500 minutes after a lunch at 11:30 when dinner
     is agreed by 17:00) is refused when the vedtak is written, not found by the planner every day."""
-    widest = _minutes(then.window_end) - _minutes(first.window_start)
+    widest = minutes_of(then.window_end) - minutes_of(first.window_start)
     if widest < link.min_gap_minutes:
         raise ValueError(
             f"kobling: «{then.label}» kan ikke begynne {link.min_gap_minutes} min etter «{first.label}» innenfor "

@@ -20,7 +20,7 @@ from backend.decisions.models import (
     DecisionVisitPublic,
     ServiceDecision,
 )
-from backend.errors import Conflict, InvalidInput
+from backend.errors import Conflict, InvalidInput, validation_message
 from backend.recipients.models import Recipient
 
 
@@ -231,15 +231,7 @@ def move_visit_window(
             f"Vedtaket gjelder først fra {decision.valid_from:%d.%m.%Y}; velg den datoen eller senere.",
             field="valid_from",
         )
-    payload = to_public(session, decision).model_dump(exclude={"id"})
-    for row in payload["visits"]:
-        if row["label"] == visit.label:
-            row["window_start"], row["window_end"] = window
-            if row.get("latest_acceptable") is not None and row["latest_acceptable"] < window[1]:
-                row["latest_acceptable"] = None
-    data = _validated(
-        payload | {"valid_from": valid_from, "reference": _changed_reference(session, decision, valid_from)}
-    )
+    data = with_window(session, decision, visit.label, window, valid_from)
     if decision.valid_from == valid_from:
         for row in visits_of(session, decision.id or 0):
             if row.label == visit.label:
@@ -255,12 +247,27 @@ def move_visit_window(
     )
 
 
-def _validated(payload: dict[str, object]) -> DecisionCreate:
-    """The vedtak's own rules on the changed vedtak (a lunch → dinner gap that no longer fits is refused)."""
+def with_window(
+    session: Session,
+    decision: ServiceDecision,
+    label: str,
+    window: tuple[dt.time, dt.time],
+    valid_from: dt.date,
+) -> DecisionCreate:
+    """The vedtak with one visit's agreed window moved, from `valid_from`, checked by the vedtak's own rules
+    (a lunch → dinner gap that no longer fits is refused, InvalidInput); a latest acceptable start the new
+    window passes is dropped."""
+    payload = to_public(session, decision).model_dump(exclude={"id"})
+    for row in payload["visits"]:
+        if row["label"] == label:
+            row["window_start"], row["window_end"] = window
+            if row.get("latest_acceptable") is not None and row["latest_acceptable"] < window[1]:
+                row["latest_acceptable"] = None
+    payload |= {"valid_from": valid_from, "reference": _changed_reference(session, decision, valid_from)}
     try:
         return DecisionCreate.model_validate(payload)
     except ValidationError as exc:
-        message = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        message = "; ".join(validation_message(e["msg"]) for e in exc.errors())
         raise InvalidInput(f"Det nye tidsvinduet bryter vedtaket: {message}", field="window_start") from exc
 
 

@@ -20,7 +20,7 @@ from backend.carers.service import create_carer
 from backend.common.enums import ServiceType, ShiftKind, TravelMode, VisitPriority
 from backend.decisions.models import DecisionCreate
 from backend.decisions.service import create_decision
-from backend.errors import DomainError, InvalidInput
+from backend.errors import DomainError, InvalidInput, validation_message
 from backend.imports.csv_format import (
     CsvFormatError,
     CsvRow,
@@ -91,7 +91,7 @@ class ImportReport:
     def add_validation(self, file_label: str, line: int, exc: ValidationError) -> None:
         for err in exc.errors():
             loc = ".".join(str(p) for p in err.get("loc", ()))
-            message = str(err.get("msg", "ugyldig verdi")).removeprefix("Value error, ")
+            message = validation_message(err.get("msg", "ugyldig verdi"))
             self.add(file_label, line, message, loc or None)
 
     def raise_if_errors(self) -> None:

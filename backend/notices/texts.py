@@ -113,15 +113,21 @@ def render_visit_plan(
         for weekday, times in days
         if times
     )
-    for body in (
+    bodies = [
         templates["visit_plan"].format(week=week, days=listed),
         templates["visit_plan_short"].format(week=week),
-    ):
-        for text in ([body + templates["contact"].format(phone=phone)] if phone else []) + [body]:
+    ]
+    return _first_that_fits(bodies, templates["contact"], phone, "visit plan")
+
+
+def _first_that_fits(bodies: list[str], contact: str, phone: str | None, what: str) -> SmsText:
+    """The first body, with the contact line where it still fits, that goes in two parts."""
+    for body in bodies:
+        for text in ([body + contact.format(phone=phone)] if phone else []) + [body]:
             measured = measure(text)
             if measured.segments <= MAX_SEGMENTS:
                 return measured
-    raise ValueError("the short visit plan text exceeds two SMS parts")
+    raise ValueError(f"the {what} text exceeds two SMS parts")
 
 
 MONTHS = [
@@ -159,8 +165,4 @@ def render_agreed_time(
         old_start=f"{old[0]:%H:%M}",
         old_end=f"{old[1]:%H:%M}",
     )
-    for text in ([body + templates["contact"].format(phone=phone)] if phone else []) + [body]:
-        measured = measure(text)
-        if measured.segments <= MAX_SEGMENTS:
-            return measured
-    raise ValueError("the agreed-time text exceeds two SMS parts")
+    return _first_that_fits([body], templates["contact"], phone, "agreed-time")

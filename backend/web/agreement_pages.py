@@ -37,7 +37,7 @@ from backend.planning.continuity import week_of
 from backend.planning.gather import municipality_settings
 from backend.recipients.models import Recipient
 from backend.stats.service import parse_iso_week
-from backend.teams.models import Team
+from backend.teams.service import list_teams
 from backend.web.forms import field_errors, posted_as, render, signed_in_as
 from backend.web.i18n import translator
 
@@ -68,9 +68,7 @@ def _week(text: str) -> dt.date:
 def _context(
     session: Session, principal: Principal, team_id: int, monday: dt.date, path: str, **extra: Any
 ) -> dict[str, Any]:
-    teams = list(
-        session.exec(select(Team).where(col(Team.id).in_(principal.team_ids)).order_by(col(Team.name)))
-    )
+    teams = list_teams(session, principal=principal)
     team = next((t for t in teams if t.id == team_id), teams[0] if teams else None)
     run = latest_run(session, principal=principal, team_id=team.id or 0, monday=monday) if team else None
     proposals = proposals_of(session, run) if run else []

@@ -19,7 +19,7 @@ from backend.carers.service import carer_in_scope, list_carers, update_carer
 from backend.common.enums import NORWEGIAN_LABELS, Role, TravelMode
 from backend.db import SessionDep
 from backend.errors import DomainError
-from backend.teams.models import Team
+from backend.teams.service import list_teams
 from backend.web.forms import (
     field_errors,
     posted_as,
@@ -33,9 +33,7 @@ MODES = [(m.value, NORWEGIAN_LABELS.get(m.value, m.value)) for m in TravelMode]
 
 
 def _context(session: Session, principal: Principal, **extra: Any) -> dict[str, Any]:
-    teams = list(
-        session.exec(select(Team).where(col(Team.id).in_(principal.team_ids)).order_by(col(Team.name)))
-    )
+    teams = list_teams(session, principal=principal)
     return {
         "principal": principal,
         "teams": teams,

@@ -39,7 +39,7 @@ from backend.planning.revisions import stale_reasons
 from backend.planning.week import team_week
 from backend.recipients.models import Recipient
 from backend.teams.models import Team
-from backend.teams.service import team_in_scope
+from backend.teams.service import list_teams, team_in_scope
 from backend.visits.status import stop_views
 from backend.web.router import TEMPLATES, principal_or_none
 from maps import MapError, Point, route_geometry
@@ -77,9 +77,7 @@ def console_home(
     if principal is None:
         return _login()
     day = date or local_date_of(utcnow())
-    teams = list(
-        session.exec(select(Team).where(col(Team.id).in_(principal.team_ids)).order_by(col(Team.name)))
-    )
+    teams = list_teams(session, principal=principal)
     plans = [
         p
         for p in service.list_plans(session, principal=principal, day=day, team_id=None)
@@ -347,9 +345,7 @@ def week_page(
     principal = _coordinator(request, session)
     if principal is None:
         return _login()
-    teams = list(
-        session.exec(select(Team).where(col(Team.id).in_(principal.team_ids)).order_by(col(Team.name)))
-    )
+    teams = list_teams(session, principal=principal)
     if not teams:
         raise Forbidden("Du har ingen team.")
     team = team_in_scope(session, principal=principal, team_id=team_id or teams[0].id or 0)

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from backend.common.enums import VisitPriority
 from backend.decisions.models import DecisionCreate, DecisionLink, DecisionVisit, ServiceDecision
+from backend.errors import validation_message
 from backend.imports.csv_format import parse_tasks, tasks_text
 
 
@@ -97,7 +98,7 @@ def decision_from_form(form: Any, recipient_id: int) -> DecisionCreate:
         data = DecisionCreate.model_validate(payload)
     except ValidationError as exc:
         for err in exc.errors():
-            message = str(err.get("msg", "ugyldig verdi")).removeprefix("Value error, ")
+            message = validation_message(err.get("msg", "ugyldig verdi"))
             key = _error_key(tuple(err.get("loc", ())), [i for i, _ in rows], [j for j, _ in links])
             if key == "decision" and message.startswith("kobling"):  # the vedtak's own rule about its links
                 key = f"link{links[0][0]}" if len(links) == 1 else "links"

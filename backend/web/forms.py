@@ -15,7 +15,7 @@ from sqlmodel import Session
 from backend.auth.deps import SESSION_COOKIE
 from backend.auth.service import Principal, principal_for_token
 from backend.common.enums import Role
-from backend.errors import DomainError, NotAuthenticated
+from backend.errors import DomainError, NotAuthenticated, validation_message
 from backend.web.router import TEMPLATES
 
 FORM_TOKEN_FIELD = "form_token"
@@ -91,7 +91,7 @@ def field_errors(exc: ValidationError | DomainError) -> dict[str, str]:
     errors: dict[str, str] = {}
     for err in exc.errors():
         field = ".".join(str(part) for part in err["loc"]) if err.get("loc") else "_"
-        errors.setdefault(field, str(err.get("msg", "ugyldig verdi")).removeprefix("Value error, "))
+        errors.setdefault(field, validation_message(err.get("msg", "ugyldig verdi")))
     return errors
 
 

@@ -37,6 +37,7 @@ from backend.recipients.service import (
     update_recipient,
 )
 from backend.teams.models import Team
+from backend.teams.service import list_teams
 from backend.web.decision_form import decision_form_context
 from backend.web.forms import (
     PAGE_SIZE,
@@ -78,9 +79,7 @@ def log_and_commit(
 
 
 def _teams(session: Session, principal: Principal) -> list[Team]:
-    return list(
-        session.exec(select(Team).where(col(Team.id).in_(principal.team_ids)).order_by(col(Team.name)))
-    )
+    return list_teams(session, principal=principal)
 
 
 def _carers(session: Session, principal: Principal) -> list[Carer]:

@@ -26,7 +26,7 @@ from backend.planning.models import Plan, Route, Stop
 from backend.rota.models import Absence, AbsenceCreate, RotaEntry, RotaEntryCreate
 from backend.rota.service import add_absence, add_rota_entry, delete_absence, delete_rota_entry
 from backend.stats.service import parse_iso_week
-from backend.teams.models import Team
+from backend.teams.service import list_teams
 from backend.web.forms import (
     field_errors,
     posted_as,
@@ -59,9 +59,7 @@ def _monday(day: dt.date) -> dt.date:
 def _grid(
     session: Session, principal: Principal, team_id: int | None, monday: dt.date, **extra: Any
 ) -> dict[str, Any]:
-    teams = list(
-        session.exec(select(Team).where(col(Team.id).in_(principal.team_ids)).order_by(col(Team.name)))
-    )
+    teams = list_teams(session, principal=principal)
     team = next((t for t in teams if t.id == team_id), teams[0] if teams else None)
     days = [monday + dt.timedelta(days=i) for i in range(7)]
     carers = list(
