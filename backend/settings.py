@@ -51,6 +51,13 @@ class Settings(BaseSettings):
         "(below lateness's 10); 0 plans each day on its own",
     )
     usual_time_tolerance_minutes: int = Field(default=10, ge=0, le=120)
+    continuity_weight: int = Field(
+        default=300,
+        ge=0,
+        le=3600,
+        description="cost of a visit by a carer the recipient has not had in the last seven days, in seconds "
+        "of travel",
+    )
     sms_gateway: Literal["console", "link", "sveve"] = Field(
         default="console", description="console writes what would be sent to sms_outbox_file"
     )

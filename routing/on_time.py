@@ -75,9 +75,31 @@ def search_windows(problem: Problem) -> tuple[list[int], dict[int, tuple[int, in
     return chosen, windows, required
 
 
+def anchor_bands(
+    problem: Problem, windows: Mapping[int, tuple[int, int]], required: set[int], tolerance: int
+) -> dict[int, tuple[int, int]]:
+    """Predictable times: for each visit the on-time search may place and that has a usual start (an
+    anchor), the part of its search window within the tolerance around that start, where it is worth a
+    little more (routing.pyvrp_engine.on_time_routes); visits whose window misses the band get none."""
+    bands: dict[int, tuple[int, int]] = {}
+    for i, (first, last) in windows.items():
+        anchor = problem.visits[i].anchor_start
+        if anchor is None or i in required:
+            continue
+        low, high = max(first, anchor - tolerance), min(last, anchor + tolerance)
+        if low <= high:
+            bands[i] = (low, high)
+    return bands
+
+
 def _kept_with_break_at(
-    problem: Problem, carer: Carer, sequence: list[Visit], at: int, latest: Mapping[str, int]
-) -> list[str] | None:
+    problem: Problem,
+    carer: Carer,
+    sequence: list[Visit],
+    at: int,
+    latest: Mapping[str, int],
+    not_before: Mapping[str, int],
+) -> list[tuple[str, int]] | None:
     """The visits that stay on time when the break is taken before travelling to sequence[at] (at the end
     when at == len); a visit that would start late is left out, which only makes later ones earlier. None
     when the break cannot be taken there or the carer is not back by the shift's end."""
@@ -92,24 +114,32 @@ def _kept_with_break_at(
         if index == len(sequence):
             break
         visit = sequence[index]
-        start = visit.start_from(clock + problem.travel(carer.profile, place, visit.location))
+        arrival = clock + problem.travel(carer.profile, place, visit.location)
+        start = visit.start_from(max(arrival, not_before.get(visit.id, arrival)))
         if start is None or start > latest[visit.id]:
             continue
-        kept.append(visit.id)
+        kept.append((visit.id, start))
         clock, place = start + visit.duration, visit.location
     if clock + problem.travel(carer.profile, place, carer.end_location) > carer.shift_end:
         return None
     return kept
 
 
-def _kept(problem: Problem, carer: Carer, sequence: list[Visit], latest: Mapping[str, int]) -> list[str]:
-    """The most visits of the sequence that stay on time with the break where it keeps most of them."""
+def _kept(
+    problem: Problem,
+    carer: Carer,
+    sequence: list[Visit],
+    latest: Mapping[str, int],
+    not_before: Mapping[str, int],
+) -> list[tuple[str, int]]:
+    """The most visits of the sequence that stay on time with the break where it keeps most of them, each
+    with its start."""
     while True:
         positions = range(len(sequence) + 1) if carer.breaks else [len(sequence)]
         options = [
             k
             for at in positions
-            if (k := _kept_with_break_at(problem, carer, sequence, at, latest)) is not None
+            if (k := _kept_with_break_at(problem, carer, sequence, at, latest, not_before)) is not None
         ]
         if options:
             return max(options, key=len)
@@ -119,25 +149,48 @@ def _kept(problem: Problem, carer: Carer, sequence: list[Visit], latest: Mapping
 
 
 def keep_on_time(
-    problem: Problem, routes: Mapping[str, tuple[str, ...]], windows: Mapping[int, tuple[int, int]]
-) -> dict[str, tuple[str, ...]]:
+    problem: Problem,
+    routes: Mapping[str, tuple[str, ...]],
+    windows: Mapping[int, tuple[int, int]],
+    not_before: Mapping[str, int] | None = None,
+) -> tuple[dict[str, tuple[str, ...]], dict[str, int]]:
     """Each route re-timed with its real break and travel, keeping only the visits that still start by the
-    end of their search window (`search_windows`)."""
+    end of their search window (`search_windows`) and waiting where `not_before` (a visit placed in its
+    anchor band) says; the routes and each kept visit's start."""
     latest = {problem.visits[i].id: last for i, (_, last) in windows.items()}
     kept: dict[str, tuple[str, ...]] = {}
+    starts: dict[str, int] = {}
     for carer in problem.carers:
         sequence = [problem.visits[problem.visit_index[v]] for v in routes.get(carer.id, ())]
-        kept[carer.id] = tuple(_kept(problem, carer, sequence, latest))
-    return kept
+        timed = _kept(problem, carer, sequence, latest, not_before or {})
+        kept[carer.id] = tuple(visit_id for visit_id, _ in timed)
+        starts.update(timed)
+    return kept, starts
 
 
-def held_on_time(problem: Problem, on_time: set[str]) -> Problem:
-    """The problem with the given visits' hard windows cut to their on-time starts, so a later search may
-    add visits around them but never push them out of their agreed window."""
+def bands_kept(
+    problem: Problem, bands: Mapping[int, tuple[int, int]], starts: Mapping[str, int]
+) -> dict[str, tuple[int, int]]:
+    """The anchor bands (`anchor_bands`) that the re-timed routes start their visits in, by visit id: those
+    visits are held there, so adding the rest cannot move them off their usual time."""
+    held: dict[str, tuple[int, int]] = {}
+    for i, (low, high) in bands.items():
+        start = starts.get(problem.visits[i].id)
+        if start is not None and low <= start <= high:
+            held[problem.visits[i].id] = (low, high)
+    return held
+
+
+def held_on_time(
+    problem: Problem, on_time: set[str], bands: Mapping[str, tuple[int, int]] | None = None
+) -> Problem:
+    """The problem with the given visits' hard windows cut to their on-time starts (to their anchor band
+    where given), so a later search may add visits around them but never push them out of their agreed
+    window, nor off their usual time."""
     visits = []
     for visit in problem.visits:
         if visit.id in on_time and visit.fixed_start is None:
-            first, last = on_time_window(visit)
+            first, last = (bands or {}).get(visit.id) or on_time_window(visit)
             windows = tuple(
                 TimeWindow(max(w.start, first), min(w.end, last))
                 for w in visit.windows

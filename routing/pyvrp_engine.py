@@ -131,6 +131,43 @@ def _carer_matrices(
     return cost, duration
 
 
+def _visit_clients(
+    problem: Problem,
+    candidates: Sequence[int],
+    windows: Mapping[int, tuple[int, int]],
+    required: set[int],
+    first_place: int,
+    bands: Mapping[int, tuple[int, int]],
+    band_bonus: int,
+) -> tuple[list[pyvrp.Client], list[pyvrp.ClientGroup]]:
+    """The candidates as PyVRP clients (prize-collecting; a banded visit as a mutually exclusive pair)."""
+    clients: list[pyvrp.Client] = []
+    groups: list[pyvrp.ClientGroup] = []
+    for j, v in enumerate(candidates):
+        visit = problem.visits[v]
+        prize = 0 if v in required else ON_TIME_PRIZE * max(1, visit.lateness_weight)
+        offers = [(windows[v], prize)]
+        if v in bands and band_bonus > 0:
+            offers.append((bands[v], prize + band_bonus))
+        group = len(groups) if len(offers) > 1 else None
+        for (early, late), worth in offers:
+            clients.append(
+                pyvrp.Client(
+                    location=first_place + j,
+                    service_duration=visit.duration,
+                    tw_early=early,
+                    tw_late=late,
+                    prize=worth,
+                    required=v in required and group is None,
+                    group=group,
+                    name=visit.id,
+                )
+            )
+        if group is not None:
+            groups.append(pyvrp.ClientGroup([len(clients) - 2, len(clients) - 1], required=False))
+    return clients, groups
+
+
 def on_time_routes(
     problem: Problem,
     candidates: Sequence[int],
@@ -140,12 +177,17 @@ def on_time_routes(
     seconds: float,
     seed: int,
     continuity_miss: int,
-) -> dict[str, tuple[str, ...]] | None:
+    bands: Mapping[int, tuple[int, int]] | None = None,
+    band_bonus: int = 0,
+) -> tuple[dict[str, tuple[str, ...]], set[str]] | None:
     """Routes that start as many of `candidates` (visit indices) as possible inside `windows` (the starts that
     count as on time; a visit weighs its lateness weight; those in `required` must be served), then travel least. PyVRP knows no competences or breaks: each carer gets a travel
     profile of their own in which visits they may not make are out of reach, and their break (at most one)
     is a required stop only they can reach, entered free and left by the shortest leg into the next place,
-    so the caller re-times the routes with the real break. None when PyVRP found nothing feasible."""
+    so the caller re-times the routes with the real break. A visit with a band (its usual time, see
+    routing.on_time.anchor_bands) is offered twice, at most one of the two served: inside the band it
+    earns `band_bonus` more. The routes and the visits served in their band; None when PyVRP found nothing
+    feasible."""
     carers = problem.carers
     if not carers or any(len(c.breaks) > 1 for c in carers):
         return None
@@ -155,18 +197,9 @@ def on_time_routes(
     matrices = [_carer_matrices(problem, places, candidates, k, continuity_miss) for k in range(len(carers))]
     size = len(places) + len(carers)
     locations = [pyvrp.Location(0, 0) for _ in range(size)]
-    clients = [
-        pyvrp.Client(
-            location=len(depots) + j,
-            service_duration=problem.visits[v].duration,
-            tw_early=windows[v][0],
-            tw_late=windows[v][1],
-            prize=0 if v in required else ON_TIME_PRIZE * max(1, problem.visits[v].lateness_weight),
-            required=v in required,
-            name=problem.visits[v].id,
-        )
-        for j, v in enumerate(candidates)
-    ]
+    clients, groups = _visit_clients(
+        problem, candidates, windows, required, len(depots), bands or {}, band_bonus
+    )
     for k, carer in enumerate(carers):
         for brk in carer.breaks:
             clients.append(
@@ -198,13 +231,17 @@ def on_time_routes(
         vehicle_types,
         [cost for cost, _ in matrices],  # type: ignore[misc]  # numpy's shape typing vs PyVRP's stubs
         [duration for _, duration in matrices],  # type: ignore[misc]
+        groups,
     )
     result = pyvrp.solve(data, stop=MaxRuntime(seconds), seed=seed, display=False)
     if not result.is_feasible():
         return None
     names = [client.name for client in data.clients()]
+    band_copies = {group.clients[-1] for group in groups}
     routes: dict[str, tuple[str, ...]] = {c.id: () for c in carers}
+    in_band: set[str] = set()
     for route in result.best.routes():
         carer_id = carers[route.vehicle_type()].id
         routes[carer_id] = tuple(names[a.idx] for a in route if a.is_client() and names[a.idx])
-    return routes
+        in_band.update(names[a.idx] for a in route if a.idx in band_copies)
+    return routes, in_band

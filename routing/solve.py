@@ -18,6 +18,7 @@ PYVRP_SHARE = 0.9
 ON_TIME_SHARE = 0.6  # of the time for the on-time search; OR-Tools adds the other visits in the rest
 LNS_MARGIN_S = 0.3
 LINKED_FRAME_S = 1.0  # at most, for placing the linked visits alone
+BAND_WORTH_S = 900  # a visit kept at its usual time is worth this many seconds off it (× the anchor weight)
 
 
 def solve(problem: Problem, params: SolveParams | None = None) -> Plan:
@@ -107,19 +108,29 @@ def _on_time_first(problem: Problem, params: SolveParams) -> Plan | None:
     began = time.monotonic()
     framed = _linked_frame(problem, params)
     chosen, windows, required = on_time.search_windows(framed)
-    routes = pyvrp_engine.on_time_routes(
+    weights = params.weights
+    bands = on_time.anchor_bands(framed, windows, required, weights.anchor_tolerance)
+    found = pyvrp_engine.on_time_routes(
         framed,
         chosen,
         windows,
         required,
         seconds=max(params.time_limit_s * ON_TIME_SHARE - (time.monotonic() - began), 0.2),
         seed=params.seed,
-        continuity_miss=params.weights.continuity_miss,
+        continuity_miss=weights.continuity_miss,
+        bands=bands,
+        band_bonus=weights.anchor_per_second * BAND_WORTH_S,
     )
-    if routes is None:
+    if found is None:
         return None
-    kept = on_time.keep_on_time(framed, routes, windows)
-    held = on_time.held_on_time(framed, {v for route in kept.values() for v in route})
+    routes, in_band = found
+    low = {framed.visits[i].id: band[0] for i, band in bands.items()}
+    kept, starts = on_time.keep_on_time(framed, routes, windows, {v: low[v] for v in in_band})
+    held = on_time.held_on_time(
+        framed,
+        {v for route in kept.values() for v in route},
+        on_time.bands_kept(framed, bands, starts) if weights.anchor_per_second else None,
+    )
     # OR-Tools gets what is left, at least half a second (half the limit on a sub-second trial solve)
     remaining = max(params.time_limit_s - (time.monotonic() - began), min(0.5, params.time_limit_s / 2))
     plan = solve(held, replace(params, time_limit_s=remaining, initial_routes=kept, engine="ortools"))

@@ -24,11 +24,14 @@ from backend.decisions.expansion import DayVisit, visits_for
 from backend.errors import Conflict
 from backend.planning import networks, solver_pool
 from backend.planning.gather import (
+    CONTINUITY_DAYS,
+    DAY_BY_DAY_CONTINUITY_DAYS,
     lend_nurse_visits,
     linked_starts,
     municipality_settings,
     recent_carers,
     recipients_of,
+    returning_carers,
     shift_carers,
     usual_visits,
 )
@@ -97,9 +100,19 @@ def shift_input(
     anchored: bool = True,
 ) -> PlanningInput:
     """One team's shift as a routing input. `partner_starts`: where the visits linked to another shift's
-    start (default: that shift's stored plan); `anchored`: with the usual times of the last week's plans."""
+    start (default: that shift's stored plan); `anchored`: with the usual times of the last week's plans and
+    the week's continuity (the carers of the last seven days, then those the rota brings back); without it,
+    or with the usual-time weight at 0, each day on its own (anybody seen in 14 days preferred)."""
     municipality = municipality_settings(session)
     recipients = recipients_of(session, visits)
+    week_aware = bool(settings.usual_time_weight) and anchored
+    known = recent_carers(
+        session,
+        recipient_ids=sorted(recipients),
+        day=day,
+        days=CONTINUITY_DAYS if week_aware else DAY_BY_DAY_CONTINUITY_DAYS,
+    )
+    on_shift = [c.carer.id or 0 for c in carers]
     return build_input(
         day=day,
         shift_kind=shift_kind,
@@ -107,14 +120,16 @@ def shift_input(
         visits=visits,
         carers=carers,
         recipients=recipients,
-        preferred=recent_carers(session, recipient_ids=sorted(recipients), day=day),
+        preferred=returning_carers(session, day=day, team_id=team.id or 0, preferred=known, on_shift=on_shift)
+        if week_aware
+        else known,
         network_for=networks.of(settings),
         early_tolerance_minutes=municipality.early_tolerance_minutes,
         partner_starts=linked_starts(session, day=day, shift_kind=shift_kind, visits=visits)
         if partner_starts is None
         else partner_starts,
         usual=usual_visits(session, decision_visit_ids=[v.decision_visit_id for v in visits], day=day)
-        if settings.usual_time_weight and anchored
+        if week_aware
         else {},
     )
 
@@ -169,6 +184,7 @@ def plan_teams(
     inputs = _team_inputs(session, day=day, shift_kind=shift_kind, teams=teams, settings=settings)
     report({"stage": "løser", "done": 0, "total": len(teams)})
     weights = Weights(
+        continuity_miss=settings.continuity_weight,
         anchor_per_second=settings.usual_time_weight,
         anchor_tolerance=settings.usual_time_tolerance_minutes * 60,
     )

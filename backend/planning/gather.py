@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlmodel import Session, col, select
 
@@ -15,16 +15,18 @@ from backend.carers.models import Carer
 from backend.common.crud import get_or_404
 from backend.common.enums import PlanStatus, ShiftKind
 from backend.common.localtime import OSLO, local_clock
-from backend.decisions.expansion import DayVisit
+from backend.decisions.expansion import DayVisit, visits_for
 from backend.municipality.models import MunicipalitySettings
 from backend.planning.models import Plan, Route, Stop
-from backend.planning.translate import Issue, ShiftCarer, UsualVisit
+from backend.planning.translate import Issue, ShiftCarer, UsualVisit, shift_of
 from backend.recipients.models import Recipient
-from backend.rota.models import Absence
+from backend.rota.models import Absence, RotaEntry
 from backend.rota.service import carers_on_shift
 from backend.teams.models import Team
 
-CONTINUITY_DAYS = 14
+CONTINUITY_DAYS = 6  # with the plan's own day: the last seven days
+DAY_BY_DAY_CONTINUITY_DAYS = 14  # each day on its own: anybody seen in a fortnight
+LOOKAHEAD_DAYS = 6  # the rest of the seven days that start with the plan's day
 USUAL_DAYS = 7
 
 
@@ -77,9 +79,12 @@ def shift_carers(
 
 
 def recent_carers(
-    session: Session, *, recipient_ids: Sequence[int], day: dt.date
+    session: Session, *, recipient_ids: Sequence[int], day: dt.date, days: int = CONTINUITY_DAYS
 ) -> dict[int, frozenset[int]]:
-    """Continuity: the primary contact and whoever visited in published plans of the last 14 days."""
+    """Continuity: the primary contact and whoever visited in published plans of the `days` before `day`.
+    With the default six, a visit by any of them adds no new face to the recipient's last seven days (the
+    KPI's window) while one by anybody else does; a set that grows for a fortnight prefers nearly
+    everybody."""
     known: dict[int, set[int]] = defaultdict(set)
     for recipient in session.exec(select(Recipient).where(col(Recipient.id).in_(recipient_ids))):
         if recipient.primary_carer_id is not None and recipient.id is not None:
@@ -90,7 +95,7 @@ def recent_carers(
         .join(Plan, Plan.id == Route.plan_id)  # type: ignore[arg-type]
         .where(
             Plan.status == PlanStatus.published,
-            Plan.date >= day - dt.timedelta(days=CONTINUITY_DAYS),
+            Plan.date >= day - dt.timedelta(days=days),
             Plan.date < day,
             col(Stop.recipient_id).in_(recipient_ids),
         )
@@ -100,12 +105,48 @@ def recent_carers(
     return {rid: frozenset(carers) for rid, carers in known.items()}
 
 
+def returning_carers(
+    session: Session,
+    *,
+    day: dt.date,
+    team_id: int,
+    preferred: Mapping[int, frozenset[int]],
+    on_shift: Sequence[int],
+) -> dict[int, frozenset[int]]:
+    """Continuity against the rota: for each recipient of the team whom none of their known carers
+    (`preferred`) can visit this shift, the carers on shift who also work the most of the shifts the
+    recipient is visited in over the next six days, so the new face this shift brings is one who comes
+    back; the known carers of everybody else unchanged."""
+    ahead = [day + dt.timedelta(days=n) for n in range(1, LOOKAHEAD_DAYS + 1)]
+    coming: dict[int, set[tuple[dt.date, ShiftKind]]] = defaultdict(set)
+    for later in ahead:
+        for visit in visits_for(session, day=later, team_id=team_id):
+            coming[visit.recipient_id].add((later, shift_of(visit)))
+    works: dict[int, set[tuple[dt.date, ShiftKind]]] = defaultdict(set)
+    for entry in session.exec(
+        select(RotaEntry).where(col(RotaEntry.carer_id).in_(on_shift), col(RotaEntry.date).in_(ahead))
+    ):
+        works[entry.carer_id].add((entry.date, entry.shift_kind))
+    result = dict(preferred)
+    for recipient_id, shifts in coming.items():
+        if preferred.get(recipient_id, frozenset()) & set(on_shift):
+            continue
+        again = {carer_id: len(shifts & works[carer_id]) for carer_id in on_shift}
+        most = max(again.values(), default=0)
+        if most:
+            result[recipient_id] = preferred.get(recipient_id, frozenset()) | frozenset(
+                c for c, n in again.items() if n == most
+            )
+    return result
+
+
 def usual_visits(
     session: Session, *, decision_visit_ids: Sequence[int], day: dt.date
 ) -> dict[int, UsualVisit]:
-    """Predictability across days: when and by whom each vedtak visit was planned the last time it came up in
-    the week before `day` (that day's plan that still holds, published before draft), so a week laid day
-    by day keeps the same times and carers."""
+    """Predictability across days: each vedtak visit's usual start (the median of its planned starts on the
+    days of the week before `day`, each day's plan that still holds, published before draft) and the carer
+    who came most often (the latest on a tie). The median, not the last start, so that a week laid day by
+    day does not drift a few minutes a day."""
     rows = session.exec(
         select(Stop, Route.carer_id, Plan)
         .join(Route, Route.id == Stop.route_id)  # type: ignore[arg-type]
@@ -117,13 +158,32 @@ def usual_visits(
             col(Stop.decision_visit_id).in_(decision_visit_ids),
         )
     ).all()
-    best: dict[int, tuple[tuple[dt.date, bool, int], UsualVisit]] = {}
+    per_day: dict[tuple[int, dt.date], tuple[tuple[bool, int], int, int]] = {}
     for stop, carer_id, plan in rows:
-        rank = (plan.date, plan.status == PlanStatus.published, plan.id or 0)
         visit_id = stop.decision_visit_id
-        if visit_id is not None and (visit_id not in best or rank > best[visit_id][0]):
-            best[visit_id] = (rank, UsualVisit(stop.planned_start.astimezone(OSLO).time(), carer_id))
-    return {visit_id: usual for visit_id, (_, usual) in best.items()}
+        if visit_id is None:
+            continue
+        rank = (plan.status == PlanStatus.published, plan.id or 0)
+        local = stop.planned_start.astimezone(OSLO)
+        key = (visit_id, plan.date)
+        if key not in per_day or rank > per_day[key][0]:
+            per_day[key] = (rank, local.hour * 60 + local.minute, carer_id)
+    days: dict[int, list[tuple[dt.date, int, int]]] = defaultdict(list)
+    for (visit_id, date), (_, minute, carer_id) in per_day.items():
+        days[visit_id].append((date, minute, carer_id))
+    return {visit_id: usual_of(sorted(seen)) for visit_id, seen in days.items()}
+
+
+def usual_of(seen: list[tuple[dt.date, int, int]]) -> UsualVisit:
+    """The median start (the lower middle one on an even count: a real start) and the most frequent carer of
+    one visit's days, in date order."""
+    starts = sorted(minute for _, minute, _ in seen)
+    minute = starts[(len(starts) - 1) // 2]
+    counts: dict[int, tuple[int, int]] = {}
+    for order, (_, _, carer_id) in enumerate(seen):
+        counts[carer_id] = (counts.get(carer_id, (0, 0))[0] + 1, order)
+    carer_id = max(counts, key=lambda c: counts[c])
+    return UsualVisit(dt.time(minute // 60, minute % 60), carer_id)
 
 
 def _distance_km(a: Team, b: Team) -> float:

@@ -11,6 +11,8 @@ from collections import defaultdict
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -28,6 +30,7 @@ from backend.notices.models import NoticeMessage
 from backend.notices.visit_plans import queue_visit_plans
 from backend.planning.commands import report_sick
 from backend.planning.flows import plan_teams, replan
+from backend.planning.gather import recent_carers, returning_carers, usual_of
 from backend.planning.models import Plan, Route, Stop
 from backend.planning.service import publish_plan, routes_of
 from backend.recipients.models import NextOfKin, Recipient
@@ -158,6 +161,63 @@ def test_identical_days_give_the_same_lists_and_the_primary_contact_comes_while_
                 by_day[day] |= {route.carer_id for s in stops if s.recipient_id == first}
         assert all(by_day[day] == {carers["Anne"].id} for day in WEEK[:3])
         assert by_day[WEEK[3]] == by_day[WEEK[4]] and carers["Anne"].id not in by_day[WEEK[4]]
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 6), st.integers(6 * 60, 23 * 60), st.integers(1, 4)),
+        min_size=1,
+        max_size=7,
+        unique_by=lambda seen: seen[0],
+    )
+)
+def test_the_usual_time_is_a_real_start_in_the_middle_and_the_usual_carer_the_most_frequent(
+    days: list[tuple[int, int, int]],
+) -> None:
+    """Whatever the week looked like: the usual start is one of the planned starts with at most half of the
+    others on either side (so one odd day cannot drag it, and a week laid on it cannot drift), and the usual
+    carer came at least as often as anybody else."""
+    seen = sorted((MONDAY + dt.timedelta(days=d), minute, carer) for d, minute, carer in days)
+    usual = usual_of(seen)
+    minute = usual.start.hour * 60 + usual.start.minute
+    starts = [m for _, m, _ in seen]
+    assert minute in starts
+    assert sum(m < minute for m in starts) <= len(starts) // 2
+    assert sum(m > minute for m in starts) <= len(starts) // 2
+    counts = [c for _, _, c in seen]
+    assert counts.count(usual.carer_id) == max(counts.count(c) for c in counts)
+
+
+def test_a_new_face_is_one_the_rota_brings_back(engine: Engine, settings: Settings) -> None:
+    """Thursday: Anne, the first recipient's only carer this week, is off. Dag works only that Thursday;
+    Bjørn and Cecilie work Friday too. Thursday's plan prefers those two for her (the rota's look-ahead:
+    Dag would be a face she never sees again, and Friday would bring a third), where before all three were
+    alike to it; recipients whose carers are on shift keep their own."""
+    with Session(engine) as session:
+        team, carers, recipients = _world(session)
+        dag = Carer(name="Dag", team_id=team.id or 0, competences=["helsefagarbeider"])
+        session.add(dag)
+        session.commit()
+        session.add(
+            RotaEntry(
+                carer_id=dag.id or 0,
+                date=WEEK[3],
+                shift_kind=ShiftKind.day,
+                start=local_instant(WEEK[3], dt.time(7, 30)),
+                end=local_instant(WEEK[3], dt.time(15, 0)),
+            )
+        )
+        session.commit()
+        _lay_week(session, team, settings)
+        known = recent_carers(session, recipient_ids=[r.id or 0 for r in recipients], day=WEEK[3])
+        on_shift = [carers["Bjørn"].id or 0, carers["Cecilie"].id or 0, dag.id or 0]
+        preferred = returning_carers(
+            session, day=WEEK[3], team_id=team.id or 0, preferred=known, on_shift=on_shift
+        )
+        first = recipients[0].id or 0
+        assert known[first] == {carers["Anne"].id}
+        assert preferred[first] == {carers["Anne"].id, carers["Bjørn"].id, carers["Cecilie"].id}
+        assert all(preferred[r] == known[r] for r in known if known[r] & set(on_shift))
 
 
 def test_a_sick_call_on_wednesday_changes_only_wednesday(engine: Engine, settings: Settings) -> None:

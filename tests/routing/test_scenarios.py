@@ -164,9 +164,9 @@ def test_time_limit_is_respected() -> None:
 
 def test_visits_keep_their_usual_times_when_the_window_allows() -> None:
     """Three visits agreed 08-11 for one carer, with yesterday's times as anchors (house 3 at 08:00, house 1
-    at 09:30, house 2 at 10:30): no visit starts more than ten minutes before its usual time (the side the
-    OR-Tools model holds; the late side is in the objective), and the plan is nearer the usual times than
-    one in road order from 08:00, which the validator measures as (90 + 125 + 50) minutes off, less 10 each."""
+    at 09:30, house 2 at 10:30): every visit starts within ten minutes of its usual time (the on-time search
+    values the band around it and holds it there; without anchors the road order is cheaper), and a plan
+    in road order from 08:00 is one the validator measures as (90 + 125 + 50) minutes off, less 10 each."""
 
     def problem(anchors: dict[str, int]) -> Problem:
         return Problem(
@@ -177,7 +177,8 @@ def test_visits_keep_their_usual_times_when_the_window_allows() -> None:
 
     usual = {"v3": 8 * H, "v1": 9 * H + 30 * M, "v2": 10 * H + 30 * M}
     anchored = solved(problem(usual))
-    assert all(start >= usual[v] - 10 * M for v, start in starts(anchored).items())  # the model's early side
+    assert all(abs(start - usual[v]) <= 10 * M for v, start in starts(anchored).items()), starts(anchored)
+    assert [s.visit_id for s in solved(problem({})).routes[0].stops] != ["v3", "v1", "v2"]
     assert anchored.objective.lateness_total == 0
     assert check(problem(usual), anchored).anchor_deviation == anchored.objective.anchor_deviation
     in_road_order = {"v1": 8 * H, "v2": 8 * H + 25 * M, "v3": 8 * H + 50 * M}
