@@ -18,7 +18,7 @@ PYVRP_SHARE = 0.9
 ON_TIME_SHARE = 0.6  # of the time for the on-time search; OR-Tools adds the other visits in the rest
 LNS_MARGIN_S = 0.3
 LINKED_FRAME_S = 1.0  # at most, for placing the linked visits alone
-BAND_WORTH_S = 900  # a visit kept at its usual time is worth this many seconds off it (× the anchor weight)
+BAND_WORTH_S = 300  # a visit kept at its usual time is worth this many seconds off it (× the anchor weight)
 
 
 def solve(problem: Problem, params: SolveParams | None = None) -> Plan:

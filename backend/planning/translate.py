@@ -326,13 +326,21 @@ class UsualVisit:
 
 
 def _usual(
-    result: PlanningInput, visit: DayVisit, usual: UsualVisit | None, window: TimeWindow, on_shift: set[str]
+    result: PlanningInput,
+    visit: DayVisit,
+    usual: UsualVisit | None,
+    window: TimeWindow,
+    soft_end: int | None,
+    on_shift: set[str],
 ) -> tuple[int | None, set[str]]:
-    """The visit's anchor (its usual start, when today's window can hold it) and the carer who came last
-    time (also from a draft) when on shift (the primary contact is among the recent carers already)."""
+    """The visit's anchor (its usual start, when today's window can hold it; never after the agreed end: a
+    visit that was late is not meant to stay late) and its usual carer when on shift (the primary contact
+    is among the recent carers already)."""
     if usual is None:
         return None, set()
     at = result.seconds(local_instant(visit.date, usual.start))
+    if soft_end is not None and window.start <= soft_end:
+        at = min(at, soft_end)
     return (at if window.contains(at) else None), {carer_key(usual.carer_id)} & on_shift
 
 
@@ -361,7 +369,9 @@ def _routing_visits(
             continue
         window, soft_end = held
         wanted = {carer_key(cid) for cid in preferred.get(visit.recipient_id, frozenset())} & on_shift
-        anchor, usual_carers = _usual(result, visit, usual.get(visit.decision_visit_id), window, on_shift)
+        anchor, usual_carers = _usual(
+            result, visit, usual.get(visit.decision_visit_id), window, soft_end, on_shift
+        )
         wanted |= usual_carers  # the recent carers stay preferred too: fewer different faces in a week
         for key in keys:
             if replan and key in replan.previous_carer and replan.previous_carer[key] in on_shift:

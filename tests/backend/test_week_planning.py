@@ -23,14 +23,15 @@ from backend.auth.service import Principal
 from backend.carers.models import Carer
 from backend.common.enums import Language, Role, ShiftKind
 from backend.common.localtime import OSLO, local_instant
+from backend.decisions.expansion import visits_for
 from backend.decisions.models import DecisionCreate
 from backend.decisions.service import create_decision
 from backend.municipality.models import MunicipalitySettings
 from backend.notices.models import NoticeMessage
 from backend.notices.visit_plans import queue_visit_plans
 from backend.planning.commands import report_sick
-from backend.planning.flows import plan_teams, replan
-from backend.planning.gather import recent_carers, returning_carers, usual_of
+from backend.planning.flows import plan_teams, replan, shift_input
+from backend.planning.gather import recent_carers, returning_carers, shift_carers, usual_of
 from backend.planning.models import Plan, Route, Stop
 from backend.planning.service import publish_plan, routes_of
 from backend.recipients.models import NextOfKin, Recipient
@@ -218,6 +219,49 @@ def test_a_new_face_is_one_the_rota_brings_back(engine: Engine, settings: Settin
         assert known[first] == {carers["Anne"].id}
         assert preferred[first] == {carers["Anne"].id, carers["Bjørn"].id, carers["Cecilie"].id}
         assert all(preferred[r] == known[r] for r in known if known[r] & set(on_shift))
+
+
+def test_the_usual_time_is_the_middle_of_the_week_and_never_late(engine: Engine, settings: Settings) -> None:
+    """Thursday's anchors after three planned days: a morning visit planned 08:40, 08:05 and 08:20 is usual
+    at 08:20 (the median: one odd day neither drags it nor makes it drift); one planned after its agreed
+    end on all three days is usual at the agreed end, 10:00, not at the late time."""
+    with Session(engine) as session:
+        team, _, recipients = _world(session)
+        plans = _lay_week(session, team, settings)
+        stops = {
+            stop.recipient_id: stop
+            for day in WEEK[:3]
+            for _, day_stops in routes_of(session, plans[day].id or 0)
+            for stop in day_stops
+        }
+        odd, late = (
+            stops[recipients[1].id or 0],
+            stops[recipients[3].id or 0],
+        )  # the morning visits (no lunch)
+        for day, clock in zip(WEEK[:3], (dt.time(8, 40), dt.time(8, 5), dt.time(8, 20)), strict=True):
+            for _, day_stops in routes_of(session, plans[day].id or 0):
+                for stop in day_stops:
+                    if stop.decision_visit_id == odd.decision_visit_id:
+                        stop.planned_start = local_instant(day, clock)
+                    if stop.decision_visit_id == late.decision_visit_id:
+                        stop.planned_start = local_instant(day, dt.time(10, 45))
+                    session.add(stop)
+        session.commit()
+        carers, _ = shift_carers(session, day=WEEK[3], shift_kind=ShiftKind.day, team=team)
+        visits = [v for v in visits_for(session, day=WEEK[3], team_id=team.id or 0)]
+        inp = shift_input(
+            session,
+            day=WEEK[3],
+            shift_kind=ShiftKind.day,
+            team=team,
+            visits=visits,
+            carers=carers,
+            settings=settings,
+        )
+        assert inp.problem is not None
+        anchors = {inp.visits[v.id].decision_visit_id: v.anchor_start for v in inp.problem.visits}
+        assert anchors[odd.decision_visit_id or 0] == inp.seconds(local_instant(WEEK[3], dt.time(8, 20)))
+        assert anchors[late.decision_visit_id or 0] == inp.seconds(local_instant(WEEK[3], dt.time(10, 0)))
 
 
 def test_a_sick_call_on_wednesday_changes_only_wednesday(engine: Engine, settings: Settings) -> None:
