@@ -264,6 +264,52 @@ def test_the_usual_time_is_the_middle_of_the_week_and_never_late(engine: Engine,
         assert anchors[late.decision_visit_id or 0] == inp.seconds(local_instant(WEEK[3], dt.time(10, 0)))
 
 
+def test_a_new_recipient_is_fitted_in_without_moving_the_others(engine: Engine, settings: Settings) -> None:
+    """A new recipient with a lunch visit on Tuesday: Tuesday planned again with her in it keeps every other
+    visit within the tolerance of the time it had in the published Tuesday (both anchored on Monday), and
+    she is served."""
+    with Session(engine) as session:
+        team, _, _ = _world(session)
+        plans = _lay_week(session, team, settings)
+        before = _served(session, plans[WEEK[1]])
+        newcomer = Recipient(
+            name="Ny bruker", address="Gate 9", lat=60.1700, lon=24.9390, team_id=team.id or 0
+        )
+        session.add(newcomer)
+        session.commit()
+        system = Principal(0, "test", Role.coordinator, frozenset({team.id or 0}), None)
+        morning = {
+            "label": "morgen",
+            "window_start": "08:00",
+            "window_end": "10:00",
+            "tasks": [{"name": "stell", "minutes": 25}],
+        }
+        data = {
+            "recipient_id": newcomer.id,
+            "valid_from": WEEK[1].isoformat(),
+            "weekdays": [2],
+            "visits": [morning],
+        }
+        create_decision(session, principal=system, data=DecisionCreate.model_validate(data))
+        (tuesday,) = plan_teams(
+            session,
+            day=WEEK[1],
+            shift_kind=ShiftKind.day,
+            team_ids=[team.id or 0],
+            created_by=None,
+            settings=settings,
+        )
+        assert tuesday.stats.get("check_feasible") is True and tuesday.unassigned == []
+        after = _served(session, tuesday)
+        assert len(after) == len(before) + 1
+        moved = [
+            v
+            for v, (_, start) in before.items()
+            if abs(after[v][1] - start) > settings.usual_time_tolerance_minutes
+        ]
+        assert moved == [], {v: (before[v], after[v]) for v in moved}
+
+
 def test_a_sick_call_on_wednesday_changes_only_wednesday(engine: Engine, settings: Settings) -> None:
     with Session(engine) as session:
         team, carers, _ = _world(session)
