@@ -44,6 +44,18 @@ from tests.backend.world import PASSWORD, web_login
 
 MONDAY = dt.date(2026, 11, 23)
 WEEK = [MONDAY + dt.timedelta(days=i) for i in range(5)]
+MORNING = {
+    "label": "morgen",
+    "window_start": "08:00",
+    "window_end": "10:00",
+    "tasks": [{"name": "stell", "minutes": 25}],
+}
+LUNCH = {
+    "label": "lunsj",
+    "window_start": "11:30",
+    "window_end": "13:00",
+    "tasks": [{"name": "måltid", "minutes": 15}],
+}
 
 
 @pytest.fixture
@@ -89,23 +101,7 @@ def _world(session: Session) -> tuple[Team, dict[str, Carer], list[Recipient]]:
     session.commit()
     system = Principal(0, "test", Role.coordinator, frozenset({team.id or 0}), None)
     for i, recipient in enumerate(recipients):
-        visits = [
-            {
-                "label": "morgen",
-                "window_start": "08:00",
-                "window_end": "10:00",
-                "tasks": [{"name": "stell", "minutes": 25}],
-            }
-        ]
-        if i % 2 == 0:
-            visits.append(
-                {
-                    "label": "lunsj",
-                    "window_start": "11:30",
-                    "window_end": "13:00",
-                    "tasks": [{"name": "måltid", "minutes": 15}],
-                }
-            )
+        visits = [MORNING, LUNCH] if i % 2 == 0 else [MORNING]
         data = {
             "recipient_id": recipient.id,
             "valid_from": MONDAY.isoformat(),
@@ -116,18 +112,24 @@ def _world(session: Session) -> tuple[Team, dict[str, Carer], list[Recipient]]:
     return team, carers, recipients
 
 
+def _draft(session: Session, team: Team, day: dt.date, settings: Settings) -> Plan:
+    """The team's day-shift draft for a day, as the coordinator's «Lag kjørelister» makes it."""
+    (plan,) = plan_teams(
+        session,
+        day=day,
+        shift_kind=ShiftKind.day,
+        team_ids=[team.id or 0],
+        created_by=None,
+        settings=settings,
+    )
+    return plan
+
+
 def _lay_week(session: Session, team: Team, settings: Settings) -> dict[dt.date, Plan]:
     system = Principal(0, "test", Role.coordinator, frozenset({team.id or 0}), None)
     plans = {}
     for day in WEEK:
-        (plan,) = plan_teams(
-            session,
-            day=day,
-            shift_kind=ShiftKind.day,
-            team_ids=[team.id or 0],
-            created_by=None,
-            settings=settings,
-        )
+        plan = _draft(session, team, day, settings)
         assert plan.stats.get("check_feasible") is True and plan.unassigned == [], plan.stats
         publish_plan(session, principal=system, plan_id=plan.id or 0)
         plans[day] = plan
@@ -278,27 +280,14 @@ def test_a_new_recipient_is_fitted_in_without_moving_the_others(engine: Engine, 
         session.add(newcomer)
         session.commit()
         system = Principal(0, "test", Role.coordinator, frozenset({team.id or 0}), None)
-        morning = {
-            "label": "morgen",
-            "window_start": "08:00",
-            "window_end": "10:00",
-            "tasks": [{"name": "stell", "minutes": 25}],
-        }
         data = {
             "recipient_id": newcomer.id,
             "valid_from": WEEK[1].isoformat(),
             "weekdays": [2],
-            "visits": [morning],
+            "visits": [LUNCH],
         }
         create_decision(session, principal=system, data=DecisionCreate.model_validate(data))
-        (tuesday,) = plan_teams(
-            session,
-            day=WEEK[1],
-            shift_kind=ShiftKind.day,
-            team_ids=[team.id or 0],
-            created_by=None,
-            settings=settings,
-        )
+        tuesday = _draft(session, team, WEEK[1], settings)
         assert tuesday.stats.get("check_feasible") is True and tuesday.unassigned == []
         after = _served(session, tuesday)
         assert len(after) == len(before) + 1
@@ -350,14 +339,7 @@ def test_the_weekly_visit_plan_lists_exactly_the_published_visits(
     with Session(engine) as session:
         team, _, recipients = _world(session)
         plans = _lay_week(session, team, settings)
-        (draft,) = plan_teams(  # a newer draft of Friday: not what the recipient is told
-            session,
-            day=WEEK[4],
-            shift_kind=ShiftKind.day,
-            team_ids=[team.id or 0],
-            created_by=None,
-            settings=settings,
-        )
+        draft = _draft(session, team, WEEK[4], settings)  # a newer Friday: not what she is told
         create_user(
             session,
             data=UserCreate(
