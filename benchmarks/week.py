@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from backend.auth.service import Principal
 from backend.common.enums import Role, ShiftKind
-from backend.common.localtime import OSLO
+from backend.common.localtime import local_minutes
 from backend.db import make_engine
 from backend.kpis.definitions import median, p90, spreads_of
 from backend.planning.flows import plan_teams
@@ -134,9 +134,8 @@ def measure_week(session: Session, plans: list[Plan], plan_s: float) -> WeekFigu
             if route.shift_start is not None and route.shift_end is not None:
                 paid += (route.shift_end - route.shift_start).total_seconds()
             for stop in stops:
-                local = stop.planned_start.astimezone(OSLO)
                 if stop.decision_visit_id is not None:
-                    minutes[stop.decision_visit_id].append(local.hour * 60 + local.minute)
+                    minutes[stop.decision_visit_id].append(local_minutes(stop.planned_start))
                 carers[stop.recipient_id].add(route.carer_id)
                 shifts_of[stop.recipient_id].add((plan.date, plan.shift_kind.value))
                 teams_of[stop.recipient_id].add(plan.team_id)

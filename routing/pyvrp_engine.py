@@ -147,7 +147,7 @@ def _visit_clients(
         visit = problem.visits[v]
         prize = 0 if v in required else ON_TIME_PRIZE * max(1, visit.lateness_weight)
         offers = [(windows[v], prize)]
-        if v in bands and band_bonus > 0:
+        if v in bands:
             offers.append((bands[v], prize + band_bonus))
         group = len(groups) if len(offers) > 1 else None
         for (early, late), worth in offers:

@@ -109,7 +109,11 @@ def _on_time_first(problem: Problem, params: SolveParams) -> Plan | None:
     framed = _linked_frame(problem, params)
     chosen, windows, required = on_time.search_windows(framed)
     weights = params.weights
-    bands = on_time.anchor_bands(framed, windows, required, weights.anchor_tolerance)
+    bands = (
+        on_time.anchor_bands(framed, windows, required, weights.anchor_tolerance)
+        if weights.anchor_per_second
+        else {}
+    )
     found = pyvrp_engine.on_time_routes(
         framed,
         chosen,
@@ -129,7 +133,7 @@ def _on_time_first(problem: Problem, params: SolveParams) -> Plan | None:
     held = on_time.held_on_time(
         framed,
         {v for route in kept.values() for v in route},
-        on_time.bands_kept(framed, bands, starts) if weights.anchor_per_second else None,
+        on_time.bands_kept(framed, bands, starts),
     )
     # OR-Tools gets what is left, at least half a second (half the limit on a sub-second trial solve)
     remaining = max(params.time_limit_s - (time.monotonic() - began), min(0.5, params.time_limit_s / 2))

@@ -24,11 +24,10 @@ from backend.agreements.trial_week import (
     STEP_MIN,
     Occurrence,
     Window,
-    local_minutes,
 )
 from backend.auth.service import Principal
 from backend.common.enums import VisitPriority
-from backend.common.localtime import local_instant
+from backend.common.localtime import local_instant, local_minutes
 from backend.common.shifts import shift_of_instant
 from backend.decisions.models import DecisionVisit, minutes_of
 from backend.decisions.service import decision_in_scope, with_window

@@ -16,8 +16,8 @@ import math
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 
-from backend.agreements.trial_week import Occurrence, local_minutes
-from backend.common.localtime import WEEKDAYS
+from backend.agreements.trial_week import Occurrence
+from backend.common.localtime import WEEKDAYS, local_minutes
 from backend.common.spreadsheet import csv_cell
 from backend.planning.load import DEFAULT_TRAVEL_MIN
 from backend.planning.translate import shift_of

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from sqlmodel import Session
 
 from backend.common.enums import ShiftKind
-from backend.common.localtime import OSLO, local_instant
+from backend.common.localtime import local_instant, local_minutes
 from backend.decisions.expansion import DayVisit, visits_for
 from backend.planning import solver_pool
 from backend.planning.alternatives import fitting_offsets
@@ -49,11 +49,6 @@ class Occurrence:
     on_time: bool
     start_min: int | None
     fits_at: tuple[int, ...] = ()
-
-
-def local_minutes(instant: dt.datetime) -> int:
-    local = instant.astimezone(OSLO)
-    return local.hour * 60 + local.minute
 
 
 def moved(visit: DayVisit, window: Window | None) -> DayVisit:

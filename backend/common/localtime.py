@@ -70,3 +70,9 @@ def weekday_name(day: dt.date) -> str:
 def local_clock(instant: dt.datetime, tz: ZoneInfo = OSLO) -> str:
     """HH:MM in local time, as shown to coordinators and carers."""
     return instant.astimezone(tz).strftime("%H:%M")
+
+
+def local_minutes(instant: dt.datetime, tz: ZoneInfo = OSLO) -> int:
+    """An instant as minutes since local midnight (the wall clock a recipient reads)."""
+    local = instant.astimezone(tz)
+    return local.hour * 60 + local.minute

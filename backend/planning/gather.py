@@ -14,7 +14,7 @@ from backend.carers.competence import is_nurse
 from backend.carers.models import Carer
 from backend.common.crud import get_or_404
 from backend.common.enums import PlanStatus, ShiftKind
-from backend.common.localtime import OSLO, local_clock
+from backend.common.localtime import local_clock, local_minutes
 from backend.decisions.expansion import DayVisit, visits_for
 from backend.municipality.models import MunicipalitySettings
 from backend.planning.models import Plan, Route, Stop
@@ -128,8 +128,9 @@ def returning_carers(
     ):
         works[entry.carer_id].add((entry.date, entry.shift_kind))
     result = dict(preferred)
+    here = set(on_shift)
     for recipient_id, shifts in coming.items():
-        if preferred.get(recipient_id, frozenset()) & set(on_shift):
+        if preferred.get(recipient_id, frozenset()) & here:
             continue
         again = {carer_id: len(shifts & works[carer_id]) for carer_id in on_shift}
         most = max(again.values(), default=0)
@@ -164,10 +165,9 @@ def usual_visits(
         if visit_id is None:
             continue
         rank = (plan.status == PlanStatus.published, plan.id or 0)
-        local = stop.planned_start.astimezone(OSLO)
         key = (visit_id, plan.date)
         if key not in per_day or rank > per_day[key][0]:
-            per_day[key] = (rank, local.hour * 60 + local.minute, carer_id)
+            per_day[key] = (rank, local_minutes(stop.planned_start), carer_id)
     days: dict[int, list[tuple[dt.date, int, int]]] = defaultdict(list)
     for (visit_id, date), (_, minute, carer_id) in per_day.items():
         days[visit_id].append((date, minute, carer_id))
