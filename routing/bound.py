@@ -41,13 +41,15 @@ MIP_SECONDS = 2.0
 
 NO_COMPETENT_CARER = "no_competent_carer"
 NO_SHIFT_COVERS = "no_shift_covers"
+NO_SECOND_CARER = "no_second_carer"
 
 
 @dataclass(frozen=True)
 class Bound:
     """`on_time_max`: no plan starts more of `visits` inside their agreed windows. `lateness_min_s`: the
     lateness those visits that cannot be on time bring at the least, if they are served. `impossible`:
-    visit id → why no carer can start it on time (NO_COMPETENT_CARER, NO_SHIFT_COVERS)."""
+    visit id → why no carer can start it on time (NO_COMPETENT_CARER, NO_SHIFT_COVERS; NO_SECOND_CARER for
+    a double-staffed half when no two different carers can start the halves on time)."""
 
     on_time_max: int
     visits: int
@@ -123,7 +125,24 @@ def _blocks(problem: Problem) -> tuple[list[_Block], dict[str, str], int]:
                 carers=able,
             )
         )
-    return blocks, impossible, forced
+    return _without_lone_pairs(problem, blocks, impossible), impossible, forced
+
+
+def _without_lone_pairs(problem: Problem, blocks: list[_Block], impossible: dict[str, str]) -> list[_Block]:
+    """Double-staffed halves need two different carers at once; where only one carer can start either half
+    on time (one nurse on shift, both halves nurse tasks), neither half can be on time. The energetic rows
+    miss this: the two blocks fit one carer's time, only not at the same moment."""
+    by_visit = {b.visit: b for b in blocks}
+    lone: set[int] = set()
+    for link in problem.links:
+        if not isinstance(link, SameStart):
+            continue
+        a, b = by_visit.get(problem.visit_index[link.first]), by_visit.get(problem.visit_index[link.second])
+        if a is not None and b is not None and len(a.carers | b.carers) < 2:
+            lone.update((a.visit, b.visit))
+    for i in lone:
+        impossible[problem.visits[i].id] = NO_SECOND_CARER
+    return [b for b in blocks if b.visit not in lone]
 
 
 def _least_overlap(first: float, last: float, length: float, t1: float, t2: float) -> float:

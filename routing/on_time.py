@@ -75,6 +75,19 @@ def search_windows(problem: Problem) -> tuple[list[int], dict[int, tuple[int, in
     return chosen, windows, required
 
 
+def wide_windows(
+    problem: Problem, windows: Mapping[int, tuple[int, int]], required: set[int]
+) -> dict[int, tuple[int, int]]:
+    """The whole on-time window of each searched visit whose search window keeps a reserve: the search may
+    still place it there, for less (routing.pyvrp_engine.on_time_routes), rather than leave it late."""
+    wide: dict[int, tuple[int, int]] = {}
+    for i, window in windows.items():
+        whole = on_time_window(problem.visits[i])
+        if i not in required and whole != window:
+            wide[i] = whole
+    return wide
+
+
 def anchor_bands(
     problem: Problem, windows: Mapping[int, tuple[int, int]], required: set[int], tolerance: int
 ) -> dict[int, tuple[int, int]]:
@@ -127,15 +140,15 @@ def _kept_with_break_at(
     return kept
 
 
-def _kept(
+def kept_in_order(
     problem: Problem,
     carer: Carer,
     sequence: list[Visit],
     latest: Mapping[str, int],
     not_before: Mapping[str, int],
 ) -> list[tuple[str, int]]:
-    """The most visits of the sequence that stay on time with the break where it keeps most of them, each
-    with its start."""
+    """The most visits of the sequence that stay on time (start by `latest`, not before `not_before`) with the
+    break where it keeps most of them, each with its start."""
     while True:
         positions = range(len(sequence) + 1) if carer.breaks else [len(sequence)]
         options = [
@@ -164,7 +177,7 @@ def keep_on_time(
     starts: dict[str, int] = {}
     for carer in problem.carers:
         sequence = [problem.visits[problem.visit_index[v]] for v in routes.get(carer.id, ())]
-        timed = _kept(problem, carer, sequence, latest, not_before or {})
+        timed = kept_in_order(problem, carer, sequence, latest, not_before or {})
         kept[carer.id] = tuple(visit_id for visit_id, _ in timed)
         starts.update(timed)
     return kept, starts

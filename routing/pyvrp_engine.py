@@ -139,16 +139,21 @@ def _visit_clients(
     first_place: int,
     bands: Mapping[int, tuple[int, int]],
     band_bonus: int,
+    wide: Mapping[int, tuple[int, int]],
+    reserve_bonus: int,
 ) -> tuple[list[pyvrp.Client], list[pyvrp.ClientGroup]]:
-    """The candidates as PyVRP clients (prize-collecting; a banded visit as a mutually exclusive pair)."""
+    """The candidates as PyVRP clients (prize-collecting; a visit with a wider window or a band as mutually
+    exclusive copies, the narrower worth more)."""
     clients: list[pyvrp.Client] = []
     groups: list[pyvrp.ClientGroup] = []
     for j, v in enumerate(candidates):
         visit = problem.visits[v]
         prize = 0 if v in required else ON_TIME_PRIZE * max(1, visit.lateness_weight)
-        offers = [(windows[v], prize)]
+        offers = [(windows[v], prize + reserve_bonus * (v in wide))]
+        if v in wide:
+            offers.append((wide[v], prize))
         if v in bands:
-            offers.append((bands[v], prize + band_bonus))
+            offers.append((bands[v], offers[0][1] + band_bonus))
         group = len(groups) if len(offers) > 1 else None
         for (early, late), worth in offers:
             clients.append(
@@ -164,7 +169,9 @@ def _visit_clients(
                 )
             )
         if group is not None:
-            groups.append(pyvrp.ClientGroup([len(clients) - 2, len(clients) - 1], required=False))
+            groups.append(
+                pyvrp.ClientGroup(list(range(len(clients) - len(offers), len(clients))), required=False)
+            )
     return clients, groups
 
 
@@ -179,15 +186,19 @@ def on_time_routes(
     continuity_miss: int,
     bands: Mapping[int, tuple[int, int]] | None = None,
     band_bonus: int = 0,
-) -> tuple[dict[str, tuple[str, ...]], set[str]] | None:
+    wide: Mapping[int, tuple[int, int]] | None = None,
+    reserve_bonus: int = 0,
+) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[int, int]]] | None:
     """Routes that start as many of `candidates` (visit indices) as possible inside `windows` (the starts that
     count as on time; a visit weighs its lateness weight; those in `required` must be served), then travel least. PyVRP knows no competences or breaks: each carer gets a travel
     profile of their own in which visits they may not make are out of reach, and their break (at most one)
     is a required stop only they can reach, entered free and left by the shortest leg into the next place,
     so the caller re-times the routes with the real break. A visit with a band (its usual time, see
     routing.on_time.anchor_bands) is offered twice, at most one of the two served: inside the band it
-    earns `band_bonus` more. The routes and the visits served in their band; None when PyVRP found nothing
-    feasible."""
+    earns `band_bonus` more; so is a visit with a `wide` window (its whole on-time window, where `windows`
+    keeps a reserve before the agreed end): inside the reserve it earns `reserve_bonus` more, so a reserve
+    never costs a visit its place on time. The routes and, for each visit served, the window of the copy
+    served; None when PyVRP found nothing feasible."""
     carers = problem.carers
     if not carers or any(len(c.breaks) > 1 for c in carers):
         return None
@@ -198,7 +209,15 @@ def on_time_routes(
     size = len(places) + len(carers)
     locations = [pyvrp.Location(0, 0) for _ in range(size)]
     clients, groups = _visit_clients(
-        problem, candidates, windows, required, len(depots), bands or {}, band_bonus
+        problem,
+        candidates,
+        windows,
+        required,
+        len(depots),
+        bands or {},
+        band_bonus,
+        wide or {},
+        reserve_bonus,
     )
     for k, carer in enumerate(carers):
         for brk in carer.breaks:
@@ -236,12 +255,11 @@ def on_time_routes(
     result = pyvrp.solve(data, stop=MaxRuntime(seconds), seed=seed, display=False)
     if not result.is_feasible():
         return None
-    names = [client.name for client in data.clients()]
-    band_copies = {group.clients[-1] for group in groups}
+    offered = data.clients()
     routes: dict[str, tuple[str, ...]] = {c.id: () for c in carers}
-    in_band: set[str] = set()
+    served: dict[str, tuple[int, int]] = {}
     for route in result.best.routes():
-        carer_id = carers[route.vehicle_type()].id
-        routes[carer_id] = tuple(names[a.idx] for a in route if a.is_client() and names[a.idx])
-        in_band.update(names[a.idx] for a in route if a.idx in band_copies)
-    return routes, in_band
+        visits = [offered[a.idx] for a in route if a.is_client() and offered[a.idx].name]
+        routes[carers[route.vehicle_type()].id] = tuple(c.name for c in visits)
+        served.update((c.name, (c.tw_early, c.tw_late)) for c in visits)
+    return routes, served

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from routing import lns, on_time, pyvrp_engine
+from routing import frame, lns, on_time, pyvrp_engine
 from routing.explain import explain_unassigned
 from routing.linked import solve_linked
 from routing.objective import objective_of
@@ -19,6 +19,7 @@ ON_TIME_SHARE = 0.6  # of the time for the on-time search; OR-Tools adds the oth
 LNS_MARGIN_S = 0.3
 LINKED_FRAME_S = 1.0  # at most, for placing the linked visits alone
 BAND_WORTH_S = 300  # a visit kept at its usual time is worth this many seconds off it (× the anchor weight)
+RESERVE_WORTH_S = 1800  # a visit kept clear of its agreed end by the reserve is worth this much travel
 
 
 def solve(problem: Problem, params: SolveParams | None = None) -> Plan:
@@ -90,14 +91,18 @@ def _on_time_first_applies(problem: Problem, params: SolveParams) -> bool:
 
 
 def _linked_frame(problem: Problem, params: SolveParams) -> Problem:
-    """The problem with its linked visits (double staffing) pinned where OR-Tools places them alone, so the
-    on-time search plans the other visits around them instead of leaving them no room."""
+    """The problem with its linked visits pinned at a carer and a start, so the on-time search plans the
+    other visits around them instead of leaving them no room: double-staffed pairs where they cost a pilot
+    plan of the other visits least (routing.frame), other links where OR-Tools places them alone."""
     if not problem.links:
         return problem
-    part = on_time.linked_part(problem)
     seconds = min(LINKED_FRAME_S, params.time_limit_s * 0.1)
-    frame = solve(part, replace(params, time_limit_s=seconds, engine="ortools", lns_share=0))
-    placed = {s.visit_id: (r.carer_id, s.start) for r in frame.routes for s in r.stops}
+    placed = frame.pair_frame(problem, seconds, params.seed, params.weights.continuity_miss)
+    if placed is not None:
+        return on_time.with_placed(problem, placed)
+    part = on_time.linked_part(problem)
+    alone = solve(part, replace(params, time_limit_s=seconds, engine="ortools", lns_share=0))
+    placed = {s.visit_id: (r.carer_id, s.start) for r in alone.routes for s in r.stops}
     return on_time.with_placed(problem, placed)
 
 
@@ -124,12 +129,16 @@ def _on_time_first(problem: Problem, params: SolveParams) -> Plan | None:
         continuity_miss=weights.continuity_miss,
         bands=bands,
         band_bonus=weights.anchor_per_second * BAND_WORTH_S,
+        wide=on_time.wide_windows(framed, windows, required),
+        reserve_bonus=RESERVE_WORTH_S,
     )
     if found is None:
         return None
-    routes, in_band = found
-    low = {framed.visits[i].id: band[0] for i, band in bands.items()}
-    kept, starts = on_time.keep_on_time(framed, routes, windows, {v: low[v] for v in in_band})
+    routes, served = found
+    ids = {framed.visits[i].id: i for i in windows}
+    in_band = {v: window[0] for v, window in served.items() if bands.get(ids[v]) == window}
+    windows = {i: served.get(framed.visits[i].id, window) for i, window in windows.items()}
+    kept, starts = on_time.keep_on_time(framed, routes, windows, in_band)
     held = on_time.held_on_time(
         framed,
         {v for route in kept.values() for v in route},

@@ -17,12 +17,13 @@ from backend.planning.revisions import stamp_draft
 from backend.planning.translate import PlanningInput, route_row, solved_stops
 from routing import Plan as RoutingPlan
 from routing import check
-from routing.bound import NO_COMPETENT_CARER, NO_SHIFT_COVERS, Bound, on_time_bound
+from routing.bound import NO_COMPETENT_CARER, NO_SECOND_CARER, NO_SHIFT_COVERS, Bound, on_time_bound
 
 SOURCES = {"manual-like": "manual_like", "hand-edit": "edited"}  # engine → Plan.source; else "solver"
 WHY_NOT_ON_TIME = {
     NO_COMPETENT_CARER: "Ingen pleier på vakt har kompetansen besøket krever.",
     NO_SHIFT_COVERS: "Ingen vakt dekker den avtalte tiden (med reisetid fra og til basen).",
+    NO_SECOND_CARER: "Dobbeltbemanning krever to pleiere med kompetansen på vakt samtidig; det finnes bare én.",
 }
 
 

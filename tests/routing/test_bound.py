@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from routing import Break, Carer, Problem, SameStart, SolveParams, TimeWindow, Visit, check, solve
-from routing.bound import NO_COMPETENT_CARER, NO_SHIFT_COVERS, on_time_bound
+from routing.bound import NO_COMPETENT_CARER, NO_SECOND_CARER, NO_SHIFT_COVERS, on_time_bound
 from tests.routing.builders import H, M, carer, line_matrix, visit
 
 
@@ -153,3 +153,36 @@ def test_double_staffed_halves_are_on_time_together() -> None:
     linked = Problem({"car": line_matrix(3, step=0)}, visits, carers, (SameStart("a", "b"),))
     assert on_time_bound(linked).on_time_max == 0
     assert on_time_bound(Problem({"car": line_matrix(3, step=0)}, visits, carers)).on_time_max == 1
+
+
+def test_double_staffing_needs_a_second_qualified_carer() -> None:
+    """A double-staffed nurse task with one nurse on shift (an evening team at Lier): the halves fit her
+    time one after the other, but not at once, so neither half can be on time and both are named; with a
+    second nurse both can, and a plan reaches the bound either way."""
+    nurse = frozenset({"sykepleier"})
+    visits = (
+        visit("løft-a", 1, 16, 17, 25, competences=nurse),
+        visit("løft-b", 1, 16, 17, 25, competences=nurse),
+        visit("middag", 2, 16, 17, 20),
+    )
+    one = Problem(
+        {"car": line_matrix(3)},
+        visits,
+        (carer("kari", 15, 22, {"sykepleier"}), carer("per", 15, 22)),
+        (SameStart("løft-a", "løft-b"),),
+    )
+    bound = on_time_bound(one)
+    assert bound.impossible == {"løft-a": NO_SECOND_CARER, "løft-b": NO_SECOND_CARER}
+    assert bound.on_time_max == 1
+    two = Problem(
+        {"car": line_matrix(3)},
+        visits,
+        (carer("kari", 15, 22, {"sykepleier"}), carer("ola", 15, 22, {"sykepleier"})),
+        (SameStart("løft-a", "løft-b"),),
+    )
+    assert on_time_bound(two).impossible == {}
+    assert on_time_bound(two).on_time_max == 3
+    for problem in (one, two):
+        plan = solve(problem, SolveParams(time_limit_s=1))
+        assert check(problem, plan).feasible
+        assert plan.on_time() <= on_time_bound(problem).on_time_max
