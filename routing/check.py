@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from routing.params import Weights
 from routing.plan import Plan
-from routing.problem import Break, Precedence, Problem, SameStart
+from routing.problem import Break, Carer, Precedence, Problem, SameStart, Visit
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class CheckResult:
     weighted_total: int
     starts: dict[str, int] = field(default_factory=dict)
     anchor_deviation: int = 0
+    idle_carers: int = 0
 
     @property
     def feasible(self) -> bool:
@@ -169,6 +170,7 @@ def check(problem: Problem, plan: Plan, weights: Weights | None = None) -> Check
                     )
                 )
 
+    idle = _idle_carers(problem, plan, starts, unassigned)
     off_anchor = sum(v.off_anchor(starts[v.id], w.anchor_tolerance) for v in problem.visits if v.id in starts)
     dropped = [problem.visits[problem.visit_index[v]] for v in unassigned if v in problem.visit_index]
     dropped_mandatory = sum(1 for v in dropped if v.mandatory)
@@ -184,6 +186,7 @@ def check(problem: Problem, plan: Plan, weights: Weights | None = None) -> Check
         + off_anchor * w.anchor_per_second
         + dropped_mandatory * w.mandatory_drop
         + sum(v.drop_penalty for v in dropped if not v.mandatory)
+        + idle * w.idle_carer
     )
     return CheckResult(
         tuple(bad),
@@ -196,7 +199,53 @@ def check(problem: Problem, plan: Plan, weights: Weights | None = None) -> Check
         weighted,
         starts,
         off_anchor,
+        idle,
     )
+
+
+def _idle_carers(problem: Problem, plan: Plan, starts: dict[str, int], unassigned: set[str]) -> int:
+    """Carers without visits (an empty route or none) while an unlinked visit they may do, left out
+    (mandatory) or started after its agreed
+    end, could have been started inside its agreed window by them coming straight from their start."""
+    linked = {vid for link in problem.links for vid in (link.first, link.second)}
+    waiting = [
+        v
+        for v in problem.visits
+        if v.id not in linked
+        and (
+            (v.id in unassigned and v.mandatory)
+            or (v.id in starts and v.soft_end is not None and starts[v.id] > v.soft_end)
+        )
+    ]
+    working = {route.carer_id for route in plan.routes if route.stops}
+    return sum(
+        1
+        for carer in problem.carers
+        if carer.id not in working and any(_on_time_alone(problem, carer, v) for v in waiting)
+    )
+
+
+def _on_time_alone(problem: Problem, carer: Carer, visit: Visit) -> bool:
+    """The carer may do the visit and, straight from the shift's start, start it on time and be back."""
+    allowed = (
+        visit.competences <= carer.competences
+        and carer.id not in visit.forbidden_carers
+        and visit.pinned_carer in (None, carer.id)
+    )
+    matrix = problem.matrices[carer.profile]
+    reach = carer.shift_start + int(matrix[carer.start_location, visit.location])
+    back = int(matrix[visit.location, carer.end_location])
+    for window in visit.windows:
+        start = max(reach, window.start) if visit.fixed_start is None else visit.fixed_start
+        last = window.end if visit.soft_end is None else min(window.end, visit.soft_end)
+        if (
+            allowed
+            and reach <= start
+            and window.start <= start <= last
+            and start + visit.duration + back <= carer.shift_end
+        ):
+            return True
+    return False
 
 
 def _check_breaks(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from routing import balance
 from routing.params import SolveParams
 from routing.plan import Objective, Route
 from routing.problem import Problem
@@ -33,6 +34,7 @@ def objective_of(
         for r in routes
         for s in r.stops
     )
+    idle = balance.idle_carers(problem, routes, dropped)
     weighted = (
         weighted_lateness
         + max(lateness, default=0) * w.max_lateness_per_second
@@ -41,6 +43,7 @@ def objective_of(
         + off_anchor * w.anchor_per_second
         + dropped_mandatory * w.mandatory_drop
         + sum(problem.visits[v].drop_penalty for v in dropped if not problem.visits[v].mandatory)
+        + idle * w.idle_carer
     )
     return Objective(
         sum(lateness),
@@ -51,4 +54,5 @@ def objective_of(
         dropped_optional,
         weighted,
         off_anchor,
+        idle,
     )

@@ -5,7 +5,8 @@ follow the objective order: an unserved mandatory visit costs more than any late
 beyond the agreed window costs as much as ten seconds of travel; a visit by someone other than the
 preferred carers costs as much as five minutes of travel; a second's start away from the visit's usual time
 (anchor_start, beyond anchor_tolerance = 10 min) costs two seconds of travel (predictability counts more
-than travel and less than punctuality). The worst lateness of the plan is weighed
+than travel and less than punctuality); a carer left without visits while a visit they could have started
+on time waits, late or left out, costs as much as an hour of travel (routing.balance). The worst lateness of the plan is weighed
 on its own by max_lateness_per_second (0 by default: the total already counts it); OR-Tools cannot
 model a maximum, so its model adds that weight to every visit's lateness, and the pair-aware search
 (routing.lns) optimises the exact sum.
@@ -26,6 +27,7 @@ class Weights:
     max_lateness_per_second: int = 0
     anchor_per_second: int = 2
     anchor_tolerance: int = 600
+    idle_carer: int = 3600
 
     def __post_init__(self) -> None:
         for name in (
@@ -36,6 +38,7 @@ class Weights:
             "max_lateness_per_second",
             "anchor_per_second",
             "anchor_tolerance",
+            "idle_carer",
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"weight {name} must be ≥ 0")

@@ -46,6 +46,7 @@ class Objective:
     dropped_optional: int = 0
     weighted_total: int = 0
     anchor_deviation: int = 0  # seconds started beyond the tolerance around the visits' usual times
+    idle_carers: int = 0  # carers without visits while a visit they could start on time waits
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from routing.ortools_model import solve_with_ortools
 from routing.params import SolveParams
 from routing.plan import Plan, Route
 from routing.problem import Problem
+from routing.rebalance import rebalance
 
 PYVRP_SHARE = 0.9
 ON_TIME_SHARE = 0.6  # of the time for the on-time search; OR-Tools adds the other visits in the rest
@@ -28,9 +29,27 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Plan:
     Pure VRPTW problems (benchmarks, not real home-care days) first get routes from PyVRP, which OR-Tools
     then improves; everything else goes to OR-Tools directly. Problems with linked visits (or a weight on the
     worst lateness) then go to the pair-aware search (routing.lns) for the rest of the time. Deterministic
-    runs (max_solutions) skip PyVRP and give the pair-aware search a fixed number of iterations.
+    runs (max_solutions) skip PyVRP and give the pair-aware search a fixed number of iterations. Last, the
+    balance pass gives visits still waiting (late or left out) to carers left without visits, where the
+    objective gains (routing.rebalance).
     """
     params = params or SolveParams()
+    plan = _planned(problem, params)
+    routes, dropped = list(plan.routes), sorted(problem.visit_index[u.visit_id] for u in plan.unassigned)
+    balanced, left = rebalance(problem, routes, dropped, params)
+    if (balanced, left) == (routes, dropped):
+        return plan
+    return replace(
+        plan,
+        routes=tuple(balanced),
+        unassigned=tuple(explain_unassigned(problem, v, set(left)) for v in left),
+        objective=objective_of(problem, balanced, left, params),
+        stats=replace(plan.stats, engine=f"{plan.stats.engine}+balance"),
+    )
+
+
+def _planned(problem: Problem, params: SolveParams) -> Plan:
+    """The plan of the engines chosen for the problem, before the balance pass."""
     if _on_time_first_applies(problem, params):
         found = _on_time_first(problem, params)
         if found is not None:

@@ -80,6 +80,7 @@ def _solver_figures(
         "dropped": o.dropped_mandatory + o.dropped_optional,
         "weighted_total": o.weighted_total,
         "anchor_deviation_s": o.anchor_deviation,
+        "idle_carers": o.idle_carers,
     }
     stats = PlanStats(
         engine=solution.stats.engine,

@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from routing import Precedence, Problem, SameStart, Weights
 
 
-def _sequence_cost(problem: Problem, carer_index: int, order: tuple[int, ...], w: Weights) -> int | None:
+def _sequence_cost(
+    problem: Problem, carer_index: int, order: tuple[int, ...], w: Weights, starts: dict[int, int]
+) -> int | None:
     carer = problem.carers[carer_index]
     matrix = problem.matrices[carer.profile]
     clock, place, cost = carer.shift_start, carer.start_location, 0
@@ -25,6 +27,7 @@ def _sequence_cost(problem: Problem, carer_index: int, order: tuple[int, ...], w
         if start > visit.windows[0].end:
             return None
         cost += leg * w.travel_per_second
+        starts[v] = start
         if visit.soft_end is not None:
             cost += max(0, start - visit.soft_end) * w.lateness_per_second * visit.lateness_weight
         clock, place = start + visit.duration, visit.location
@@ -56,14 +59,16 @@ def optimum(problem: Problem, w: Weights) -> int:
                 continue
             for split in _splits(served, k):
                 total = penalty
+                starts: dict[int, int] = {}
                 for carer_index, order in enumerate(split):
                     if not order:
                         continue
-                    cost = _sequence_cost(problem, carer_index, order, w)
+                    cost = _sequence_cost(problem, carer_index, order, w, starts)
                     if cost is None:
                         break
                     total += cost
                 else:
+                    total += _idle_cost(problem, split, starts, dropped, w)
                     if best is None or total < best:
                         best = total
     assert best is not None
@@ -106,7 +111,9 @@ def _earliest_starts(problem: Problem, split: list[tuple[int, ...]]) -> dict[int
     return None
 
 
-def _linked_split_cost(problem: Problem, split: list[tuple[int, ...]], w: Weights) -> int | None:
+def _linked_split_cost(
+    problem: Problem, split: list[tuple[int, ...]], w: Weights, dropped: set[int]
+) -> int | None:
     for link in problem.links:
         if isinstance(link, SameStart):
             carer_of = {v: k for k, order in enumerate(split) for v in order}
@@ -135,6 +142,7 @@ def _linked_split_cost(problem: Problem, split: list[tuple[int, ...]], w: Weight
             late * w.lateness_per_second * problem.visits[v].lateness_weight for v, late in lateness.items()
         )
         + max(lateness.values(), default=0) * w.max_lateness_per_second
+        + _idle_cost(problem, split, starts, dropped, w)
     )
 
 
@@ -154,9 +162,53 @@ def optimum_with_links(problem: Problem, w: Weights) -> int:
             )
             if best is not None and penalty >= best:
                 continue
+            dropped = set(range(n)) - set(served)
             for split in _splits(served, k):
-                cost = _linked_split_cost(problem, split, w)
+                cost = _linked_split_cost(problem, split, w, dropped)
                 if cost is not None and (best is None or penalty + cost < best):
                     best = penalty + cost
     assert best is not None
     return best
+
+
+def _idle_cost(
+    problem: Problem, split: list[tuple[int, ...]], starts: dict[int, int], dropped: set[int], w: Weights
+) -> int:
+    """Carers with nothing to do while an unlinked visit they could start on time alone is late or, if
+    mandatory, left out (the balance term), at w.idle_carer each."""
+    linked = {problem.visit_index[v] for link in problem.links for v in (link.first, link.second)}
+    waiting = [
+        v
+        for v in range(len(problem.visits))
+        if v not in linked
+        and (
+            (v in dropped and problem.visits[v].mandatory)
+            or (
+                problem.visits[v].soft_end is not None
+                and starts.get(v, 0) > (problem.visits[v].soft_end or 0)
+            )
+        )
+    ]
+    idle = 0
+    for carer_index, order in enumerate(split):
+        if order:
+            continue
+        carer = problem.carers[carer_index]
+        matrix = problem.matrices[carer.profile]
+        for v in waiting:
+            visit = problem.visits[v]
+            start = max(
+                carer.shift_start + int(matrix[carer.start_location, visit.location]), visit.windows[0].start
+            )
+            last = (
+                visit.windows[0].end if visit.soft_end is None else min(visit.soft_end, visit.windows[0].end)
+            )
+            back = int(matrix[visit.location, carer.end_location])
+            if (
+                problem.may_serve(carer, visit)
+                and start <= last
+                and start + visit.duration + back <= carer.shift_end
+            ):
+                idle += 1
+                break
+    return idle * w.idle_carer

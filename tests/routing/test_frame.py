@@ -50,7 +50,15 @@ def test_a_visit_that_fits_only_inside_its_reserve_is_still_placed_on_time() -> 
         problem, chosen, windows, required, seconds=0.3, seed=0, continuity_miss=0
     )
     both = pyvrp_engine.on_time_routes(
-        problem, chosen, windows, required, seconds=0.3, seed=0, continuity_miss=0, wide=wide, reserve_bonus=60
+        problem,
+        chosen,
+        windows,
+        required,
+        seconds=0.3,
+        seed=0,
+        continuity_miss=0,
+        wide=wide,
+        reserve_bonus=60,
     )
     assert narrow_only is not None and both is not None
     assert len(narrow_only[0]["kari"]) == 1
