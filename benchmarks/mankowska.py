@@ -48,9 +48,13 @@ def file_routes(instance: UhhcInstance, plan: Plan) -> list[tuple[str, list[tupl
 def solve_one(task: tuple[Path, float]) -> dict[str, object]:
     path, seconds = task
     instance = read_uhhc(path)
-    # The literature's objective: travel + total tardiness + max tardiness, all weighed alike.
+    # The literature's objective: travel + total tardiness + max tardiness, all weighed alike (no idle term).
     weights = Weights(
-        lateness_per_second=1, travel_per_second=1, continuity_miss=0, max_lateness_per_second=1
+        lateness_per_second=1,
+        travel_per_second=1,
+        continuity_miss=0,
+        max_lateness_per_second=1,
+        idle_carer=0,
     )
     plan = solve(instance.problem, SolveParams(time_limit_s=seconds, weights=weights))
     result = check(instance.problem, plan, weights)

@@ -82,15 +82,24 @@ def insertions(problem: Problem, plan: Plan, visit: Visit) -> list[Insertion]:
         carer = problem.carers[problem.carer_index[route.carer_id]]
         if not problem.may_serve(carer, visit):
             continue
-        current = [problem.visits[problem.visit_index[s.visit_id]] for s in route.stops]
-        linked = {s.visit_id: s.start for s in route.stops if s.visit_id in linked_ids}
-        for position in range(len(current) + 1):
-            timed = timed_route(
-                problem, carer, route, [*current[:position], visit, *current[position:]], linked
-            )
-            if timed is not None:
-                found.append(Insertion(carer.id, position, timed, timed.travel_time - route.travel_time))
+        for position, timed in placements(problem, carer, route, visit, linked_ids):
+            found.append(Insertion(carer.id, position, timed, timed.travel_time - route.travel_time))
     return sorted(found, key=lambda i: (i.added_travel, i.carer_id, i.position))
+
+
+def placements(
+    problem: Problem, carer: Carer, route: Route, visit: Visit, linked_ids: set[str]
+) -> list[tuple[int, Route]]:
+    """Each position in the carer's route where `visit` fits (`timed_route`, strict), with the route it
+    makes; the linked visits there keep their starts."""
+    current = [problem.visits[problem.visit_index[s.visit_id]] for s in route.stops]
+    linked = {s.visit_id: s.start for s in route.stops if s.visit_id in linked_ids}
+    found = []
+    for position in range(len(current) + 1):
+        timed = timed_route(problem, carer, route, [*current[:position], visit, *current[position:]], linked)
+        if timed is not None:
+            found.append((position, timed))
+    return found
 
 
 def cheapest_insertion(problem: Problem, plan: Plan, visit: Visit) -> Insertion | None:

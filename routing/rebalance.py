@@ -10,7 +10,7 @@ travel), so the pass never makes a plan worse by the objective every engine and 
 from __future__ import annotations
 
 from routing.balance import waiting_visits
-from routing.insertion import timed_route
+from routing.insertion import placements, timed_route
 from routing.objective import objective_of
 from routing.on_time import linked_ids
 from routing.params import SolveParams
@@ -66,13 +66,8 @@ def _moves(
             continue
         if len(route.break_starts) != len(carer.breaks):
             continue
-        sequence = [problem.visits[problem.visit_index[s.visit_id]] for s in route.stops]
-        starts = {s.visit_id: s.start for s in route.stops if s.visit_id in linked}
-        for position in range(len(sequence) + 1):
-            timed = timed_route(
-                problem, carer, route, [*sequence[:position], visit, *sequence[position:]], starts
-            )
-            if timed is not None and timed.stops[position].lateness == 0:
+        for position, timed in placements(problem, carer, route, visit, linked):
+            if timed.stops[position].lateness == 0:
                 found.append(([*without[:k], timed, *without[k + 1 :]], [v for v in dropped if v != index]))
     return found
 
