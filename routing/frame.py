@@ -9,6 +9,7 @@ then each pair goes to the two carers and the start that push the fewest of thos
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 
 from routing import on_time, pyvrp_engine
@@ -16,6 +17,7 @@ from routing.problem import Precedence, Problem, SameStart, Visit
 
 STEP_S = 5 * 60  # candidate starts for a pair, this far apart inside its on-time window
 MAX_DISPLACED = 2  # visits just before a pair half that the pilot may give up to make room for it
+MIN_PLACING_S = 0.5  # placing the pairs may take as long as the pilot, at least this (~0.05 s a pair on Lier)
 
 
 @dataclass
@@ -34,15 +36,19 @@ def pair_frame(
     problem: Problem, seconds: float, seed: int, continuity_miss: int
 ) -> dict[str, tuple[str, int]] | None:
     """Each double-staffed half's carer and start (visit id → (carer id, start)), chosen against a pilot
-    plan of the other visits (a pair no two carers can take on time is left out); None when the links are
-    not all double staffing or the pilot finds nothing, so the caller frames them the old way."""
+    plan of the other visits (a pair no two carers can take on time is left out, and so are those left when
+    placing has taken as long as the pilot); None when the links are not all double staffing or the pilot
+    finds nothing, so the caller frames them the old way."""
     if not problem.links or not all(isinstance(link, SameStart) for link in problem.links):
         return None
     pilot = _pilot(problem, seconds, seed, continuity_miss)
     if pilot is None:
         return None
     placed: dict[str, tuple[str, int]] = {}
+    deadline = time.monotonic() + max(seconds, MIN_PLACING_S)
     for link in sorted(problem.links, key=lambda link: _width(problem, link)):
+        if time.monotonic() > deadline:
+            break  # a day with very many pairs: the rest are placed by the later search
         pair = [problem.visits[problem.visit_index[v]] for v in (link.first, link.second)]
         choice = _best_place(problem, pilot, pair[0], pair[1])
         if choice is None:
