@@ -130,9 +130,11 @@ def _placed_in(
 
 
 def _best_place(problem: Problem, pilot: _Pilot, first: Visit, second: Visit) -> tuple[int, str, str] | None:
-    """(start, carer of the first half, carer of the second) costing the pilot least (`_placed_in`); among those,
-    the carers with the fewest competences the halves do not need, then the earliest start."""
-    best: tuple[tuple[float, int, int], int, str, str] | None = None
+    """(start, carer of the first half, carer of the second) costing the pilot least (`_placed_in`); among
+    those, the carers with the fewest competences the halves do not need, then the recipient's own carers,
+    then the start nearest the usual one (anchor_start), then the earliest."""
+    best: tuple[tuple[float, int, int, int, int], int, str, str] | None = None
+    usual = first.anchor_start
     for start in _candidate_starts(first, second):
         losses = {}
         for half, visit in enumerate((first, second)):
@@ -141,12 +143,23 @@ def _best_place(problem: Problem, pilot: _Pilot, first: Visit, second: Visit) ->
                 for c in problem.carers
                 if (placed := _placed_in(problem, pilot, c.id, visit, start)) is not None
             }
+        drift = abs(start - usual) if usual is not None else 0
         for a, lost_a in losses[0].items():
             for b, lost_b in losses[1].items():
-                key = (lost_a + lost_b, _spare(problem, a, first) + _spare(problem, b, second), start)
+                key = (
+                    lost_a + lost_b,
+                    _spare(problem, a, first) + _spare(problem, b, second),
+                    _new_face(a, first) + _new_face(b, second),
+                    drift,
+                    start,
+                )
                 if a != b and (best is None or key < best[0]):
                     best = (key, start, a, b)
     return None if best is None else best[1:]
+
+
+def _new_face(carer_id: str, visit: Visit) -> int:
+    return int(bool(visit.preferred_carers) and carer_id not in visit.preferred_carers)
 
 
 def _spare(problem: Problem, carer_id: str, visit: Visit) -> int:

@@ -3,6 +3,8 @@ loses a visit's place on time to the reserve it keeps before the agreed end."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from routing import Problem, SameStart, SolveParams, check, on_time, pyvrp_engine, solve
 from routing.frame import pair_frame
 from tests.routing.builders import H, M, carer, line_matrix, visit
@@ -35,6 +37,26 @@ def test_the_lift_goes_between_the_busy_hours() -> None:
     result = check(problem, plan)
     assert result.feasible, result.violations
     assert plan.on_time() == 10 and not plan.unassigned
+
+
+def test_a_lift_with_a_usual_time_and_carers_keeps_them_where_nothing_else_is_lost() -> None:
+    """The four early visits and the lift, usually at 10:00 by Per and Ola (Kari is on shift too): among the
+    places that cost no visit its time, the lift keeps its usual time and its usual carers (without them it
+    would take the earliest such start, with any two)."""
+    usual = (
+        replace(LIFT[0], anchor_start=10 * H, preferred_carers=frozenset({"per", "ola"})),
+        replace(LIFT[1], anchor_start=10 * H, preferred_carers=frozenset({"per", "ola"})),
+    )
+    problem = Problem(
+        {"car": line_matrix(6, step=3 * M)},
+        MORNING + usual,
+        (carer("kari"), carer("per"), carer("ola")),
+        (SameStart("løft-a", "løft-b"),),
+    )
+    placed = pair_frame(problem, seconds=0.5, seed=0, continuity_miss=300)
+    assert placed is not None
+    assert {placed["løft-a"][0], placed["løft-b"][0]} == {"per", "ola"}
+    assert placed["løft-a"][1] == placed["løft-b"][1] == 10 * H
 
 
 def test_a_visit_that_fits_only_inside_its_reserve_is_still_placed_on_time() -> None:
