@@ -205,8 +205,8 @@ def check(problem: Problem, plan: Plan, weights: Weights | None = None) -> Check
 
 def _idle_carers(problem: Problem, plan: Plan, starts: dict[str, int], unassigned: set[str]) -> int:
     """Carers without visits (an empty route or none) while an unlinked visit they may do, left out
-    (mandatory) or started after its agreed
-    end, could have been started inside its agreed window by them coming straight from their start."""
+    (mandatory) or started after its agreed end, could have been started inside its agreed window by them
+    coming straight from their start."""
     linked = {vid for link in problem.links for vid in (link.first, link.second)}
     waiting = [
         v
@@ -227,11 +227,12 @@ def _idle_carers(problem: Problem, plan: Plan, starts: dict[str, int], unassigne
 
 def _on_time_alone(problem: Problem, carer: Carer, visit: Visit) -> bool:
     """The carer may do the visit and, straight from the shift's start, start it on time and be back."""
-    allowed = (
-        visit.competences <= carer.competences
-        and carer.id not in visit.forbidden_carers
-        and visit.pinned_carer in (None, carer.id)
-    )
+    if (
+        not visit.competences <= carer.competences
+        or carer.id in visit.forbidden_carers
+        or visit.pinned_carer not in (None, carer.id)
+    ):
+        return False
     matrix = problem.matrices[carer.profile]
     reach = carer.shift_start + int(matrix[carer.start_location, visit.location])
     back = int(matrix[visit.location, carer.end_location])
@@ -239,8 +240,7 @@ def _on_time_alone(problem: Problem, carer: Carer, visit: Visit) -> bool:
         start = max(reach, window.start) if visit.fixed_start is None else visit.fixed_start
         last = window.end if visit.soft_end is None else min(window.end, visit.soft_end)
         if (
-            allowed
-            and reach <= start
+            reach <= start
             and window.start <= start <= last
             and start + visit.duration + back <= carer.shift_end
         ):

@@ -19,6 +19,8 @@ STEP_S = 5 * 60  # candidate starts for a pair, this far apart inside its on-tim
 MAX_DISPLACED = 2  # visits just before a pair half that the pilot may give up to make room for it
 MIN_PLACING_S = 0.5  # placing the pairs may take as long as the pilot, at least this (~0.05 s a pair on Lier)
 
+Timed = list[tuple[str, int]]  # a pilot route: visit ids with their starts
+
 
 @dataclass
 class _Pilot:
@@ -53,9 +55,10 @@ def pair_frame(
         choice = _best_place(problem, pilot, pair[0], pair[1])
         if choice is None:
             continue  # no two carers can take it on time: the later search places it late or explains it
-        for visit, carer_id in zip(pair, choice[1:], strict=True):
-            _commit(problem, pilot, visit, carer_id, choice[0])
-            placed[visit.id] = (carer_id, choice[0])
+        start, halves = choice
+        for visit, (carer_id, timed) in zip(pair, halves, strict=True):
+            _commit(pilot, visit, carer_id, start, timed)
+            placed[visit.id] = (carer_id, start)
     return placed
 
 
@@ -100,7 +103,7 @@ def _candidate_starts(first: Visit, second: Visit) -> list[int]:
 
 def _placed_in(
     problem: Problem, pilot: _Pilot, carer_id: str, visit: Visit, start: int
-) -> tuple[float, list[tuple[str, int]]] | None:
+) -> tuple[float, Timed] | None:
     """The carer's pilot route with `visit` fixed at `start` (in start order, up to MAX_DISPLACED visits
     just before it given up to make room), and its cost: the on-time visits that fall out, each weighed by
     how few carers could take it instead. None when it cannot be, or a pair half placed before would move."""
@@ -110,7 +113,7 @@ def _placed_in(
     sequence = pilot.sequences[carer_id]
     at = sum(1 for v in sequence if pilot.starts[v.id] < start)
     held = {v.id for v in sequence if v.id in pilot.not_before} | {visit.id}
-    best: tuple[float, list[tuple[str, int]]] | None = None
+    best: tuple[float, Timed] | None = None
     for given_up in range(min(MAX_DISPLACED, at) + 1):
         if any(v.id in held or v.fixed_start is not None for v in sequence[at - given_up : at]):
             break
@@ -129,23 +132,26 @@ def _placed_in(
     return best
 
 
-def _best_place(problem: Problem, pilot: _Pilot, first: Visit, second: Visit) -> tuple[int, str, str] | None:
-    """(start, carer of the first half, carer of the second) costing the pilot least (`_placed_in`); among
-    those, the carers with the fewest competences the halves do not need, then the recipient's own carers,
-    then the start nearest the usual one (anchor_start), then the earliest."""
-    best: tuple[tuple[float, int, int, int, int], int, str, str] | None = None
+def _best_place(
+    problem: Problem, pilot: _Pilot, first: Visit, second: Visit
+) -> tuple[int, tuple[tuple[str, Timed], tuple[str, Timed]]] | None:
+    """The start and, for each half, its carer and that carer's pilot route with it, costing the pilot
+    least (`_placed_in`); among those, the carers with the fewest competences the halves do not need, then
+    the recipient's own carers, then the start nearest the usual one (anchor_start), then the earliest."""
+    best: tuple[tuple[float, int, int, int, int], int, tuple[str, Timed], tuple[str, Timed]] | None = None
     usual = first.anchor_start
     for start in _candidate_starts(first, second):
-        losses = {}
-        for half, visit in enumerate((first, second)):
-            losses[half] = {
-                c.id: placed[0]
+        options = [
+            {
+                c.id: placed
                 for c in problem.carers
                 if (placed := _placed_in(problem, pilot, c.id, visit, start)) is not None
             }
+            for visit in (first, second)
+        ]
         drift = abs(start - usual) if usual is not None else 0
-        for a, lost_a in losses[0].items():
-            for b, lost_b in losses[1].items():
+        for a, (lost_a, timed_a) in options[0].items():
+            for b, (lost_b, timed_b) in options[1].items():
                 key = (
                     lost_a + lost_b,
                     _spare(problem, a, first) + _spare(problem, b, second),
@@ -154,8 +160,8 @@ def _best_place(problem: Problem, pilot: _Pilot, first: Visit, second: Visit) ->
                     start,
                 )
                 if a != b and (best is None or key < best[0]):
-                    best = (key, start, a, b)
-    return None if best is None else best[1:]
+                    best = (key, start, (a, timed_a), (b, timed_b))
+    return None if best is None else (best[1], (best[2], best[3]))
 
 
 def _new_face(carer_id: str, visit: Visit) -> int:
@@ -167,11 +173,9 @@ def _spare(problem: Problem, carer_id: str, visit: Visit) -> int:
     return len(problem.carers[problem.carer_index[carer_id]].competences - visit.competences)
 
 
-def _commit(problem: Problem, pilot: _Pilot, visit: Visit, carer_id: str, start: int) -> None:
-    """The half goes into the carer's pilot route at its start; what fell out is left to the real search."""
-    placed = _placed_in(problem, pilot, carer_id, visit, start)
-    assert placed is not None  # _best_place chose it
-    timed = placed[1]
+def _commit(pilot: _Pilot, visit: Visit, carer_id: str, start: int, timed: Timed) -> None:
+    """The half goes into the carer's pilot route (`timed`, as `_placed_in` made it) at its start; what fell
+    out is left to the real search."""
     every = {v.id: v for v in [*pilot.sequences[carer_id], visit]}
     pilot.sequences[carer_id] = [every[v] for v, _ in timed]
     pilot.starts.update(timed)
