@@ -102,6 +102,28 @@ def placements(
     return found
 
 
+def without_visit(
+    problem: Problem, routes: list[Route], visit: Visit, linked: set[str]
+) -> list[Route] | None:
+    """The routes with `visit` taken out of its route (re-timed, linked visits at their starts); None when
+    the rest would not fit."""
+    result = []
+    for route in routes:
+        if all(s.visit_id != visit.id for s in route.stops):
+            result.append(route)
+            continue
+        carer = problem.carers[problem.carer_index[route.carer_id]]
+        rest = [
+            problem.visits[problem.visit_index[s.visit_id]] for s in route.stops if s.visit_id != visit.id
+        ]
+        starts = {s.visit_id: s.start for s in route.stops if s.visit_id in linked}
+        timed = timed_route(problem, carer, route, rest, starts)
+        if timed is None:
+            return None
+        result.append(timed)
+    return result
+
+
 def cheapest_insertion(problem: Problem, plan: Plan, visit: Visit) -> Insertion | None:
     """The feasible insertion of `visit` (a visit not in the plan) that adds the least travel."""
     return next(iter(insertions(problem, plan, visit)), None)

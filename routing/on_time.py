@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from routing.problem import Carer, Problem, TimeWindow, Visit
+from routing.problem import Carer, Problem, SameStart, TimeWindow, Visit
 
 
 def on_time_window(visit: Visit) -> tuple[int, int]:
@@ -117,7 +117,9 @@ def _kept_with_break_at(
 ) -> list[tuple[str, int]] | None:
     """The visits that stay on time when the break is taken before travelling to sequence[at] (at the end
     when at == len); a visit that would start late is left out, which only makes later ones earlier. None
-    when the break cannot be taken there or the carer is not back by the shift's end."""
+    when the break cannot be taken there or the carer is not back by the shift's end. The drive does not
+    overlap the break here, though routing.check would allow it: OR-Tools, which starts from these routes,
+    takes breaks in the waiting time only."""
     clock, place, kept = carer.shift_start, carer.start_location, []
     brk = carer.breaks[0] if carer.breaks else None
     for index in range(len(sequence) + 1):
@@ -140,15 +142,16 @@ def _kept_with_break_at(
     return kept
 
 
-def kept_in_order(
+def _most_kept(
     problem: Problem,
     carer: Carer,
     sequence: list[Visit],
     latest: Mapping[str, int],
     not_before: Mapping[str, int],
+    must: frozenset[str],
 ) -> list[tuple[str, int]]:
-    """The most visits of the sequence that stay on time (start by `latest`, not before `not_before`) with the
-    break where it keeps most of them, each with its start."""
+    """The break position that keeps most of `must`, then most visits; the sequence cut from its end
+    while the break fits nowhere or the carer is not back in time."""
     while True:
         positions = range(len(sequence) + 1) if carer.breaks else [len(sequence)]
         options = [
@@ -157,10 +160,34 @@ def kept_in_order(
             if (k := _kept_with_break_at(problem, carer, sequence, at, latest, not_before)) is not None
         ]
         if options:
-            return max(options, key=len)
+            return max(options, key=lambda k: (sum(v in must for v, _ in k), len(k)))
         if not sequence:
             return []
         sequence = sequence[:-1]
+
+
+def kept_in_order(
+    problem: Problem,
+    carer: Carer,
+    sequence: list[Visit],
+    latest: Mapping[str, int],
+    not_before: Mapping[str, int],
+    must: frozenset[str] = frozenset(),
+) -> list[tuple[str, int]]:
+    """The most visits of the sequence that stay on time (start by `latest`, not before `not_before`) with the
+    break where it keeps most of them, each with its start. A visit in `must` (a double-staffed half pinned
+    with its partner) outranks the others: the visits kept before it are given up, nearest first, until
+    it starts on time, since losing it costs its partner too."""
+    while True:
+        timed = _most_kept(problem, carer, sequence, latest, not_before, must)
+        kept = {visit_id for visit_id, _ in timed}
+        missing = next((i for i, v in enumerate(sequence) if v.id in must and v.id not in kept), None)
+        if missing is None:
+            return timed
+        before = [i for i in range(missing) if sequence[i].id in kept and sequence[i].id not in must]
+        if not before:
+            return timed
+        sequence = sequence[: before[-1]] + sequence[before[-1] + 1 :]
 
 
 def keep_on_time(
@@ -171,15 +198,33 @@ def keep_on_time(
 ) -> tuple[dict[str, tuple[str, ...]], dict[str, int]]:
     """Each route re-timed with its real break and travel, keeping only the visits that still start by the
     end of their search window (`search_windows`) and waiting where `not_before` (a visit placed in its
-    anchor band) says; the routes and each kept visit's start."""
+    anchor band) says; the routes and each kept visit's start. Pinned double-staffed halves are kept
+    first, and a half whose partner is lost anyway is given up too, so the routes stay a plan OR-Tools
+    can start from (its links serve both halves or neither)."""
     latest = {problem.visits[i].id: last for i, (_, last) in windows.items()}
-    kept: dict[str, tuple[str, ...]] = {}
-    starts: dict[str, int] = {}
-    for carer in problem.carers:
-        sequence = [problem.visits[problem.visit_index[v]] for v in routes.get(carer.id, ())]
-        timed = kept_in_order(problem, carer, sequence, latest, not_before or {})
-        kept[carer.id] = tuple(visit_id for visit_id, _ in timed)
-        starts.update(timed)
+    must = frozenset(v.id for v in problem.visits if v.fixed_start is not None and v.pinned_carer is not None)
+    partner = {
+        a: b
+        for link in problem.links
+        if isinstance(link, SameStart)
+        for a, b in ((link.first, link.second), (link.second, link.first))
+    }
+    sequences = {
+        carer.id: [problem.visits[problem.visit_index[v]] for v in routes.get(carer.id, ())]
+        for carer in problem.carers
+    }
+    while True:
+        timed = {
+            carer.id: kept_in_order(problem, carer, sequences[carer.id], latest, not_before or {}, must)
+            for carer in problem.carers
+        }
+        kept_ids = {visit_id for route in timed.values() for visit_id, _ in route}
+        widowed = {v for v in kept_ids if v in partner and partner[v] not in kept_ids}
+        if not widowed:
+            break
+        sequences = {c: [v for v in seq if v.id not in widowed] for c, seq in sequences.items()}
+    kept = {carer_id: tuple(visit_id for visit_id, _ in route) for carer_id, route in timed.items()}
+    starts = {visit_id: start for route in timed.values() for visit_id, start in route}
     return kept, starts
 
 
@@ -197,7 +242,9 @@ def bands_kept(
 
 
 def held_on_time(
-    problem: Problem, on_time: set[str], bands: Mapping[str, tuple[int, int]] | None = None
+    problem: Problem,
+    on_time: set[str],
+    bands: Mapping[str, tuple[int, int]] | None = None,
 ) -> Problem:
     """The problem with the given visits' hard windows cut to their on-time starts (to their anchor band
     where given), so a later search may add visits around them but never push them out of their agreed

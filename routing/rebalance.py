@@ -10,7 +10,7 @@ travel), so the pass never makes a plan worse by the objective every engine and 
 from __future__ import annotations
 
 from routing.balance import waiting_visits
-from routing.insertion import placements, timed_route
+from routing.insertion import placements, without_visit
 from routing.objective import objective_of
 from routing.on_time import linked_ids
 from routing.params import SolveParams
@@ -56,7 +56,7 @@ def _moves(
     """Every plan with `visit` taken from where it is and put on time into the route of a carer who had
     no visits."""
     index = problem.visit_index[visit.id]
-    without = _without(problem, routes, visit, linked)
+    without = without_visit(problem, routes, visit, linked)
     if without is None:
         return []
     found = []
@@ -70,22 +70,3 @@ def _moves(
             if timed.stops[position].lateness == 0:
                 found.append(([*without[:k], timed, *without[k + 1 :]], [v for v in dropped if v != index]))
     return found
-
-
-def _without(problem: Problem, routes: list[Route], visit: Visit, linked: set[str]) -> list[Route] | None:
-    """The routes with `visit` taken out of its route (re-timed); None when the rest would not fit."""
-    result = []
-    for route in routes:
-        if all(s.visit_id != visit.id for s in route.stops):
-            result.append(route)
-            continue
-        carer = problem.carers[problem.carer_index[route.carer_id]]
-        rest = [
-            problem.visits[problem.visit_index[s.visit_id]] for s in route.stops if s.visit_id != visit.id
-        ]
-        starts = {s.visit_id: s.start for s in route.stops if s.visit_id in linked}
-        timed = timed_route(problem, carer, route, rest, starts)
-        if timed is None:
-            return None
-        result.append(timed)
-    return result

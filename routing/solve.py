@@ -14,6 +14,7 @@ from routing.params import SolveParams
 from routing.plan import Plan, Route
 from routing.problem import Problem
 from routing.rebalance import rebalance
+from routing.repair import repair_on_time
 
 PYVRP_SHARE = 0.9
 ON_TIME_SHARE = 0.6  # of the time for the on-time search; OR-Tools adds the other visits in the rest
@@ -21,6 +22,7 @@ LNS_MARGIN_S = 0.3
 LINKED_FRAME_S = 1.0  # at most, for placing the linked visits alone
 BAND_WORTH_S = 300  # a visit kept at its usual time is worth this many seconds off it (× the anchor weight)
 RESERVE_WORTH_S = 1800  # a visit kept clear of its agreed end by the reserve is worth this much travel
+REPAIR_SHARE = 0.05  # of the time for the on-time repair pass (it needs 0.3 s at most on a Lier team-shift)
 
 
 def solve(problem: Problem, params: SolveParams | None = None) -> Plan:
@@ -127,8 +129,10 @@ def _linked_frame(problem: Problem, params: SolveParams) -> Problem:
 
 def _on_time_first(problem: Problem, params: SolveParams) -> Plan | None:
     """Linked visits first as a frame, then visits in their window (PyVRP, prize-collecting over the agreed
-    windows), then OR-Tools adds every other visit where it can without moving those out of their window.
-    None when PyVRP finds nothing feasible, so the caller plans the usual way."""
+    windows), then OR-Tools adds every other visit where it can without moving those out of their window,
+    and last the repair pass puts waiting
+    visits on time where moving one other visit makes room (routing.repair). None when PyVRP finds nothing
+    feasible, so the caller plans the usual way."""
     began = time.monotonic()
     framed = _linked_frame(problem, params)
     chosen, windows, required = on_time.search_windows(framed)
@@ -163,17 +167,22 @@ def _on_time_first(problem: Problem, params: SolveParams) -> Plan | None:
         {v for route in kept.values() for v in route},
         on_time.bands_kept(framed, bands, starts),
     )
-    # OR-Tools gets what is left, at least half a second (half the limit on a sub-second trial solve)
-    remaining = max(params.time_limit_s - (time.monotonic() - began), min(0.5, params.time_limit_s / 2))
+    # OR-Tools gets what is left but the repair's share, at least half a second (half the limit on a
+    # sub-second trial solve)
+    limit = params.time_limit_s
+    remaining = max(limit * (1 - REPAIR_SHARE) - (time.monotonic() - began), min(0.5, limit / 2))
     plan = solve(held, replace(params, time_limit_s=remaining, initial_routes=kept, engine="ortools"))
     dropped = sorted(problem.visit_index[u.visit_id] for u in plan.unassigned)
+    repaired, dropped = repair_on_time(
+        problem, list(plan.routes), dropped, params, deadline=max(began + limit, time.monotonic() + 0.05)
+    )
     stats = replace(
         plan.stats, wall_time_s=time.monotonic() - began, engine=f"pyvrp-on-time+{plan.stats.engine}"
     )
     return Plan(
-        routes=plan.routes,
+        routes=tuple(repaired),
         unassigned=tuple(explain_unassigned(problem, v, set(dropped)) for v in dropped),
-        objective=objective_of(problem, list(plan.routes), dropped, params),
+        objective=objective_of(problem, repaired, dropped, params),
         stats=stats,
         notes=plan.notes,
         weights=params.weights,

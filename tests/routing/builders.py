@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from routing import Carer, TimeWindow, Visit
+from routing import Carer, Plan, Problem, SolveParams, TimeWindow, Visit
+from routing.explain import explain_unassigned
+from routing.insertion import timed_route
+from routing.objective import objective_of
+from routing.plan import Route, SolverStats
 
 H = 3600
 M = 60
@@ -29,3 +33,28 @@ def carer(
     return Carer(
         cid, 0, 0, int(start_h * H), int(end_h * H), frozenset(comp or {"helsefagarbeider"}), **extra
     )  # type: ignore[arg-type]
+
+
+def dealt_plan(problem: Problem, orders: dict[str, list[str]]) -> tuple[list[Route], list[int]]:
+    """Each carer's visits in the given order at the earliest times they fall (late or not); the rest
+    left out."""
+    routes = []
+    for c in problem.carers:
+        empty = Route(c.id, (), c.shift_start, c.shift_start, 0)
+        sequence = [problem.visits[problem.visit_index[v]] for v in orders.get(c.id, [])]
+        timed = timed_route(problem, c, empty, sequence, {}, strict=False)
+        assert timed is not None
+        routes.append(timed)
+    served = {v for order in orders.values() for v in order}
+    return routes, [i for i, v in enumerate(problem.visits) if v.id not in served]
+
+
+def as_plan(routes: list[Route], dropped: list[int], problem: Problem) -> Plan:
+    """Routes and left-out visits as a Plan that routing.check can judge."""
+    objective = objective_of(problem, routes, dropped, SolveParams())
+    return Plan(
+        tuple(routes),
+        tuple(explain_unassigned(problem, v, set(dropped)) for v in dropped),
+        objective,
+        SolverStats("test", 0.0, objective.weighted_total),
+    )

@@ -6,40 +6,14 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from routing import Plan, Problem, SolveParams, check
-from routing.explain import explain_unassigned
-from routing.insertion import timed_route
+from routing import Problem, SolveParams, check
 from routing.objective import objective_of
-from routing.plan import Route, SolverStats
+from routing.plan import Route
 from routing.rebalance import rebalance
-from tests.routing.builders import H, M, carer, line_matrix, visit
+from tests.routing.builders import H, M, as_plan, carer, dealt_plan, line_matrix, visit
 from tests.routing.test_properties import problems
 
 PARAMS = SolveParams()
-
-
-def _plan(problem: Problem, orders: dict[str, list[str]]) -> tuple[list[Route], list[int]]:
-    """Each carer's visits in the given order at the earliest times they fall (late or not); the rest
-    left out."""
-    routes = []
-    for c in problem.carers:
-        empty = Route(c.id, (), c.shift_start, c.shift_start, 0)
-        sequence = [problem.visits[problem.visit_index[v]] for v in orders.get(c.id, [])]
-        timed = timed_route(problem, c, empty, sequence, {}, strict=False)
-        assert timed is not None
-        routes.append(timed)
-    served = {v for order in orders.values() for v in order}
-    return routes, [i for i, v in enumerate(problem.visits) if v.id not in served]
-
-
-def _as_plan(routes: list[Route], dropped: list[int], problem: Problem) -> Plan:
-    objective = objective_of(problem, routes, dropped, PARAMS)
-    return Plan(
-        tuple(routes),
-        tuple(explain_unassigned(problem, v, set(dropped)) for v in dropped),
-        objective,
-        SolverStats("test", 0.0, objective.weighted_total),
-    )
 
 
 def test_a_late_visit_goes_to_the_carer_with_nothing_to_do() -> None:
@@ -51,12 +25,12 @@ def test_a_late_visit_goes_to_the_carer_with_nothing_to_do() -> None:
         (visit("stell", 1, 8, 8.5, 45), visit("frokost", 2, 8, 8.5, 45)),
         (carer("kari"), carer("per")),
     )
-    routes, dropped = _plan(problem, {"kari": ["stell", "frokost"]})
-    before = check(problem, _as_plan(routes, dropped, problem))
+    routes, dropped = dealt_plan(problem, {"kari": ["stell", "frokost"]})
+    before = check(problem, as_plan(routes, dropped, problem))
     assert before.feasible and before.idle_carers == 1
     assert objective_of(problem, routes, dropped, PARAMS).idle_carers == 1
     balanced, still_dropped = rebalance(problem, routes, dropped, PARAMS)
-    after = check(problem, _as_plan(balanced, still_dropped, problem))
+    after = check(problem, as_plan(balanced, still_dropped, problem))
     assert after.feasible, after.violations
     assert after.idle_carers == 0 and after.lateness_total == 0
     assert [s.visit_id for s in balanced[1].stops] == ["frokost"]
@@ -71,8 +45,8 @@ def test_a_carer_who_cannot_make_it_on_time_is_not_idle() -> None:
         (visit("stell", 1, 8, 8.5, 45), visit("frokost", 2, 8, 8.5, 45)),
         (carer("kari"), carer("per", 9, 15)),
     )
-    routes, dropped = _plan(problem, {"kari": ["stell", "frokost"]})
-    assert check(problem, _as_plan(routes, dropped, problem)).idle_carers == 0
+    routes, dropped = dealt_plan(problem, {"kari": ["stell", "frokost"]})
+    assert check(problem, as_plan(routes, dropped, problem)).idle_carers == 0
     assert rebalance(problem, routes, dropped, PARAMS) == (routes, dropped)
     assert routes[0].stops[1].start > 8 * H + 30 * M
 
@@ -87,8 +61,8 @@ def test_the_check_counts_idle_carers_as_the_objective_does(problem: Problem, da
     orders = {
         c.id: [v.id for v, o in zip(problem.visits, owners, strict=True) if o is c] for c in problem.carers
     }
-    routes, dropped = _plan(problem, orders)
-    result = check(problem, _as_plan(routes, dropped, problem))
+    routes, dropped = dealt_plan(problem, orders)
+    result = check(problem, as_plan(routes, dropped, problem))
     objective = objective_of(problem, routes, dropped, PARAMS)
     assert result.idle_carers == objective.idle_carers
     assert result.weighted_total == objective.weighted_total
