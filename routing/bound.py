@@ -4,15 +4,20 @@ A plan's share of visits on time means little without knowing what was possible.
 routing problem to energetic reasoning (Baptiste, Le Pape & Nuijten 2001) over the carers' shifts:
 
 - a visit served on time by some carer occupies that carer for a block of its service plus half of the
-  shortest travel into its place and half of the shortest travel out of it (from or to any other place of
-  the problem); two consecutive blocks of one carer never overlap, because the travel between them is at
-  least the sum of those halves;
+  shortest travel into its place and half of the shortest travel out of it (from a carer's start or a
+  visit that can be done before it, to a carer's end or a visit that can still follow it); two consecutive
+  blocks of one carer never overlap, because the travel between them is at least the sum of those halves;
 - the block starts somewhere between the earliest and latest start that some qualified carer could give
   it inside the agreed window (reached from the shift's start, back by the shift's end);
 - in every interval [t1, t2], the least part of each on-time block that must fall inside it, summed over
   the visits only a group of carers can serve, is at most the group's shift time in the interval; the
   service alone is also at most that time minus the part of the carers' breaks that must fall there
   (a break may overlap travel, never a visit).
+
+- the visits only a smaller group of carers (the nurses) can start on time are at most as many as that
+  group's own bound allows, computed on a problem of only those carers and visits, travel in its metric
+  closure (a plan cut down to them is a plan of that problem): the energetic rows alone let a nurse's
+  visit borrow a free leg from a helper's visit in the same building.
 
 The largest number of visits that fits all those constraints (an integer program solved by HiGHS; its LP
 relaxation or dual bound where the time runs out) can only be above what any plan achieves. Visits no
@@ -26,7 +31,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
@@ -71,19 +76,38 @@ class _Block:
 
 
 def _shortest_legs(problem: Problem) -> tuple[dict[int, int], dict[int, int]]:
-    """Visit index → the shortest travel into and out of its place from any other place, any profile used."""
+    """Visit index → the shortest travel into its place from any place a carer can come from before an
+    on-time start (a carer's start, or a visit that can end and be left early enough), and out of it to any
+    place a carer can go to after it (an end, or a visit still open by then), any profile used. A
+    recipient's own later visit at the same address is no predecessor of the morning one: without this
+    time order every visit of a recipient with two visits a day had a free leg in or out."""
+    visits = problem.visits
+    if not visits:
+        return {}, {}
     profiles = sorted({c.profile for c in problem.carers})
     starts = [c.start_location for c in problem.carers]
     ends = [c.end_location for c in problem.carers]
-    locations = [v.location for v in problem.visits]
-    into: dict[int, int] = {}
-    out: dict[int, int] = {}
-    for i, visit in enumerate(problem.visits):
-        others = [loc for j, loc in enumerate(locations) if j != i]
-        sources, sinks = others + starts, others + ends
-        into[i] = min(int(problem.matrices[p][sources, visit.location].min()) for p in profiles)
-        out[i] = min(int(problem.matrices[p][visit.location, sinks].min()) for p in profiles)
-    return into, out
+    locations = np.array([v.location for v in visits], dtype=np.int64)
+    opens = np.array([v.fixed_start if v.fixed_start is not None else v.earliest for v in visits])
+    closes = np.array([v.fixed_start if v.fixed_start is not None else v.latest for v in visits])
+    durations = np.array([v.duration for v in visits])
+    first = np.array([on_time_window(v)[0] for v in visits])
+    last = np.array([on_time_window(v)[1] for v in visits])
+    unreachable = np.iinfo(np.int64).max
+    into = np.full(len(visits), unreachable)
+    out = np.full(len(visits), unreachable)
+    for profile in profiles:
+        matrix = problem.matrices[profile]
+        legs = matrix[np.ix_(locations, locations)].astype(np.int64)  # legs[j, i]: from visit j to visit i
+        before = (opens + durations)[:, None] + legs <= last[None, :]
+        after = (first + durations)[:, None] + legs <= closes[None, :]
+        np.fill_diagonal(before, False)
+        np.fill_diagonal(after, False)
+        into = np.minimum(into, np.where(before, legs, unreachable).min(axis=0))
+        into = np.minimum(into, matrix[np.ix_(np.asarray(starts, dtype=np.int64), locations)].min(axis=0))
+        out = np.minimum(out, np.where(after, legs, unreachable).min(axis=1))
+        out = np.minimum(out, matrix[np.ix_(locations, np.asarray(ends, dtype=np.int64))].min(axis=1))
+    return {i: int(x) for i, x in enumerate(into)}, {i: int(x) for i, x in enumerate(out)}
 
 
 def _blocks(problem: Problem) -> tuple[list[_Block], dict[str, str], int]:
@@ -262,11 +286,75 @@ def _solve(
     return math.floor(-relaxed.fun + 1e-6), "lp"
 
 
-def on_time_bound(problem: Problem) -> Bound:
+def _metric_closure(matrix: np.ndarray, places: list[int]) -> np.ndarray:
+    """Shortest travel between `places` through any of them (Floyd-Warshall): never above the matrix, and
+    a route that skips a visit is never longer than the one through it."""
+    closed = matrix[np.ix_(places, places)].astype(np.int64)
+    for k in range(len(places)):
+        np.minimum(closed, closed[:, k, None] + closed[None, k, :], out=closed)
+    return closed
+
+
+def _group_part(problem: Problem, group: frozenset[int], visit_ids: set[str]) -> Problem:
+    """Only the group's carers and the visits only they can start on time, travel as its metric closure."""
+    carers = [problem.carers[k] for k in sorted(group)]
+    visits = [v for v in problem.visits if v.id in visit_ids]
+    places = sorted(
+        {v.location for v in problem.visits}
+        | {c.start_location for c in carers}
+        | {c.end_location for c in carers}
+    )
+    where = {loc: i for i, loc in enumerate(places)}
+    names = {c.id for c in carers}
+    return Problem(
+        {p: _metric_closure(problem.matrices[p], places) for p in sorted({c.profile for c in carers})},
+        tuple(
+            replace(
+                v,
+                location=where[v.location],
+                preferred_carers=frozenset(),
+                forbidden_carers=v.forbidden_carers & names,
+                pinned_carer=v.pinned_carer if v.pinned_carer in names else None,
+            )
+            for v in visits
+        ),
+        tuple(
+            replace(c, start_location=where[c.start_location], end_location=where[c.end_location])
+            for c in carers
+        ),
+        links=tuple(link for link in problem.links if {link.first, link.second} <= visit_ids),
+    )
+
+
+def _group_cuts(problem: Problem, blocks: list[_Block]) -> tuple[list[dict[int, float]], list[float]]:
+    """For each carer group but the whole staff: the visits only it can start on time are at most as many
+    on time as the group could manage with nothing else to do. Any plan, cut down to those visits on the
+    group's routes, is a plan of that smaller problem (skipping a visit never lengthens a drive in the
+    metric closure), so its own bound caps them: the energetic rows alone let a nurse's on-time visits
+    borrow free legs from the helpers' visits next door, which the nurse would have to make too."""
+    every = frozenset(range(len(problem.carers)))
+    rows: list[dict[int, float]] = []
+    rhs: list[float] = []
+    for group in _groups(blocks, every)[1:]:
+        members = [j for j, b in enumerate(blocks) if b.carers <= group]
+        if len(members) < 2:
+            continue
+        part = _group_part(problem, group, {problem.visits[blocks[j].visit].id for j in members})
+        best = on_time_bound(part, group_cuts=False).on_time_max
+        if best < len(members):
+            rows.append({j: 1.0 for j in members})
+            rhs.append(best)
+    return rows, rhs
+
+
+def on_time_bound(problem: Problem, *, group_cuts: bool = True) -> Bound:
     """An upper bound on the visits any plan of `problem` starts inside their agreed windows."""
     began = time.monotonic()
     blocks, impossible, forced = _blocks(problem)
     rows, rhs = _rows(problem, blocks)
+    if group_cuts:
+        cut_rows, cut_rhs = _group_cuts(problem, blocks)
+        rows, rhs = rows + cut_rows, rhs + cut_rhs
     best, method = _solve(len(blocks), rows, rhs, _same_start_rows(problem, blocks))
     return Bound(
         on_time_max=best,

@@ -186,3 +186,32 @@ def test_double_staffing_needs_a_second_qualified_carer() -> None:
         plan = solve(problem, SolveParams(time_limit_s=1))
         assert check(problem, plan).feasible
         assert plan.on_time() <= on_time_bound(problem).on_time_max
+
+
+def test_a_nurse_cannot_borrow_the_helpers_short_legs() -> None:
+    """Two nurse tasks agreed 08:00-08:10 and 08:00-08:30, half an hour's drive apart, each in a building
+    where the helper also has a visit: one nurse can start only one of them on time. Counted alone, every
+    nurse task has a free leg in and out (the helper's visit next door), so the energetic rows allow both;
+    the nurse group's own bound, where the helper's visits do not exist, caps the nurse tasks at one."""
+    nurse_task = {"competences": frozenset({"sykepleier"})}
+    problem = Problem(
+        {"car": line_matrix(3, step=30 * M)},
+        (
+            visit("sår", 1, 8, 8 + 10 / 60, 20, **nurse_task),
+            visit("insulin", 2, 8, 8.5, 20, **nurse_task),
+            visit("frokost", 1, 7.5, 14, 20),
+            visit("tilsyn", 2, 7.5, 14, 20),
+        ),
+        (carer("nina", comp={"helsefagarbeider", "sykepleier"}), carer("per")),
+    )
+    assert on_time_bound(problem, group_cuts=False).on_time_max == 4
+    assert on_time_bound(problem).on_time_max == 3
+    plan = solve(problem, SolveParams(time_limit_s=2))
+    assert check(problem, plan).feasible
+    assert sum(1 for r in plan.routes for s in r.stops if s.lateness == 0) == 3
+
+
+def test_a_shift_with_nothing_left_to_plan_has_a_bound_of_nothing() -> None:
+    """A re-plan late in the day may leave no visit: the bound is 0, not an error."""
+    problem = Problem({"car": line_matrix(2)}, (), (carer("kari"),))
+    assert on_time_bound(problem).on_time_max == 0
