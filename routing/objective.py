@@ -10,6 +10,14 @@ from routing.plan import Objective, Route
 from routing.problem import Problem
 
 
+def rank(
+    problem: Problem, routes: Sequence[Route], dropped: Sequence[int], params: SolveParams
+) -> tuple[int, int]:
+    """How a pass compares plans: mandatory visits left out, then the weighted objective."""
+    objective = objective_of(problem, routes, dropped, params)
+    return objective.dropped_mandatory, objective.weighted_total
+
+
 def objective_of(
     problem: Problem, routes: Sequence[Route], dropped: Sequence[int], params: SolveParams
 ) -> Objective:

@@ -242,9 +242,7 @@ def bands_kept(
 
 
 def held_on_time(
-    problem: Problem,
-    on_time: set[str],
-    bands: Mapping[str, tuple[int, int]] | None = None,
+    problem: Problem, on_time: set[str], bands: Mapping[str, tuple[int, int]] | None = None
 ) -> Problem:
     """The problem with the given visits' hard windows cut to their on-time starts (to their anchor band
     where given), so a later search may add visits around them but never push them out of their agreed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from routing.params import Weights
@@ -60,6 +61,11 @@ class SolverStats:
     engine: str = "ortools"
 
 
+def on_time_count(routes: Sequence[Route]) -> int:
+    """Stops that start inside their agreed window (no lateness)."""
+    return sum(1 for route in routes for stop in route.stops if stop.lateness == 0)
+
+
 @dataclass(frozen=True)
 class Plan:
     routes: tuple[Route, ...]
@@ -74,7 +80,7 @@ class Plan:
 
     def on_time(self) -> int:
         """Stops that start inside their agreed window (no lateness)."""
-        return sum(1 for r in self.routes for s in r.stops if s.lateness == 0)
+        return on_time_count(self.routes)
 
     def assigned_visit_ids(self) -> list[str]:
         return [s.visit_id for r in self.routes for s in r.stops]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from routing.balance import waiting_visits
 from routing.insertion import placements, without_visit
-from routing.objective import objective_of
+from routing.objective import rank
 from routing.on_time import linked_ids
 from routing.params import SolveParams
 from routing.plan import Route
@@ -21,7 +21,7 @@ from routing.problem import Problem, Visit
 def rebalance(
     problem: Problem, routes: list[Route], dropped: list[int], params: SolveParams
 ) -> tuple[list[Route], list[int]]:
-    """Each waiting visit moved, on time, to a carer who had no visits, if the objective gains (`_rank`);
+    """Each waiting visit moved, on time, to a carer who had no visits, if the objective gains (`objective.rank`);
     the routes it leaves keep their order, at their earliest starts. (Tried: moves into any route's gaps
     as well; on the lier day no more visits on time, 2-5 % more travel.)"""
     linked = linked_ids(problem)
@@ -33,21 +33,15 @@ def rebalance(
     ]
     idle = {route.carer_id for route in routes if not route.stops}
     for visit in waiting_visits(problem, routes, dropped) if idle else []:
-        best = _rank(problem, routes, dropped, params)
+        best = rank(problem, routes, dropped, params)
         moved: tuple[list[Route], list[int]] | None = None
         for candidate in _moves(problem, routes, dropped, visit, linked, idle):
-            rank = _rank(problem, *candidate, params)
-            if rank < best:
-                best, moved = rank, candidate
+            ranked = rank(problem, *candidate, params)
+            if ranked < best:
+                best, moved = ranked, candidate
         if moved is not None:
             routes, dropped = moved
     return [r for r in routes if r.stops or r.carer_id in routed], dropped
-
-
-def _rank(problem: Problem, routes: list[Route], dropped: list[int], params: SolveParams) -> tuple[int, int]:
-    """Mandatory visits left out, then the weighted objective (which counts idle carers)."""
-    objective = objective_of(problem, routes, dropped, params)
-    return objective.dropped_mandatory, objective.weighted_total
 
 
 def _moves(

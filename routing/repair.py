@@ -17,16 +17,11 @@ import time
 
 from routing.balance import waiting_visits
 from routing.insertion import placements, without_visit
-from routing.objective import objective_of
+from routing.objective import rank
 from routing.on_time import linked_ids
 from routing.params import SolveParams
-from routing.plan import Route
+from routing.plan import Route, on_time_count
 from routing.problem import Problem, Visit
-
-
-def on_time_count(routes: list[Route]) -> int:
-    """Visits started inside their agreed window (no lateness)."""
-    return sum(1 for route in routes for stop in route.stops if stop.lateness == 0)
 
 
 def repair_on_time(
@@ -40,7 +35,7 @@ def repair_on_time(
     while improved and time.monotonic() < deadline:
         improved = False
         target = on_time_count(routes) + 1
-        rank = _rank(problem, routes, dropped, params)
+        best = rank(problem, routes, dropped, params)
         for visit in waiting_visits(problem, routes, dropped):
             if time.monotonic() >= deadline:
                 break
@@ -48,16 +43,10 @@ def repair_on_time(
             moved = None if rest is None else _placed(problem, rest, visit, target, linked, deadline)
             index = problem.visit_index[visit.id]
             left = [v for v in dropped if v != index]
-            if moved is not None and _rank(problem, moved, left, params) <= rank:
+            if moved is not None and rank(problem, moved, left, params) <= best:
                 routes, dropped, improved = moved, left, True
                 break
     return routes, dropped
-
-
-def _rank(problem: Problem, routes: list[Route], dropped: list[int], params: SolveParams) -> tuple[int, int]:
-    """Mandatory visits left out, then the weighted objective."""
-    objective = objective_of(problem, routes, dropped, params)
-    return objective.dropped_mandatory, objective.weighted_total
 
 
 def _placed(

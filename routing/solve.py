@@ -8,7 +8,7 @@ from dataclasses import replace
 from routing import frame, lns, on_time, pyvrp_engine
 from routing.explain import explain_unassigned
 from routing.linked import solve_linked
-from routing.objective import objective_of
+from routing.objective import objective_of, rank
 from routing.ortools_model import solve_with_ortools
 from routing.params import SolveParams
 from routing.plan import Plan, Route
@@ -130,9 +130,8 @@ def _linked_frame(problem: Problem, params: SolveParams) -> Problem:
 def _on_time_first(problem: Problem, params: SolveParams) -> Plan | None:
     """Linked visits first as a frame, then visits in their window (PyVRP, prize-collecting over the agreed
     windows), then OR-Tools adds every other visit where it can without moving those out of their window,
-    and last the repair pass puts waiting
-    visits on time where moving one other visit makes room (routing.repair). None when PyVRP finds nothing
-    feasible, so the caller plans the usual way."""
+    and last the repair pass puts waiting visits on time where moving one other visit makes room
+    (routing.repair). None when PyVRP finds nothing feasible, so the caller plans the usual way."""
     began = time.monotonic()
     framed = _linked_frame(problem, params)
     chosen, windows, required = on_time.search_windows(framed)
@@ -208,8 +207,4 @@ def _pair_search(
     if timed is None:
         return None
 
-    def rank(candidate: tuple[list[Route], list[int]]) -> tuple[int, int]:
-        objective = objective_of(problem, candidate[0], candidate[1], params)
-        return objective.dropped_mandatory, objective.weighted_total
-
-    return timed if rank(timed) <= rank((routes, dropped)) else None
+    return timed if rank(problem, *timed, params) <= rank(problem, routes, dropped, params) else None

@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from routing import Problem, SameStart, SolveParams, check, on_time
-from routing.repair import on_time_count, repair_on_time
+from routing.plan import on_time_count
+from routing.repair import repair_on_time
 from tests.routing.builders import H, M, as_plan, carer, dealt_plan, line_matrix, visit
 from tests.routing.test_properties import problems
 
