@@ -16,9 +16,9 @@ from itertools import pairwise
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from routing.params import SolveParams
+from routing.params import SolveParams, Weights
 from routing.plan import Route, SolverStats, Stop
-from routing.problem import Precedence, Problem, SameStart
+from routing.problem import Precedence, Problem, SameStart, Visit
 
 _STATUS = {
     0: "not_solved",
@@ -125,9 +125,7 @@ class _Model:
                     (weights.lateness_per_second + weights.max_lateness_per_second) * visit.lateness_weight,
                 )
             if visit.anchor_start is not None and weights.anchor_per_second:
-                early = visit.anchor_start - weights.anchor_tolerance
-                if early > visit.earliest:
-                    self.time.SetCumulVarSoftLowerBound(index, early, weights.anchor_per_second)
+                self._price_anchor(index, visit, visit.anchor_start, weights)
             allowed = [k for k, c in enumerate(problem.carers) if problem.may_serve(c, visit)]
             if len(allowed) < len(problem.carers):
                 routing.VehicleVar(index).SetValues([-1, *allowed])
@@ -144,6 +142,20 @@ class _Model:
             routing.AddVariableMinimizedByFinalizer(self.time.CumulVar(end))
         self._add_breaks()
         self._add_links(solver)
+
+    def _price_anchor(self, index: int, visit: Visit, anchor: int, weights: Weights) -> None:
+        """Starting more than the tolerance before the usual time costs its weight per second; so does
+        starting after it where the visit cannot be late (its hard window ends by the agreed end, as for
+        every visit the on-time search holds). A cumul has one soft upper bound, and where lateness is
+        possible that one prices the lateness, which counts more: the late side is then left to the
+        on-time search's bands."""
+        early = anchor - weights.anchor_tolerance
+        if early > visit.earliest:
+            self.time.SetCumulVarSoftLowerBound(index, early, weights.anchor_per_second)
+        late = anchor + weights.anchor_tolerance
+        never_late = visit.soft_end is None or visit.soft_end >= visit.latest
+        if never_late and late < visit.latest:
+            self.time.SetCumulVarSoftUpperBound(index, late, weights.anchor_per_second)
 
     def _demands(self) -> list[int]:
         demands = [self.problem.visits[v].demand for v in self.visit_of_node]
