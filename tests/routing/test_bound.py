@@ -114,8 +114,7 @@ def test_a_morning_peak_beyond_the_carers_is_counted() -> None:
     assert bound.on_time_max <= 4
     plan = solve(problem, SolveParams(time_limit_s=2))
     assert check(problem, plan).feasible
-    on_time = sum(1 for r in plan.routes for s in r.stops if s.lateness == 0)
-    assert on_time <= bound.on_time_max
+    assert plan.on_time() <= bound.on_time_max
 
 
 def test_breaks_take_their_share_of_a_short_shift() -> None:
@@ -208,7 +207,7 @@ def test_a_nurse_cannot_borrow_the_helpers_short_legs() -> None:
     assert on_time_bound(problem).on_time_max == 3
     plan = solve(problem, SolveParams(time_limit_s=2))
     assert check(problem, plan).feasible
-    assert sum(1 for r in plan.routes for s in r.stops if s.lateness == 0) == 3
+    assert plan.on_time() == 3
 
 
 def test_a_shift_with_nothing_left_to_plan_has_a_bound_of_nothing() -> None:
