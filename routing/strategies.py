@@ -1,17 +1,26 @@
 """Solve strategies around `solve` for the situations a planning day brings.
 
 `solve_or_rescue` makes sure an overloaded shift still gets a plan; `solve_keeping_unaffected` re-plans after
-a sick call while moving other carers' visits only when that helps recipients. Both are pure: a Problem in,
-a Plan out, checked by `routing.check` in the tests like any other plan.
+a sick call while moving other carers' visits only when that helps recipients; `take_in` fits visits another
+team had no room for into a team's finished plan. All are pure: a Problem in, a Plan out, checked by
+`routing.check` in the tests like any other plan.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 
+from routing.explain import explain_unassigned
+from routing.insertion import placements
+from routing.objective import objective_of, rank
+from routing.on_time import linked_ids
 from routing.params import SolveParams, Weights
-from routing.plan import Plan
+from routing.plan import Plan, Route
 from routing.problem import Problem
+from routing.rebalance import rebalance
+from routing.repair import repair_on_time
 from routing.solve import solve
 
 RELAXED_SHARE = 0.4  # of the rescue time spent on the problem without links
@@ -101,3 +110,70 @@ def solve_keeping_unaffected(
     if _worse_for_recipients(second, first):
         return pinned_problem, replace(first, notes=(*first.notes, f"unaffected routes kept ({summary})"))
     return free, replace(second, notes=(*second.notes, f"unaffected stops moved to cut lateness ({summary})"))
+
+
+def plan_of(problem: Problem, routes: Sequence[Route], params: SolveParams, like: Plan) -> Plan:
+    """The plan these routes make of `problem`: every visit not routed explained, the objective of this
+    problem; stats and notes from `like` (the search the routes came from)."""
+    routed = {s.visit_id for r in routes for s in r.stops}
+    dropped = {i for i, v in enumerate(problem.visits) if v.id not in routed}
+    return Plan(
+        routes=tuple(routes),
+        unassigned=tuple(explain_unassigned(problem, v, dropped) for v in sorted(dropped)),
+        objective=objective_of(problem, routes, sorted(dropped), params),
+        stats=like.stats,
+        notes=like.notes,
+        weights=params.weights,
+    )
+
+
+def take_in(problem: Problem, plan: Plan, lent: Collection[str], params: SolveParams) -> Plan:
+    """`plan` (a team's own shift, solved) extended to `problem` (the same shift with visits `lent` by a team
+    that had no room for them): a lent visit goes on time where at most one other visit moves out of its
+    way (routing.repair) or to a carer without visits (routing.rebalance), else into its cheapest place
+    where no visit leaves its window and the objective gains. The team's own visits keep every window they
+    had, so the team never pays for its neighbour's day; lent visits with no place stay unassigned.
+    `params.time_limit_s` bounds the repair."""
+    routed = {s.visit_id for r in plan.routes for s in r.stops}
+    routes = list(plan.routes)
+    dropped = [i for i, v in enumerate(problem.visits) if v.id not in routed]
+    deadline = time.monotonic() + params.time_limit_s
+    routes, dropped = repair_on_time(problem, routes, dropped, params, deadline)
+    routes, dropped = rebalance(problem, routes, dropped, params)
+    linked = linked_ids(problem)
+    for index in [i for i in dropped if problem.visits[i].id in lent]:
+        routes, dropped = _inserted_keeping_windows(problem, routes, dropped, index, linked, params)
+    extended = replace(plan, stats=replace(plan.stats, engine=f"{plan.stats.engine}+lent"))
+    return plan_of(problem, routes, params, extended)
+
+
+def _inserted_keeping_windows(
+    problem: Problem,
+    routes: list[Route],
+    dropped: list[int],
+    index: int,
+    linked: set[str],
+    params: SolveParams,
+) -> tuple[list[Route], list[int]]:
+    """The routes with visit `index` at its best place by the objective where every visit on time stays
+    on time; unchanged where no such place gains."""
+    visit = problem.visits[index]
+    on_time = _on_time_ids(routes)
+    left = [v for v in dropped if v != index]
+    best, chosen = rank(problem, routes, dropped, params), None
+    for k, route in enumerate(routes):
+        carer = problem.carers[problem.carer_index[route.carer_id]]
+        if not problem.may_serve(carer, visit):
+            continue
+        for _, timed in placements(problem, carer, route, visit, linked):
+            candidate = [*routes[:k], timed, *routes[k + 1 :]]
+            if not on_time <= _on_time_ids(candidate):
+                continue
+            ranked = rank(problem, candidate, left, params)
+            if ranked < best:
+                best, chosen = ranked, candidate
+    return (routes, dropped) if chosen is None else (chosen, left)
+
+
+def _on_time_ids(routes: Sequence[Route]) -> set[str]:
+    return {s.visit_id for r in routes for s in r.stops if s.lateness == 0}

@@ -17,6 +17,9 @@ class MunicipalitySettingsBase(SQLModel):
     allow_cross_team_nurses: bool = Field(
         default=True, description="sykepleier fra annet team kan ta besøk som krever sykepleier"
     )
+    lend_across_teams: bool = Field(
+        default=True, description="besøk et team ikke har ledig tid til, kan legges til et annet team"
+    )
     early_tolerance_minutes: int = Field(default=0, ge=0, le=120)
     visit_plan_carer_names: bool = Field(
         default=False, description="besøksplanen til brukerne viser pleiernes fornavn"

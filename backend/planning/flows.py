@@ -27,14 +27,17 @@ from backend.planning.gather import (
     CONTINUITY_DAYS,
     DAY_BY_DAY_CONTINUITY_DAYS,
     lend_nurse_visits,
+    lent_away,
     linked_starts,
     municipality_settings,
     recent_carers,
     recipients_of,
     returning_carers,
     shift_carers,
+    team_distance_km,
     usual_visits,
 )
+from backend.planning.lending import Build, TeamShift, lend_room
 from backend.planning.models import Plan, Stop, StopProgress
 from backend.planning.service import routes_of
 from backend.planning.store import store_plan
@@ -134,9 +137,15 @@ def shift_input(
     )
 
 
-def _team_inputs(
-    session: Session, *, day: dt.date, shift_kind: ShiftKind, teams: list[Team], settings: Settings
-) -> list[PlanningInput]:
+def _team_shifts(
+    session: Session,
+    *,
+    day: dt.date,
+    shift_kind: ShiftKind,
+    teams: list[Team],
+    settings: Settings,
+    params: SolveParams,
+) -> list[TeamShift]:
     """The routing input of each team's shift, nurse visits lent where a team has no nurse on shift."""
     municipality = municipality_settings(session)
     visits: dict[int, list[DayVisit]] = {}
@@ -148,21 +157,33 @@ def _team_inputs(
         carers[tid], issues[tid] = shift_carers(session, day=day, shift_kind=shift_kind, team=team)
     if municipality.allow_cross_team_nurses:
         lend_nurse_visits(teams, visits, carers, issues)
-    inputs = []
+    build = _shift_build(session, settings, day, shift_kind)
+    shifts = []
     for team in teams:
         tid = team.id or 0
+        shift = TeamShift(team, visits[tid], carers[tid], issues[tid], None, None, params)
+        shift.inp = build(shift, shift.visits)
+        shifts.append(shift)
+    return shifts
+
+
+def _shift_build(session: Session, settings: Settings, day: dt.date, shift_kind: ShiftKind) -> Build:
+    """How a team's shift input is built, again after visits were lent in or out."""
+
+    def build(shift: TeamShift, visits: list[DayVisit]) -> PlanningInput:
         inp = shift_input(
             session,
             day=day,
             shift_kind=shift_kind,
-            team=team,
-            visits=visits[tid],
-            carers=carers[tid],
+            team=shift.team,
+            visits=visits,
+            carers=shift.carers,
             settings=settings,
         )
-        inp.issues = issues[tid] + inp.issues
-        inputs.append(inp)
-    return inputs
+        inp.issues = list(shift.issues) + inp.issues
+        return inp
+
+    return build
 
 
 def plan_teams(
@@ -176,31 +197,42 @@ def plan_teams(
     progress: Progress | None = None,
     manual_like: bool = False,
 ) -> list[Plan]:
-    """Draft plans for the teams' shift, solved in parallel; each validated by `routing.check`.
-    `manual_like`: lay the lists as a coordinator does by hand (the baseline the simulator measures against)."""
+    """Draft plans for the teams' shift, solved in parallel; each validated by `routing.check`. Visits a
+    team has no room for then go to a neighbouring team with room, where the municipality allows it
+    (backend.planning.lending). `manual_like`: lay the lists as a coordinator does by hand (the baseline
+    the simulator measures against)."""
     report = progress or (lambda _: None)
     teams = [get_or_404(session, Team, tid, "Team") for tid in team_ids]
     report({"stage": "matriser", "done": 0, "total": len(teams)})
-    inputs = _team_inputs(session, day=day, shift_kind=shift_kind, teams=teams, settings=settings)
-    report({"stage": "løser", "done": 0, "total": len(teams)})
     weights = Weights(
         continuity_miss=settings.continuity_weight,
         anchor_per_second=settings.usual_time_weight,
         anchor_tolerance=settings.usual_time_tolerance_minutes * 60,
     )
-    params = [SolveParams(time_limit_s=settings.plan_seconds_per_team, weights=weights) for _ in inputs]
+    params = SolveParams(time_limit_s=settings.plan_seconds_per_team, weights=weights)
+    shifts = _team_shifts(
+        session, day=day, shift_kind=shift_kind, teams=teams, settings=settings, params=params
+    )
+    inputs = [s.input for s in shifts]
+    report({"stage": "løser", "done": 0, "total": len(teams)})
     solutions = (
         [
             (plan_manual_like(inp.problem), on_time_bound(inp.problem)) if inp.problem else None
             for inp in inputs
         ]
         if manual_like
-        else _solve_all(inputs, params, settings.plan_workers)
+        else _solve_all(inputs, [params] * len(inputs), settings.plan_workers)
     )
+    for shift, solved in zip(shifts, solutions, strict=True):
+        shift.solved = solved
+    if not manual_like and municipality_settings(session).lend_across_teams:
+        lend_room(
+            shifts, _shift_build(session, settings, day, shift_kind), team_distance_km, settings.plan_workers
+        )
     plans = []
-    for done, (inp, solved) in enumerate(zip(inputs, solutions, strict=True), start=1):
-        solution, bound = solved if solved is not None else (None, None)
-        plans.append(store_plan(session, inp, solution, created_by=created_by, bound=bound))
+    for done, shift in enumerate(shifts, start=1):
+        solution, bound = shift.solved if shift.solved is not None else (None, None)
+        plans.append(store_plan(session, shift.input, solution, created_by=created_by, bound=bound))
         report({"stage": "lagrer", "done": done, "total": len(teams), "plan_ids": [p.id for p in plans]})
     return plans
 
@@ -284,10 +316,13 @@ def _kept_from_base(session: Session, base: Plan, from_time: dt.datetime, status
 
 
 def _visits_of_base(session: Session, base: Plan, team: Team, kept: _Kept) -> list[DayVisit]:
-    """The shift's visits of the team, plus those lent to it from another team (nurse visits) in the base."""
-    day_visits = [
+    """The shift's visits of the team but those another team's current plan holds (lent away), plus those
+    lent to it from another team in the base."""
+    own = [
         v for v in visits_for(session, day=base.date, team_id=team.id or 0) if shift_of(v) == base.shift_kind
     ]
+    away = lent_away(session, base=base, visit_ids=[v.decision_visit_id for v in own]) - kept.visit_ids
+    day_visits = [v for v in own if v.decision_visit_id not in away]
     lent = kept.visit_ids - {v.decision_visit_id for v in day_visits}
     if lent:
         for other in session.exec(select(Team).where(Team.id != team.id)):

@@ -186,7 +186,8 @@ def usual_of(seen: list[tuple[dt.date, int, int]]) -> UsualVisit:
     return UsualVisit(dt.time(minute // 60, minute % 60), carer_id)
 
 
-def _distance_km(a: Team, b: Team) -> float:
+def team_distance_km(a: Team, b: Team) -> float:
+    """As the crow flies between the teams' bases: which team is the nearest neighbour."""
     dlat = math.radians(b.base_lat - a.base_lat)
     dlon = math.radians(b.base_lon - a.base_lon) * math.cos(math.radians(a.base_lat))
     return 6371 * math.hypot(dlat, dlon)
@@ -203,7 +204,7 @@ def lend_nurse_visits(
     for team in teams:
         if team in with_nurse or not with_nurse:
             continue
-        host = min(with_nurse, key=lambda t: _distance_km(team, t))
+        host = min(with_nurse, key=lambda t: team_distance_km(team, t))
         lend = [v for v in visits[team.id or 0] if v.needs_nurse and not v.links]
         if not lend:
             continue
@@ -261,3 +262,30 @@ def linked_starts(
         if stop.decision_visit_id is not None:
             starts.setdefault(stop.decision_visit_id, stop.planned_start)
     return starts
+
+
+def lent_away(session: Session, *, base: Plan, visit_ids: Sequence[int]) -> set[int]:
+    """The visits among `visit_ids` (of `base`'s team) that another team's current plan of the same day and
+    shift holds (lent to it, backend.planning.lending, or a nurse visit lent): a re-plan of `base` leaves them
+    there. A team's current plan is its latest that is not superseded."""
+    others = session.exec(
+        select(Plan.team_id, Plan.id).where(
+            Plan.date == base.date,
+            Plan.shift_kind == base.shift_kind,
+            Plan.team_id != base.team_id,
+            Plan.status != PlanStatus.superseded,
+        )
+    ).all()
+    current: dict[int, int] = {}
+    for team_id, plan_id in others:
+        current[team_id] = max(current.get(team_id, 0), plan_id or 0)
+    if not current or not visit_ids:
+        return set()
+    held = session.exec(
+        select(Stop.decision_visit_id)
+        .join(Route, col(Route.id) == Stop.route_id)
+        .where(
+            col(Route.plan_id).in_(list(current.values())), col(Stop.decision_visit_id).in_(list(visit_ids))
+        )
+    ).all()
+    return {v for v in held if v is not None}

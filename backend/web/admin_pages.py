@@ -232,6 +232,7 @@ async def change_settings(request: Request, session: SessionDep) -> Response:
     principal, form = posted
     values: dict[str, Any] = {k: str(v).strip() for k, v in form.items() if k != "form_token"}
     values["allow_cross_team_nurses"] = form.get("allow_cross_team_nurses") == "on"
+    values["lend_across_teams"] = form.get("lend_across_teams") == "on"
     values["visit_plan_carer_names"] = form.get("visit_plan_carer_names") == "on"
     values["notice_phone"] = values.get("notice_phone") or None
     try:

@@ -82,6 +82,7 @@ NYNORSK: dict[str, str] = {
     "Kommuneinnstillinger – hjemmerute": "Kommuneinnstillingar – hjemmerute",
     "Innstillingene er lagret.": "Innstillingane er lagra.",
     "Sykepleier fra et annet team kan ta besøk som krever sykepleier": "Sjukepleiar frå eit anna team kan ta besøk som krev sjukepleiar",
+    "Besøk et team ikke har ledig tid til, kan legges til et annet team med ledig tid": "Besøk eit team ikkje har ledig tid til, kan leggjast til eit anna team med ledig tid",
     "Lagre innstillingene": "Lagre innstillingane",
     "Kommunens navn": "Namnet på kommunen",
     "Telefonnummer i varsel-SMS (tom: ingen)": "Telefonnummer i varslings-SMS (tom: ingen)",

@@ -26,6 +26,7 @@ from backend.decisions.expansion import DayVisit, visits_for
 from backend.decisions.models import DecisionLink, DecisionVisit
 from backend.demo import DEMO_PASSWORD, load_demo
 from backend.errors import Conflict
+from backend.municipality.models import MunicipalitySettings
 from backend.planning.models import Plan
 from backend.planning.networks import network_for
 from backend.planning.service import publish_plan
@@ -818,3 +819,84 @@ def test_one_teams_planning_is_solved_outside_the_serving_process(
     assert seen and all(pid != os.getpid() for pid, _ in seen)
     # and below the serving process's priority, so a solve does not hold carers' requests up on 2 cores
     assert all(niceness >= min(19, os.nice(0) + solver_pool.SOLVER_NICENESS) for _, niceness in seen)
+
+
+def _shift_visits(session: Session, team_id: int) -> set[int]:
+    return {
+        v.decision_visit_id
+        for v in visits_for(session, day=DAY, team_id=team_id)
+        if shift_of(v).value == "day"
+    }
+
+
+def test_visits_a_team_has_no_room_for_go_to_the_team_next_door_and_stay_there(
+    demo: tuple[TestClient, dict[str, str]], engine: Engine
+) -> None:
+    """Team gul's day shift loses all but one carer ahead of the day (nurse visits are not lent on their
+    own rule here); team blå has room. The visits gul
+    cannot fit go to blå (both plans say so, routing.check accepts both), each of gul's visits is in exactly
+    one place; a re-plan of gul's rest of the day leaves the lent visits with blå; with the municipality's
+    setting off nothing is lent."""
+    client, headers = demo
+    with Session(engine) as session:
+        teams = sorted(t.id or 0 for t in session.exec(select(Team)))
+        gul, blue = teams[0], teams[1]
+        on_shift = session.exec(
+            select(RotaEntry.carer_id)
+            .join(Carer, Carer.id == RotaEntry.carer_id)  # type: ignore[arg-type]
+            .where(Carer.team_id == gul, RotaEntry.date == DAY, RotaEntry.shift_kind == "day")
+        ).all()
+        for carer_id in sorted(on_shift)[1:]:
+            session.add(
+                Absence(
+                    carer_id=carer_id,
+                    start=local_instant(DAY, dt.time(0)),
+                    end=local_instant(DAY + dt.timedelta(days=1), dt.time(0)),
+                    note="langtidssykemeldt",
+                )
+            )
+        municipality = session.get(MunicipalitySettings, 1)
+        assert municipality is not None
+        municipality.allow_cross_team_nurses = False  # nurse visits are lent on their own rule
+        session.add(municipality)
+        session.commit()
+        own = _shift_visits(session, gul)
+    run = {"date": DAY.isoformat(), "shift_kind": "day", "team_ids": [gul, blue]}
+    plans = [
+        client.get(f"/api/v1/plans/{pid}", headers=headers).json()
+        for pid in _run(client, headers, "/api/v1/planning/runs", run)["result"]["plan_ids"]
+    ]
+    mine, theirs = sorted(plans, key=lambda p: p["team_id"])
+    lent = {s["decision_visit_id"] for r in theirs["routes"] for s in r["stops"]} & own
+    assert lent, "blå took none of gul's visits"
+    assert any(i["kind"] == "lent" for i in mine["issues"]) and any(
+        i["kind"] == "borrowed" for i in theirs["issues"]
+    )
+    places = Counter(s["decision_visit_id"] for p in plans for r in p["routes"] for s in r["stops"])
+    places.update(u["decision_visit_id"] for u in mine["unassigned"])
+    assert all(places[v] >= 1 for v in own)
+    assert all(places[v] == 1 for v in lent)
+    assert {u["decision_visit_id"] for u in mine["unassigned"]}.isdisjoint(lent)
+    for plan in plans:
+        assert plan["stats"]["check_feasible"] is True, plan["stats"]["violations"]
+    for plan in plans:
+        assert client.post(f"/api/v1/plans/{plan['id']}/publish", headers=headers).status_code == 200
+
+    job = _run(client, headers, f"/api/v1/plans/{mine['id']}/replan", {"from_time": "10:00"})
+    again = client.get(f"/api/v1/plans/{job['result']['plan_id']}", headers=headers).json()
+    assert again["stats"]["check_feasible"] is True
+    planned_again = {s["decision_visit_id"] for r in again["routes"] for s in r["stops"]}
+    assert lent.isdisjoint(planned_again | {u["decision_visit_id"] for u in again["unassigned"]})
+
+    with Session(engine) as session:
+        settings = session.get(MunicipalitySettings, 1)
+        assert settings is not None
+        settings.lend_across_teams = False
+        session.add(settings)
+        session.commit()
+    plans = [
+        client.get(f"/api/v1/plans/{pid}", headers=headers).json()
+        for pid in _run(client, headers, "/api/v1/planning/runs", run)["result"]["plan_ids"]
+    ]
+    _, theirs = sorted(plans, key=lambda p: p["team_id"])
+    assert not {s["decision_visit_id"] for r in theirs["routes"] for s in r["stops"]} & own

@@ -1,11 +1,18 @@
 """Re-planning keeps unaffected carers' visits where they were unless moving them helps the recipients:
-fewer visits left out or less lateness. Travel savings alone never move them. Plans are checked."""
+fewer visits left out or less lateness. Travel savings alone never move them. Visits taken in from another
+team never cost the team a visit on time. Plans are checked."""
 
 from __future__ import annotations
 
-from routing import Problem, check
-from routing.strategies import rescue, solve_keeping_unaffected, solve_or_rescue
+from dataclasses import replace
+
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from routing import Plan, Problem, SolveParams, check, solve
+from routing.strategies import rescue, solve_keeping_unaffected, solve_or_rescue, take_in
 from tests.routing.builders import carer, line_matrix, visit
+from tests.routing.test_properties import problems
 
 
 def _carer_of(plan: object, visit_id: str) -> str:
@@ -113,3 +120,33 @@ def test_a_plan_carries_its_weights_and_the_check_agrees_with_its_objective() ->
     assert verdict.violations == ()
     assert verdict.lateness_total == plan.objective.lateness_total > 0
     assert verdict.weighted_total == plan.objective.weighted_total
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_visits=8, max_carers=3, links=True), st.data())
+def test_visits_taken_in_from_another_team_never_cost_the_team_a_visit_on_time(
+    problem: Problem, data: st.DataObject
+) -> None:
+    """A team's solved shift takes in some unlinked visits of another team (routing.strategies.take_in): the
+    plan passes the validator with the objective it reports, every visit of the team's own it served is
+    still served, none of them leaves its window, and a lent visit that was taken is planned once."""
+    linked = {v for link in problem.links for v in (link.first, link.second)}
+    lendable = [v for v in problem.visits if v.id not in linked]
+    assume(lendable)
+    lent = data.draw(st.lists(st.sampled_from(lendable), min_size=1, max_size=3, unique_by=lambda v: v.id))
+    lent_ids = frozenset(v.id for v in lent)
+    own = replace(problem, visits=tuple(v for v in problem.visits if v.id not in lent_ids))
+    plan = solve(own, SolveParams(time_limit_s=0.3))
+    taken = take_in(problem, plan, lent_ids, SolveParams(time_limit_s=0.3))
+    result = check(problem, taken, taken.weights)
+    assert result.violations == ()
+    assert result.weighted_total == taken.objective.weighted_total
+
+    def own_on_time(p: Plan) -> set[str]:
+        return {
+            s.visit_id for r in p.routes for s in r.stops if s.lateness == 0 and s.visit_id not in lent_ids
+        }
+
+    assert set(plan.assigned_visit_ids()) <= set(taken.assigned_visit_ids())
+    assert len(own_on_time(taken)) >= len(own_on_time(plan))
+    assert len(taken.assigned_visit_ids()) == len(set(taken.assigned_visit_ids()))
