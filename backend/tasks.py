@@ -25,7 +25,8 @@ from backend.jobs.runner import NOTICE_QUEUE, QUEUE
 from backend.kpis.weekly import refresh_marked
 from backend.notices.dispatch import SEND_TASK, gateway_for, run_once
 from backend.notices.visit_plans import next_monday, queue_visit_plans
-from backend.planning.flows import plan_teams, replan
+from backend.planning.day_help import replan_with_help
+from backend.planning.flows import plan_teams
 from backend.rota.service import carers_on_shift
 from backend.settings import Settings
 from backend.teams.models import Team
@@ -85,7 +86,7 @@ def replan_job(
     session: Session, *, plan_id: int, from_time: str, settings: Settings, created_by: int | None = None
 ) -> dict[str, Any]:
     """Planlegg resten av dagen på nytt after a sick call or an urgent visit."""
-    plan = replan(
+    helped = replan_with_help(
         session,
         plan_id=plan_id,
         from_time=dt.datetime.fromisoformat(from_time),
@@ -93,10 +94,12 @@ def replan_job(
         status_of=stops_with_progress,
         settings=settings,
     )
+    plan = helped.plan
     return {
         "plan_id": plan.id,
         "base_plan_id": plan_id,
         "diff_counts": diff.counts if (diff := plan.plan_diff()) else {},
+        "help_plan_ids": [p.id for p in helped.helpers],
     }
 
 

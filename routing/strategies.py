@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 
 from routing.explain import explain_unassigned
-from routing.insertion import placements
+from routing.insertion import placements, timed_route
 from routing.objective import objective_of, rank
 from routing.on_time import linked_ids
 from routing.params import SolveParams, Weights
@@ -177,3 +177,18 @@ def _inserted_keeping_windows(
 
 def _on_time_ids(routes: Sequence[Route]) -> set[str]:
     return {s.visit_id for r in routes for s in r.stops if s.lateness == 0}
+
+
+def retimed_routes(problem: Problem, routes: Sequence[Route]) -> list[Route]:
+    """Each route's stops at their earliest times in their order (linked visits at their starts): a stored
+    plan made a plan of the problem as it stands now."""
+    linked_ids_ = linked_ids(problem)
+    linked = {s.visit_id: s.start for r in routes for s in r.stops if s.visit_id in linked_ids_}
+    result = []
+    for route in routes:
+        carer = problem.carers[problem.carer_index[route.carer_id]]
+        sequence = [problem.visits[problem.visit_index[s.visit_id]] for s in route.stops]
+        timed = timed_route(problem, carer, route, sequence, linked, strict=False)
+        assert timed is not None  # not strict: always timed
+        result.append(timed)
+    return result

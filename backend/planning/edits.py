@@ -60,7 +60,7 @@ def _frame(session: Session, plan: Plan, status_of: StatusReader, settings: Sett
     return frame
 
 
-def _as_stored(session: Session, frame: RestOfDay, plan: Plan) -> tuple[RoutingPlan, dict[int, str]]:
+def as_stored(session: Session, frame: RestOfDay, plan: Plan) -> tuple[RoutingPlan, dict[int, str]]:
     """The plan's visits still to do as routing routes at their stored times, and each stop's visit key."""
     inp = frame.inp
     problem = inp.problem
@@ -266,7 +266,7 @@ def apply_edit(
     frame = _frame(session, plan, status_of, settings)
     problem = frame.inp.problem
     assert problem is not None
-    before, keys = _as_stored(session, frame, plan)
+    before, keys = as_stored(session, frame, plan)
     sequences, touched = _edited_sequences(frame, before, keys, edit)
     after = _retimed(frame.inp, before, sequences, touched)
     broken = _new_violations(check(problem, before), check(problem, after))
@@ -300,7 +300,7 @@ def insert_options(
     frame = _frame(session, plan, status_of, settings)
     problem = frame.inp.problem
     assert problem is not None
-    before, _ = _as_stored(session, frame, plan)
+    before, _ = as_stored(session, frame, plan)
     wanted = [k for k, v in frame.inp.visits.items() if v.decision_visit_id == decision_visit_id]
     unassigned = {u.visit_id for u in before.unassigned}
     if len(wanted) != 1 or wanted[0] not in unassigned:

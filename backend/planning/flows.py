@@ -315,14 +315,19 @@ def _kept_from_base(session: Session, base: Plan, from_time: dt.datetime, status
     return kept
 
 
-def _visits_of_base(session: Session, base: Plan, team: Team, kept: _Kept) -> list[DayVisit]:
+def _visits_of_base(
+    session: Session, base: Plan, team: Team, kept: _Kept, taken_in: Sequence[DayVisit]
+) -> list[DayVisit]:
     """The shift's visits of the team but those another team's current plan holds (lent away), plus those
-    lent to it from another team in the base."""
+    lent to it from another team in the base and those it is offered now (`taken_in`)."""
     own = [
         v for v in visits_for(session, day=base.date, team_id=team.id or 0) if shift_of(v) == base.shift_kind
     ]
     away = lent_away(session, base=base, visit_ids=[v.decision_visit_id for v in own]) - kept.visit_ids
     day_visits = [v for v in own if v.decision_visit_id not in away]
+    day_visits += [
+        v for v in taken_in if v.decision_visit_id not in {d.decision_visit_id for d in day_visits}
+    ]
     lent = kept.visit_ids - {v.decision_visit_id for v in day_visits}
     if lent:
         for other in session.exec(select(Team).where(Team.id != team.id)):
@@ -407,14 +412,16 @@ def rest_of_day(
     status_of: StatusReader,
     settings: Settings,
     pin_unaffected: bool,
+    taken_in: Sequence[DayVisit] = (),
 ) -> RestOfDay:
     """What a re-plan solves and a hand edit is checked against. `pin_unaffected`: each visit of a carer
-    who still works stays with that carer (the re-plan's first phase); a hand edit moves visits freely."""
+    who still works stays with that carer (the re-plan's first phase); a hand edit moves visits freely.
+    `taken_in`: another team's visits offered to this shift (backend.planning.day_help)."""
     if base.status == PlanStatus.superseded:
         raise Conflict("Planen er erstattet av en nyere; planlegg om fra den publiserte planen.")
     team = get_or_404(session, Team, base.team_id, "Team")
     kept = _kept_from_base(session, base, from_time, status_of)
-    day_visits = _visits_of_base(session, base, team, kept)
+    day_visits = _visits_of_base(session, base, team, kept, taken_in)
     shift, issues = shift_carers(session, day=base.date, shift_kind=base.shift_kind, team=team)
     rest = _rest_of_shift(shift, kept, from_time)
     affected = _affected_carers(session, base, rest, from_time)

@@ -23,7 +23,8 @@ from backend.teams.models import Team
 from routing import Plan as RoutingPlan
 from routing import Problem, SolveParams
 from routing.bound import Bound, on_time_bound
-from routing.strategies import plan_of, take_in
+from routing.check import check
+from routing.strategies import plan_of, retimed_routes, take_in
 
 TAKE_IN_SECONDS = 2.0  # the on-time repair's share of one offer; the insertions after it are quick
 LENDABLE_REASONS = ("capacity", "no_carers")
@@ -53,11 +54,22 @@ Build = Callable[[TeamShift, list[DayVisit]], PlanningInput]
 Distance = Callable[[Team, Team], float]
 
 
-def _taken_in(problem: Problem, plan: RoutingPlan, lent: list[str], params: SolveParams) -> RoutingPlan:
+def take_in_lent(problem: Problem, plan: RoutingPlan, lent: list[str], params: SolveParams) -> RoutingPlan:
     return take_in(problem, plan, frozenset(lent), replace(params, time_limit_s=TAKE_IN_SECONDS))
 
 
-def _restated(problem: Problem, plan: RoutingPlan, params: SolveParams) -> tuple[RoutingPlan, Bound]:
+def take_in_retimed(
+    problem: Problem, plan: RoutingPlan, lent: list[str], params: SolveParams
+) -> RoutingPlan | None:
+    """`take_in_lent` on a stored plan's rest of the day: its routes first at their earliest times in their
+    order (stored times can sit a few minutes off the rest of the day's frame: where each carer is now, the
+    break as stored); None when the result is not a plan `routing.check` accepts."""
+    retimed = plan_of(problem, retimed_routes(problem, plan.routes), params, plan)
+    taken = take_in_lent(problem, retimed, lent, params)
+    return taken if check(problem, taken, params.weights).feasible else None
+
+
+def restated(problem: Problem, plan: RoutingPlan, params: SolveParams) -> tuple[RoutingPlan, Bound]:
     """The plan's routes as a plan of `problem` (the shift with visits lent in or out), and its bound."""
     return plan_of(problem, plan.routes, params, plan), on_time_bound(problem)
 
@@ -116,7 +128,9 @@ def _offer(host: TeamShift, waiting: list[DayVisit], build: Build, workers: int)
     if offered.problem is None:
         return []
     lent = [k for v in waiting for k in visit_keys(v)]
-    plan = solver_pool.submit(workers, _taken_in, offered.problem, host.solved[0], lent, host.params).result()
+    plan = solver_pool.submit(
+        workers, take_in_lent, offered.problem, host.solved[0], lent, host.params
+    ).result()
     routed = {s.visit_id for r in plan.routes for s in r.stops}
     taken = [v for v in waiting if all(k in routed for k in visit_keys(v))]
     if taken:
@@ -133,4 +147,4 @@ def _rebuild(shift: TeamShift, build: Build, workers: int) -> None:
     if inp.problem is None or plan is None:
         shift.solved = None
         return
-    shift.solved = solver_pool.submit(workers, _restated, inp.problem, plan, shift.params).result()
+    shift.solved = solver_pool.submit(workers, restated, inp.problem, plan, shift.params).result()

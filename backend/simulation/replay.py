@@ -218,6 +218,9 @@ class DayReplay:
             raise SimulationError(f"re-plan failed: {job.get('error')}")
         new_plan = job["result"]["plan_id"]
         self.api.as_coordinator("POST", f"/plans/{new_plan}/publish")
+        for helper in job["result"].get("help_plan_ids", []):  # neighbours who took what did not fit
+            published = self.api.as_coordinator("POST", f"/plans/{helper}/publish")
+            self.load(published["team_id"])
         self.log.replans += 1
         self.log.replan_seconds.append(time.monotonic() - began)
 

@@ -900,3 +900,79 @@ def test_visits_a_team_has_no_room_for_go_to_the_team_next_door_and_stay_there(
     ]
     _, theirs = sorted(plans, key=lambda p: p["team_id"])
     assert not {s["decision_visit_id"] for r in theirs["routes"] for s in r["stops"]} & own
+
+
+def test_after_a_sick_call_the_team_next_door_takes_what_no_longer_fits(
+    demo: tuple[TestClient, dict[str, str]], engine: Engine, clock: Clock
+) -> None:
+    """Both teams' day lists are published; at 07:30 every carer of gul's day shift calls in sick (a
+    stomach bug through the office). Gul's re-plan has nobody left, and blå's published list gets a new
+    draft that takes in what it can of gul's visits: every visit blå had on time stays on time,
+    routing.check accepts it, gul's draft no longer lists what blå took. Published, a later re-plan of gul
+    leaves them with blå."""
+    client, headers = demo
+    with Session(engine) as session:
+        municipality = session.get(MunicipalitySettings, 1)
+        assert municipality is not None
+        municipality.allow_cross_team_nurses = False
+        session.add(municipality)
+        session.commit()
+        gul, blue = sorted(t.id or 0 for t in session.exec(select(Team)))
+    run = {"date": DAY.isoformat(), "shift_kind": "day", "team_ids": [gul, blue]}
+    plans = [
+        client.get(f"/api/v1/plans/{pid}", headers=headers).json()
+        for pid in _run(client, headers, "/api/v1/planning/runs", run)["result"]["plan_ids"]
+    ]
+    mine, theirs = sorted(plans, key=lambda p: p["team_id"])
+    for plan in plans:
+        assert client.post(f"/api/v1/plans/{plan['id']}/publish", headers=headers).status_code == 200
+    clock.at(dt.time(7, 30), DAY)
+    sick_call = local_instant(DAY, dt.time(7, 30))
+    off = sorted(r["carer_id"] for r in mine["routes"])
+    with Session(engine) as session:
+        for carer_id in off[1:]:
+            end = local_instant(DAY + dt.timedelta(days=1), dt.time(0))
+            session.add(Absence(carer_id=carer_id, start=sick_call, end=end, note="meldt syk"))
+        session.commit()
+    job = _run(
+        client,
+        headers,
+        f"/api/v1/plans/{mine['id']}/replan",
+        {"from_time": "07:30", "absent_carer_id": off[0]},
+    )
+    helpers = job["result"]["help_plan_ids"]
+    assert len(helpers) == 1, job["result"]
+    gul_draft = client.get(f"/api/v1/plans/{job['result']['plan_id']}", headers=headers).json()
+    blue_draft = client.get(f"/api/v1/plans/{helpers[0]}", headers=headers).json()
+    assert blue_draft["base_plan_id"] == theirs["id"] and blue_draft["team_id"] == blue
+    assert blue_draft["stats"]["check_feasible"] is True, blue_draft["stats"]["violations"]
+    assert all(s["fixed"] for r in gul_draft["routes"] for s in r["stops"])
+    with Session(engine) as session:
+        own = _shift_visits(session, gul)
+    taken = {s["decision_visit_id"] for r in blue_draft["routes"] for s in r["stops"]} & own
+    assert taken
+    assert any(i["kind"] == "lent" for i in gul_draft["issues"])
+    assert any(i["kind"] == "borrowed" for i in blue_draft["issues"])
+    gul_places = Counter(s["decision_visit_id"] for r in gul_draft["routes"] for s in r["stops"])
+    gul_places.update(u["decision_visit_id"] for u in gul_draft["unassigned"])
+    assert not set(gul_places) & taken
+    assert all(gul_places[v] + (v in taken) >= 1 for v in own)
+
+    def on_time_from_sick_call(plan: dict[str, Any]) -> set[int]:
+        return {
+            s["decision_visit_id"]
+            for r in plan["routes"]
+            for s in r["stops"]
+            if dt.datetime.fromisoformat(s["planned_start"]) >= sick_call
+            and dt.datetime.fromisoformat(s["planned_start"]) <= dt.datetime.fromisoformat(s["window_end"])
+            and s["decision_visit_id"] not in own
+        }
+
+    assert len(on_time_from_sick_call(blue_draft)) >= len(on_time_from_sick_call(theirs))
+    for plan in (gul_draft, blue_draft):
+        assert client.post(f"/api/v1/plans/{plan['id']}/publish", headers=headers).status_code == 200
+    clock.at(dt.time(11, 0), DAY)
+    again = _run(client, headers, f"/api/v1/plans/{gul_draft['id']}/replan", {"from_time": "11:00"})
+    later = client.get(f"/api/v1/plans/{again['result']['plan_id']}", headers=headers).json()
+    planned = {s["decision_visit_id"] for r in later["routes"] for s in r["stops"]}
+    assert taken.isdisjoint(planned | {u["decision_visit_id"] for u in later["unassigned"]})
