@@ -19,16 +19,18 @@ from sqlmodel import Session, col, select
 
 from backend.auth.service import team_ids_of
 from backend.common.enums import PlanStatus
+from backend.common.localtime import local_midnight
 from backend.decisions.expansion import DayVisit, visits_for
 from backend.planning import solver_pool
 from backend.planning.edits import as_stored
 from backend.planning.flows import StatusReader, replan, rest_of_day
 from backend.planning.gather import municipality_settings, team_distance_km
-from backend.planning.lending import LENDABLE_REASONS, restated, take_in_retimed
+from backend.planning.lending import LENDABLE_REASONS, borrowed_issue, lent_issue, restated, take_in_retimed
 from backend.planning.models import Plan
 from backend.planning.service import routes_of
 from backend.planning.store import store_plan
-from backend.planning.translate import Issue, shift_of, visit_keys
+from backend.planning.translate import shift_of, visit_keys
+from backend.rota.models import Absence
 from backend.settings import Settings
 from backend.teams.models import Team
 from routing import SolveParams
@@ -64,7 +66,7 @@ def replan_with_help(
     if not municipality_settings(session).lend_across_teams:
         return helped
     waiting = _waiting(session, plan)
-    for host in _hosts(session, plan, created_by) if waiting else []:
+    for host in _hosts(session, plan, created_by, from_time) if waiting else []:
         draft, taken = _offer(session, host, waiting, from_time, status_of, settings, created_by)
         if draft is None:
             continue
@@ -91,9 +93,9 @@ def _waiting(session: Session, plan: Plan) -> list[DayVisit]:
     ]
 
 
-def _hosts(session: Session, plan: Plan, created_by: int | None) -> list[Plan]:
-    """The other teams' published plans of the shift, the nearest team first (only teams the coordinator
-    plans for)."""
+def _hosts(session: Session, plan: Plan, created_by: int | None, from_time: dt.datetime) -> list[Plan]:
+    """The other teams' published plans of the shift, the nearest team first: only teams the coordinator
+    plans for, and not a plan with a carer absent from now on (it needs its own re-plan first)."""
     allowed = None if created_by is None else team_ids_of(session, created_by)
     hosts = list(
         session.exec(
@@ -105,10 +107,28 @@ def _hosts(session: Session, plan: Plan, created_by: int | None) -> list[Plan]:
             )
         )
     )
+    hosts = [h for h in hosts if not _has_absent_carer(session, h, from_time)]
     own = session.get(Team, plan.team_id)
     teams = {t.id: t for t in session.exec(select(Team).where(col(Team.id).in_([h.team_id for h in hosts])))}
     hosts = [h for h in hosts if allowed is None or h.team_id in allowed]
     return sorted(hosts, key=lambda h: team_distance_km(own, teams[h.team_id]) if own else 0.0)
+
+
+def _has_absent_carer(session: Session, plan: Plan, from_time: dt.datetime) -> bool:
+    """A carer of the plan with visits still ahead is reported absent from now on."""
+    carers = [
+        route.carer_id
+        for route, stops in routes_of(session, plan.id or 0)
+        if any(stop.planned_start >= from_time for stop in stops)
+    ]
+    absent = session.exec(
+        select(Absence.id).where(
+            col(Absence.carer_id).in_(carers),
+            Absence.end > from_time,
+            Absence.start < local_midnight(plan.date + dt.timedelta(days=1)),
+        )
+    ).first()
+    return absent is not None
 
 
 def _offer(
@@ -159,12 +179,7 @@ def _offer(
         settings.plan_workers, restated, frame.inp.problem, plan, params
     ).result()
     origin = session.get(Team, taken[0].team_id)
-    frame.inp.issues.append(
-        Issue(
-            "borrowed",
-            f"{len(taken)} besøk fra {origin.name if origin else 'et annet team'} er lagt inn (de hadde ikke ledig tid).",
-        )
-    )
+    frame.inp.issues.append(borrowed_issue(len(taken), origin.name if origin else "et annet team"))
     draft = store_plan(
         session, frame.inp, plan, created_by=created_by, base=host, fixed=frame.kept.fixed, bound=bound
     )
@@ -179,10 +194,7 @@ def _note_lent(session: Session, plan: Plan, taken: Sequence[DayVisit], host: Pl
     plan.unassigned = [u for u in plan.unassigned if u.get("decision_visit_id") not in gone]
     plan.issues = [
         *plan.issues,
-        Issue(
-            "lent",
-            f"{len(taken)} besøk uten ledig tid i teamet er lagt til {team.name if team else 'et annet team'}.",
-        ).as_dict(),
+        lent_issue(len(taken), team.name if team else "et annet team").as_dict(),
     ]
     session.add(plan)
     session.commit()

@@ -74,6 +74,16 @@ def restated(problem: Problem, plan: RoutingPlan, params: SolveParams) -> tuple[
     return plan_of(problem, plan.routes, params, plan), on_time_bound(problem)
 
 
+def lent_issue(count: int, host: str) -> Issue:
+    """What the lending team's plan says (a note, not something to fix)."""
+    return Issue("lent", f"{count} besøk uten ledig tid i teamet er lagt til {host}.")
+
+
+def borrowed_issue(count: int, origin: str) -> Issue:
+    """What the host's plan says."""
+    return Issue("borrowed", f"{count} besøk fra {origin} er lagt inn (de hadde ikke ledig tid).")
+
+
 def lendable(shift: TeamShift) -> list[DayVisit]:
     """The shift's visits left out for want of capacity, or because nobody of the team is on shift, that
     another team could take on their own: one carer, no link to another visit."""
@@ -106,15 +116,8 @@ def lend_room(shifts: list[TeamShift], build: Build, distance: Distance, workers
                 continue
             waiting = [v for v in waiting if v not in taken]
             origin.visits = [v for v in origin.visits if v not in taken]
-            origin.issues.append(
-                Issue("lent", f"{len(taken)} besøk uten ledig tid i teamet er lagt til {host.team.name}.")
-            )
-            host.issues.append(
-                Issue(
-                    "borrowed",
-                    f"{len(taken)} besøk fra {origin.team.name} er lagt inn (de hadde ikke ledig tid).",
-                )
-            )
+            origin.issues.append(lent_issue(len(taken), host.team.name))
+            host.issues.append(borrowed_issue(len(taken), origin.team.name))
             changed |= {id(origin), id(host)}
     for shift in shifts:
         if id(shift) in changed:

@@ -250,7 +250,13 @@ class DayReplay:
             return
         for plan in plans:
             if any(r["carer_id"] in sick for r in plan["routes"]):
-                self._replan(plan["id"], {"from_time": SICK_CALL.isoformat("minutes")})
+                # the list as published now: a neighbour's re-plan may have given it visits meanwhile
+                current = next(
+                    p
+                    for p in self.published()
+                    if (p["team_id"], p["shift_kind"]) == (plan["team_id"], plan["shift_kind"])
+                )
+                self._replan(current["id"], {"from_time": SICK_CALL.isoformat("minutes")})
                 self.load(plan["team_id"])
 
     def urgent_visit(self) -> None:

@@ -906,10 +906,11 @@ def test_after_a_sick_call_the_team_next_door_takes_what_no_longer_fits(
     demo: tuple[TestClient, dict[str, str]], engine: Engine, clock: Clock
 ) -> None:
     """Both teams' day lists are published; at 07:30 every carer of gul's day shift calls in sick (a
-    stomach bug through the office). Gul's re-plan has nobody left, and blå's published list gets a new
-    draft that takes in what it can of gul's visits: every visit blå had on time stays on time,
-    routing.check accepts it, gul's draft no longer lists what blå took. Published, a later re-plan of gul
-    leaves them with blå."""
+    stomach bug through the office). While a blå carer with visits ahead is registered away this afternoon,
+    blå is not asked (its own re-plan comes first). With that absence withdrawn, gul's re-plan has nobody
+    left, and blå's published list gets a new draft that takes in what it can of gul's visits: every visit
+    blå had on time stays on time, routing.check accepts it, gul's draft no longer lists what blå took.
+    Published, a later re-plan of gul leaves them with blå."""
     client, headers = demo
     with Session(engine) as session:
         municipality = session.get(MunicipalitySettings, 1)
@@ -934,12 +935,22 @@ def test_after_a_sick_call_the_team_next_door_takes_what_no_longer_fits(
             end = local_instant(DAY + dt.timedelta(days=1), dt.time(0))
             session.add(Absence(carer_id=carer_id, start=sick_call, end=end, note="meldt syk"))
         session.commit()
-    job = _run(
-        client,
-        headers,
-        f"/api/v1/plans/{mine['id']}/replan",
-        {"from_time": "07:30", "absent_carer_id": off[0]},
-    )
+    afternoon = next(r for r in theirs["routes"] if r["stops"])
+    leave = {
+        "carer_id": afternoon["carer_id"],
+        "start": local_instant(DAY, dt.time(14)).isoformat(),
+        "end": local_instant(DAY, dt.time(15)).isoformat(),
+        "reason": "other",
+        "note": "legetime",
+    }
+    registered = client.post("/api/v1/absences", json=leave, headers=headers)
+    assert registered.status_code == 201, registered.text
+    replan = {"from_time": "07:30", "absent_carer_id": off[0]}
+    job = _run(client, headers, f"/api/v1/plans/{mine['id']}/replan", replan)
+    assert job["result"]["help_plan_ids"] == []  # blå has a carer away later: its own re-plan comes first
+    removed = client.delete(f"/api/v1/absences/{registered.json()['id']}", headers=headers)
+    assert removed.status_code == 204
+    job = _run(client, headers, f"/api/v1/plans/{mine['id']}/replan", replan)
     helpers = job["result"]["help_plan_ids"]
     assert len(helpers) == 1, job["result"]
     gul_draft = client.get(f"/api/v1/plans/{job['result']['plan_id']}", headers=headers).json()
