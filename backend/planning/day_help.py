@@ -23,9 +23,16 @@ from backend.common.localtime import local_midnight
 from backend.decisions.expansion import DayVisit, visits_for
 from backend.planning import solver_pool
 from backend.planning.edits import as_stored
-from backend.planning.flows import StatusReader, replan, rest_of_day
+from backend.planning.flows import RestOfDay, StatusReader, replan, rest_of_day
 from backend.planning.gather import municipality_settings, team_distance_km
-from backend.planning.lending import LENDABLE_REASONS, borrowed_issue, lent_issue, restated, take_in_retimed
+from backend.planning.lending import (
+    LENDABLE_REASONS,
+    borrowed_issue,
+    lent_issue,
+    may_lend,
+    restated,
+    take_in_retimed,
+)
 from backend.planning.models import Plan
 from backend.planning.service import routes_of
 from backend.planning.store import store_plan
@@ -86,10 +93,7 @@ def _waiting(session: Session, plan: Plan) -> list[DayVisit]:
     return [
         v
         for v in visits_for(session, day=plan.date, team_id=plan.team_id)
-        if v.decision_visit_id in short
-        and shift_of(v) == plan.shift_kind
-        and not v.links
-        and not v.double_staffed
+        if v.decision_visit_id in short and shift_of(v) == plan.shift_kind and may_lend(v)
     ]
 
 
@@ -107,10 +111,13 @@ def _hosts(session: Session, plan: Plan, created_by: int | None, from_time: dt.d
             )
         )
     )
-    hosts = [h for h in hosts if not _has_absent_carer(session, h, from_time)]
+    hosts = [
+        h
+        for h in hosts
+        if (allowed is None or h.team_id in allowed) and not _has_absent_carer(session, h, from_time)
+    ]
     own = session.get(Team, plan.team_id)
     teams = {t.id: t for t in session.exec(select(Team).where(col(Team.id).in_([h.team_id for h in hosts])))}
-    hosts = [h for h in hosts if allowed is None or h.team_id in allowed]
     return sorted(hosts, key=lambda h: team_distance_km(own, teams[h.team_id]) if own else 0.0)
 
 
@@ -141,15 +148,19 @@ def _offer(
     created_by: int | None,
 ) -> tuple[Plan | None, list[DayVisit]]:
     """A new draft of `host` with the visits of `waiting` it takes in (None when it takes none)."""
-    frame = rest_of_day(
-        session,
-        base=host,
-        from_time=from_time,
-        status_of=status_of,
-        settings=settings,
-        pin_unaffected=False,
-        taken_in=waiting,
-    )
+
+    def framed(visits: Sequence[DayVisit]) -> RestOfDay:
+        return rest_of_day(
+            session,
+            base=host,
+            from_time=from_time,
+            status_of=status_of,
+            settings=settings,
+            pin_unaffected=False,
+            taken_in=visits,
+        )
+
+    frame = framed(waiting)
     if frame.inp.problem is None:
         return None, []
     before, _ = as_stored(session, frame, host)
@@ -165,15 +176,7 @@ def _offer(
     if not taken:
         return None, []
     if len(taken) < len(waiting):
-        frame = rest_of_day(
-            session,
-            base=host,
-            from_time=from_time,
-            status_of=status_of,
-            settings=settings,
-            pin_unaffected=False,
-            taken_in=taken,
-        )
+        frame = framed(taken)
     assert frame.inp.problem is not None
     plan, bound = solver_pool.submit(
         settings.plan_workers, restated, frame.inp.problem, plan, params

@@ -325,9 +325,8 @@ def _visits_of_base(
     ]
     away = lent_away(session, base=base, visit_ids=[v.decision_visit_id for v in own]) - kept.visit_ids
     day_visits = [v for v in own if v.decision_visit_id not in away]
-    day_visits += [
-        v for v in taken_in if v.decision_visit_id not in {d.decision_visit_id for d in day_visits}
-    ]
+    listed = {v.decision_visit_id for v in day_visits}
+    day_visits += [v for v in taken_in if v.decision_visit_id not in listed]
     lent = kept.visit_ids - {v.decision_visit_id for v in day_visits}
     if lent:
         for other in session.exec(select(Team).where(Team.id != team.id)):

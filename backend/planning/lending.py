@@ -84,18 +84,19 @@ def borrowed_issue(count: int, origin: str) -> Issue:
     return Issue("borrowed", f"{count} besøk fra {origin} er lagt inn (de hadde ikke ledig tid).")
 
 
+def may_lend(visit: DayVisit) -> bool:
+    """A visit another team can take on its own: one carer, no link to another visit."""
+    return not visit.links and not visit.double_staffed
+
+
 def lendable(shift: TeamShift) -> list[DayVisit]:
     """The shift's visits left out for want of capacity, or because nobody of the team is on shift, that
-    another team could take on their own: one carer, no link to another visit."""
+    another team could take on their own (`may_lend`)."""
     reasons = {key: reason for key, (reason, _) in shift.input.excluded.items()}
     if shift.solved is not None:
         reasons |= {u.visit_id: u.reason for u in shift.solved[0].unassigned}
     short = {key for key, reason in reasons.items() if reason in LENDABLE_REASONS}
-    return [
-        v
-        for v in shift.visits
-        if not v.links and not v.double_staffed and any(k in short for k in visit_keys(v))
-    ]
+    return [v for v in shift.visits if may_lend(v) and any(k in short for k in visit_keys(v))]
 
 
 def lend_room(shifts: list[TeamShift], build: Build, distance: Distance, workers: int) -> None:

@@ -821,6 +821,22 @@ def test_one_teams_planning_is_solved_outside_the_serving_process(
     assert all(niceness >= min(19, os.nice(0) + solver_pool.SOLVER_NICENESS) for _, niceness in seen)
 
 
+def _planned(client: TestClient, headers: dict[str, str], run: dict[str, Any]) -> list[dict[str, Any]]:
+    """The plans of a planning run, as the API shows them."""
+    plan_ids = _run(client, headers, "/api/v1/planning/runs", run)["result"]["plan_ids"]
+    return [client.get(f"/api/v1/plans/{pid}", headers=headers).json() for pid in plan_ids]
+
+
+def _municipality_allows(session: Session, **switches: bool) -> None:
+    """Municipality settings switched on or off, committed."""
+    municipality = session.get(MunicipalitySettings, 1)
+    assert municipality is not None
+    for name, value in switches.items():
+        setattr(municipality, name, value)
+    session.add(municipality)
+    session.commit()
+
+
 def _shift_visits(session: Session, team_id: int) -> set[int]:
     return {
         v.decision_visit_id
@@ -855,17 +871,10 @@ def test_visits_a_team_has_no_room_for_go_to_the_team_next_door_and_stay_there(
                     note="langtidssykemeldt",
                 )
             )
-        municipality = session.get(MunicipalitySettings, 1)
-        assert municipality is not None
-        municipality.allow_cross_team_nurses = False  # nurse visits are lent on their own rule
-        session.add(municipality)
-        session.commit()
+        _municipality_allows(session, allow_cross_team_nurses=False)  # nurse visits: their own rule
         own = _shift_visits(session, gul)
     run = {"date": DAY.isoformat(), "shift_kind": "day", "team_ids": [gul, blue]}
-    plans = [
-        client.get(f"/api/v1/plans/{pid}", headers=headers).json()
-        for pid in _run(client, headers, "/api/v1/planning/runs", run)["result"]["plan_ids"]
-    ]
+    plans = _planned(client, headers, run)
     mine, theirs = sorted(plans, key=lambda p: p["team_id"])
     lent = {s["decision_visit_id"] for r in theirs["routes"] for s in r["stops"]} & own
     assert lent, "blå took none of gul's visits"
@@ -889,15 +898,8 @@ def test_visits_a_team_has_no_room_for_go_to_the_team_next_door_and_stay_there(
     assert lent.isdisjoint(planned_again | {u["decision_visit_id"] for u in again["unassigned"]})
 
     with Session(engine) as session:
-        settings = session.get(MunicipalitySettings, 1)
-        assert settings is not None
-        settings.lend_across_teams = False
-        session.add(settings)
-        session.commit()
-    plans = [
-        client.get(f"/api/v1/plans/{pid}", headers=headers).json()
-        for pid in _run(client, headers, "/api/v1/planning/runs", run)["result"]["plan_ids"]
-    ]
+        _municipality_allows(session, lend_across_teams=False)
+    plans = _planned(client, headers, run)
     _, theirs = sorted(plans, key=lambda p: p["team_id"])
     assert not {s["decision_visit_id"] for r in theirs["routes"] for s in r["stops"]} & own
 
@@ -913,17 +915,10 @@ def test_after_a_sick_call_the_team_next_door_takes_what_no_longer_fits(
     Published, a later re-plan of gul leaves them with blå."""
     client, headers = demo
     with Session(engine) as session:
-        municipality = session.get(MunicipalitySettings, 1)
-        assert municipality is not None
-        municipality.allow_cross_team_nurses = False
-        session.add(municipality)
-        session.commit()
+        _municipality_allows(session, allow_cross_team_nurses=False)
         gul, blue = sorted(t.id or 0 for t in session.exec(select(Team)))
     run = {"date": DAY.isoformat(), "shift_kind": "day", "team_ids": [gul, blue]}
-    plans = [
-        client.get(f"/api/v1/plans/{pid}", headers=headers).json()
-        for pid in _run(client, headers, "/api/v1/planning/runs", run)["result"]["plan_ids"]
-    ]
+    plans = _planned(client, headers, run)
     mine, theirs = sorted(plans, key=lambda p: p["team_id"])
     for plan in plans:
         assert client.post(f"/api/v1/plans/{plan['id']}/publish", headers=headers).status_code == 200
