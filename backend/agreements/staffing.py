@@ -65,13 +65,14 @@ def staffing_needs(missed: list[Occurrence], travel_min: float = DEFAULT_TRAVEL_
         visit = o.visit
         start, end = local_minutes(visit.window_start), local_minutes(visit.window_end)
         length = max(end - start, 1)
-        staff = 2 if visit.double_staffed else 1
-        competence = NURSE if visit.needs_nurse else CARER
+        # the first carer does the tasks; a double-staffed visit's second one helps (translate.half_competences)
+        staff = [NURSE if visit.needs_nurse else CARER] + ([CARER] if visit.double_staffed else [])
         for slot in range(start // SLOT_MIN * SLOT_MIN, end, SLOT_MIN):
             share = (min(end, slot + SLOT_MIN) - max(start, slot)) / length
             if share > 0:
-                key = (o.day.isoweekday(), shift_of(visit).value, slot, competence)
-                minutes[key] += staff * (visit.minutes + travel_min) * share
+                for competence in staff:
+                    key = (o.day.isoweekday(), shift_of(visit).value, slot, competence)
+                    minutes[key] += (visit.minutes + travel_min) * share
     return [
         StaffingNeed(
             day,

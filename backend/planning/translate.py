@@ -61,6 +61,14 @@ def visit_keys(visit: DayVisit) -> tuple[str, ...]:
     return (base + "a", base + "b") if visit.double_staffed else (base,)
 
 
+def half_competences(visit: DayVisit, key: str) -> frozenset[str]:
+    """What the carer of one of the visit's solver names must master. Two carers come to a double-staffed
+    visit for the handling (a lift, a turn in bed); the vedtak's tasks are done by the first, so only the
+    first half asks for their competence: a nurse and a helper make the pair, not two nurses, which a team
+    with one nurse on shift could never send."""
+    return visit.required_competences if key == visit_keys(visit)[0] else frozenset()
+
+
 def stop_key(visit_key: str, decision_visit_id: int | None) -> str:
     """The solver key a stored stop stands for (a hand-laid plan stores none: its vedtak visit's key)."""
     return visit_key or f"v{decision_visit_id}"
@@ -388,7 +396,7 @@ def _routing_visits(
                     duration=visit.minutes * 60,
                     windows=(window,),
                     soft_end=soft_end,
-                    competences=visit.required_competences,
+                    competences=half_competences(visit, key),
                     preferred_carers=frozenset(wanted),
                     pinned_carer=pinned if pinned in on_shift else None,
                     keep_pinned=bool(replan and key in replan.hand_pinned and pinned in on_shift),

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from backend.admin.service import create_user
 from backend.auth.models import User, UserCreate
 from backend.auth.service import principal_of
+from backend.carers.competence import is_nurse
 from backend.carers.models import Carer
 from backend.common.enums import PlanStatus, Role
 from backend.common.localtime import local_instant
@@ -843,6 +844,70 @@ def _shift_visits(session: Session, team_id: int) -> set[int]:
         for v in visits_for(session, day=DAY, team_id=team_id)
         if shift_of(v).value == "day"
     }
+
+
+def _away_all_day(session: Session, carer_ids: list[int], note: str) -> None:
+    for carer_id in carer_ids:
+        session.add(
+            Absence(
+                carer_id=carer_id,
+                start=local_instant(DAY, dt.time(0)),
+                end=local_instant(DAY + dt.timedelta(days=1), dt.time(0)),
+                note=note,
+            )
+        )
+    session.commit()
+
+
+def test_a_double_staffed_nurse_visit_goes_to_a_nurse_and_a_helper(
+    demo: tuple[TestClient, dict[str, str]], engine: Engine
+) -> None:
+    """A lift with wound care (double-staffed, the task a nurse's) in a team with one nurse on the day shift:
+    the nurse and a colleague without nurse competence start it together; the plan passes the check."""
+    client, headers = demo
+    with Session(engine) as session:
+        team_id = min(t.id or 0 for t in session.exec(select(Team)))
+        shift = session.exec(
+            select(Carer)
+            .join(RotaEntry, RotaEntry.carer_id == Carer.id)  # type: ignore[arg-type]
+            .where(Carer.team_id == team_id, RotaEntry.date == DAY, RotaEntry.shift_kind == "day")
+        ).all()
+        nurses = sorted(c.id or 0 for c in shift if is_nurse(c.competences))
+        helpers = {c.id for c in shift if not is_nurse(c.competences)}
+        assert nurses and helpers, "the demo team has nurses and helpers on the day shift"
+        _away_all_day(session, nurses[1:], "kurs")
+        recipient = session.exec(select(Recipient).where(Recipient.team_id == team_id)).first()
+        assert recipient is not None
+        recipient_id = recipient.id
+    made = client.post(
+        "/api/v1/decisions",
+        headers=headers,
+        json={
+            "recipient_id": recipient_id,
+            "valid_from": DAY.isoformat(),
+            "weekdays": [DAY.isoweekday()],
+            "visits": [
+                {
+                    "label": "Løft og sårstell",
+                    "window_start": "11:00",
+                    "window_end": "13:00",
+                    "double_staffed": True,
+                    "tasks": [{"name": "sårstell", "minutes": 20, "competence": "sykepleier"}],
+                }
+            ],
+        },
+    )
+    assert made.status_code == 201, made.text
+    visit_id = made.json()["visits"][0]["id"]
+    (plan,) = _planned(client, headers, {"date": DAY.isoformat(), "shift_kind": "day", "team_ids": [team_id]})
+    assert plan["stats"]["check_feasible"] is True, plan["stats"]["violations"]
+    pair = [
+        (r["carer_id"], s) for r in plan["routes"] for s in r["stops"] if s["decision_visit_id"] == visit_id
+    ]
+    assert len(pair) == 2, plan["unassigned"]
+    (first, stop_a), (second, stop_b) = pair
+    assert stop_a["planned_start"] == stop_b["planned_start"]
+    assert nurses[0] in (first, second) and {first, second} & helpers
 
 
 def test_visits_a_team_has_no_room_for_go_to_the_team_next_door_and_stay_there(
