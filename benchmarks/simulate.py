@@ -100,7 +100,7 @@ def run(
         log = result.log
         print(
             f"  {variant} {day}: planned in {planned:.0f}s, simulated in {time.monotonic() - began - planned:.0f}s; "
-            f"{log.events} events, sick {log.sick_carers}, re-plans {log.replans}, "
+            f"{log.events} events, sick {log.sick_carers}, re-plans {log.replans} (catching up {log.catch_ups}), "
             f"punctual {result.figures.punctual_pct:.1f} %, never made {result.figures.never_made}",
             flush=True,
         )

@@ -281,24 +281,39 @@ def _as_it_happened(progress: StopProgress, from_time: dt.datetime) -> Stop:
     )
 
 
+def still_to_do(route: Sequence[StopProgress], from_time: dt.datetime) -> list[bool]:
+    """Which stops of a route are planned again: those not started that were planned from `from_time`, and,
+    for a carer who reports on the tablet, those after the last visit they checked in to (the carer is
+    behind: a past visit not begun comes later than planned, or from a colleague). A carer who reports
+    nothing is taken to have worked the list as planned: nothing tells the office otherwise."""
+    reported = [i for i, p in enumerate(route) if p.checked_in is not None]
+    last = reported[-1] if reported else len(route)
+    return [
+        p.status == VisitStatus.planned and (p.stop.planned_start >= from_time or i > last)
+        for i, p in enumerate(route)
+    ]
+
+
 def _kept_from_base(session: Session, base: Plan, from_time: dt.datetime, status_of: StatusReader) -> _Kept:
-    """Done, started, cancelled and past stops stay as they happened; the rest is planned again,
-    preferring its carer. Each carer goes on from the place and time their last kept visit ends."""
+    """Done, started, cancelled and past stops stay as they happened (`still_to_do` says which are not
+    past); the rest is planned again, preferring its carer. Each carer goes on from the place and time
+    their last kept visit ends."""
     kept = _Kept()
     for route, stops in routes_of(session, base.id or 0):
         if route.break_start is not None and route.break_minutes and route.break_start < from_time:
             kept.breaks_taken[route.carer_id] = (route.break_start, route.break_minutes)
-        for progress in status_of(session, stops):
+        progresses = status_of(session, stops)
+        for progress, to_do in zip(progresses, still_to_do(progresses, from_time), strict=True):
             stop = progress.stop
             if stop.decision_visit_id is not None:
                 kept.visit_ids.add(stop.decision_visit_id)
-            if progress.status == VisitStatus.planned and stop.planned_start >= from_time:
+            if to_do:
                 key = stop_key(stop.visit_key, stop.decision_visit_id)
                 kept.previous[key] = carer_key(route.carer_id)
                 kept.initial[carer_key(route.carer_id)].append(key)
                 if stop.pinned:
                     kept.hand_pinned[key] = carer_key(route.carer_id)
-                if stop.pinned and stop.pinned_time:
+                if stop.pinned and stop.pinned_time and stop.planned_start >= from_time:
                     kept.hand_pinned_starts[key] = stop.planned_start
                 continue
             copy = _as_it_happened(progress, from_time)

@@ -154,12 +154,14 @@ def store_plan(
     session.add(plan)
     session.flush()
     stops_by_carer = _carried_over(fixed)
+    kept_travel = {carer_id: sum(s.travel_seconds for s in kept) for carer_id, kept in stops_by_carer.items()}
     if solution is not None and inp.problem is not None:
         for carer_id, stops in solved_stops(inp, solution).items():
             stops_by_carer[carer_id].extend(stops)
     carer_ids = {c.carer.id or 0 for c in inp.carers.values()} | set(stops_by_carer)
     for carer_id in sorted(carer_ids):
         row = route_row(inp, solution, plan_id=plan.id or 0, carer_id=carer_id)
+        row.travel_seconds += kept_travel.get(carer_id, 0)  # the day's travel, not only the rest's
         session.add(row)
         session.flush()
         for seq, stop in enumerate(sorted(stops_by_carer[carer_id], key=lambda s: s.planned_start)):

@@ -22,6 +22,8 @@ SICK_CALL = dt.time(7, 30)
 URGENT_CALL = dt.time(10, 0)
 URGENT_WINDOW = (dt.time(10, 30), dt.time(12, 0))
 PARTNER_PATIENCE = dt.timedelta(minutes=30)  # then the visit is started alone
+# the coordinator looks at the live view and re-plans lists running late (not at the sick and urgent calls)
+CATCH_UP_CALLS = tuple(dt.time(hour, 15) for hour in (8, 9, 11, 12, 13, 15, 16, 17, 18, 19, 20))
 EVENT_NAMESPACE = uuid.UUID("6f1c5a52-9a55-4e7e-9d1c-2b0f4c1de7a1")
 
 
@@ -93,6 +95,7 @@ class DayLog:
     sick_carers: list[int] = field(default_factory=list)
     urgent_recipient: int | None = None
     replans: int = 0
+    catch_ups: int = 0  # of the re-plans: lists running late, published because fewer visits end up late
     replan_seconds: list[float] = field(default_factory=list)
     abandoned_stops: int = 0
 
@@ -142,6 +145,15 @@ class DayReplay:
     def published(self) -> list[dict[str, Any]]:
         plans = self.api.as_coordinator("GET", f"/plans?date={self.options.day.isoformat()}")
         return [p for p in plans if p["status"] == "published"]
+
+    def current(self, plan: dict[str, Any]) -> dict[str, Any]:
+        """The list of `plan`'s team and shift as published now: a neighbour's re-plan may have given it
+        visits (and so published a newer one) since `plan` was read."""
+        return next(
+            p
+            for p in self.published()
+            if (p["team_id"], p["shift_kind"]) == (plan["team_id"], plan["shift_kind"])
+        )
 
     def load(self, team_id: int | None = None) -> None:
         """Take the published lists (all, or one team's after a re-plan) into the walkers' queues."""
@@ -208,7 +220,8 @@ class DayReplay:
 
     # ---- the coordinator ----------------------------------------------------------------------------
 
-    def _replan(self, plan_id: int, body: dict[str, Any]) -> None:
+    def _replan_job(self, plan_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        """The re-plan job's result: the new draft and the neighbours' drafts that took what did not fit."""
         began = time.monotonic()
         job = self.api.as_coordinator("POST", f"/plans/{plan_id}/replan", body)
         while job["status"] in ("queued", "running"):
@@ -216,13 +229,47 @@ class DayReplay:
             job = self.api.as_coordinator("GET", f"/jobs/{job['id']}")
         if job["status"] != "done":
             raise SimulationError(f"re-plan failed: {job.get('error')}")
-        new_plan = job["result"]["plan_id"]
-        self.api.as_coordinator("POST", f"/plans/{new_plan}/publish")
-        for helper in job["result"].get("help_plan_ids", []):  # neighbours who took what did not fit
+        self.log.replan_seconds.append(time.monotonic() - began)
+        return dict(job["result"])
+
+    def _publish(self, result: dict[str, Any]) -> None:
+        self.api.as_coordinator("POST", f"/plans/{result['plan_id']}/publish")
+        for helper in result.get("help_plan_ids", []):  # neighbours who took what did not fit
             published = self.api.as_coordinator("POST", f"/plans/{helper}/publish")
             self.load(published["team_id"])
         self.log.replans += 1
-        self.log.replan_seconds.append(time.monotonic() - began)
+
+    def _replan(self, plan_id: int, body: dict[str, Any]) -> None:
+        self._publish(self._replan_job(plan_id, body))
+
+    def catch_up(self, at: dt.time) -> None:
+        """A list of a shift under way whose live view expects visits after their agreed window is
+        re-planned from now; the draft is published where fewer of the visits still to come are late or
+        left out than the live view expects (a colleague with time takes what the late carer cannot reach
+        in time), and deleted otherwise."""
+        now = self.clock.now
+        for listed in self.published():
+            plan = self.current(listed)
+            under_way = [r for r in plan["routes"] if r["shift_start"] and r["shift_end"]]
+            if not any(_instant(r["shift_start"]) <= now < _instant(r["shift_end"]) for r in under_way):
+                continue
+            live = self.api.as_coordinator("GET", f"/plans/{plan['id']}/live")
+            expected = sum(r["late_visits"] for r in live["routes"])
+            if not expected:
+                continue
+            result = self._replan_job(plan["id"], {"from_time": at.isoformat("minutes")})
+            draft = self.api.as_coordinator("GET", f"/plans/{result['plan_id']}")
+            late = sum(
+                1 for r in draft["routes"] for s in r["stops"] if not s["fixed"] and s["lateness_seconds"]
+            )
+            left_out = max(0, len(draft["unassigned"]) - len(plan["unassigned"]))
+            if late + left_out < expected:
+                self._publish(result)
+                self.log.catch_ups += 1
+                self.load(plan["team_id"])
+            else:
+                for draft_id in [result["plan_id"], *result.get("help_plan_ids", [])]:
+                    self.api.as_coordinator("DELETE", f"/plans/{draft_id}")
 
     def sick_calls(self) -> None:
         """07:30: carers of the day shift call in sick (for the rest of the day); with re-planning every
@@ -250,13 +297,7 @@ class DayReplay:
             return
         for plan in plans:
             if any(r["carer_id"] in sick for r in plan["routes"]):
-                # the list as published now: a neighbour's re-plan may have given it visits meanwhile
-                current = next(
-                    p
-                    for p in self.published()
-                    if (p["team_id"], p["shift_kind"]) == (plan["team_id"], plan["shift_kind"])
-                )
-                self._replan(current["id"], {"from_time": SICK_CALL.isoformat("minutes")})
+                self._replan(self.current(plan)["id"], {"from_time": SICK_CALL.isoformat("minutes")})
                 self.load(plan["team_id"])
 
     def urgent_visit(self) -> None:
@@ -381,12 +422,15 @@ class DayReplay:
             return self.log
         sick_at = local_instant(self.options.day, SICK_CALL)
         urgent_at = local_instant(self.options.day, URGENT_CALL)
+        catch_ups = {local_instant(self.options.day, at): at for at in CATCH_UP_CALLS}
         for index, now in enumerate(self.minutes()):
             self.clock.now = now
             if now == sick_at:
                 self.sick_calls()
             if now == urgent_at:
                 self.urgent_visit()
+            if now in catch_ups and self.options.replan:
+                self.catch_up(catch_ups[now])
             for walker in sorted(self.walkers.values(), key=lambda w: w.carer_id):
                 if walker.shift_start <= now or walker.visiting or walker.heading:
                     self.step(walker, now)

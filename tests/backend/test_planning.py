@@ -473,6 +473,60 @@ def test_a_replan_at_12_59_keeps_what_happened_and_plans_nothing_in_the_past(
                 assert dt.datetime.fromisoformat(route["break_start"]) >= twelve_59
 
 
+def test_a_replan_takes_up_the_visit_a_late_carer_has_not_reached(
+    demo: tuple[TestClient, dict[str, str]], engine: Engine, clock: Clock
+) -> None:
+    """A carer who reports on the tablet checks in to the first visit so late that the next one's planned
+    start has passed: a re-plan from now plans that visit again (not before now, with them or a
+    colleague) instead of keeping it at its past time; a carer who has reported nothing keeps the past
+    of the list as planned (the office cannot tell it did not happen). Each route's travel stays the
+    day's: what was driven before the re-plan counts."""
+    client, headers = demo
+    clock.at(dt.time(6, 30))
+    run = {"date": DAY.isoformat(), "shift_kind": "day", "team_ids": [1]}
+    (base,) = _planned(client, headers, run)
+    assert client.post(f"/api/v1/plans/{base['id']}/publish", headers=headers).status_code == 200
+
+    def start(stop: dict[str, Any]) -> dt.datetime:
+        return dt.datetime.fromisoformat(stop["planned_start"])
+
+    late, *others = sorted(base["routes"], key=lambda r: -len(r["stops"]))
+    first, behind = late["stops"][:2]
+    began = start(behind) + dt.timedelta(minutes=5)  # into the first visit after the second was due
+    with Session(engine) as session:
+        create_user(
+            session,
+            data=UserCreate(
+                username="pleier-sen",
+                full_name="Sen",
+                password=DEMO_PASSWORD,
+                role=Role.carer,
+                carer_id=late["carer_id"],
+            ),
+        )
+    now = began + dt.timedelta(minutes=1)
+    clock.now = now
+    _event(client, _carer_login(client, "pleier-sen"), first["id"], "check_in", began)
+    job = _run(client, headers, f"/api/v1/plans/{base['id']}/replan", {})
+    new = client.get(f"/api/v1/plans/{job['result']['plan_id']}", headers=headers).json()
+    with Session(engine) as session:
+        _assert_sound(session, new)
+
+    placed = {s["decision_visit_id"]: s for r in new["routes"] for s in r["stops"]}
+    again = placed.get(behind["decision_visit_id"])
+    unassigned = {u["decision_visit_id"] for u in new["unassigned"]}
+    assert again is not None or behind["decision_visit_id"] in unassigned
+    if again is not None:
+        assert not again["fixed"] and start(again) >= now, again
+    quiet_past = [s for r in others for s in r["stops"] if start(s) < now]
+    assert quiet_past, "another carer's list has a past"
+    for route in new["routes"]:  # a route's travel is the day's (the KPIs read it), kept stops included
+        assert route["travel_seconds"] >= sum(s["travel_seconds"] for s in route["stops"]), route["carer_id"]
+    for stop in quiet_past:
+        kept = placed[stop["decision_visit_id"]]
+        assert kept["fixed"] and start(kept) == start(stop)
+
+
 def test_a_stale_draft_is_refused_unless_confirmed(
     demo: tuple[TestClient, dict[str, str]], engine: Engine, clock: Clock
 ) -> None:
