@@ -380,7 +380,19 @@ def test_links_hold_across_shifts(demo: tuple[TestClient, dict[str, str]], engin
             assert reasons[dinner] in ("link_other_shift", "capacity", "link_infeasible")
 
 
-def _carer_login(client: TestClient, username: str) -> dict[str, str]:
+def _tablet_of(client: TestClient, engine: Engine, carer_id: int, username: str) -> dict[str, str]:
+    """A user for the carer, logged in: the headers their tablet sends."""
+    with Session(engine) as session:
+        create_user(
+            session,
+            data=UserCreate(
+                username=username,
+                full_name=username,
+                password=DEMO_PASSWORD,
+                role=Role.carer,
+                carer_id=carer_id,
+            ),
+        )
     token = client.post("/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD})
     return {"Authorization": f"Bearer {token.json()['access_token']}"}
 
@@ -414,18 +426,7 @@ def test_a_replan_at_12_59_keeps_what_happened_and_plans_nothing_in_the_past(
     carer_id = route["carer_id"]
     *done, current = morning(route)
     assert done, "the carer has visits in the morning"
-    with Session(engine) as session:
-        create_user(
-            session,
-            data=UserCreate(
-                username="pleier-test",
-                full_name="Test",
-                password=DEMO_PASSWORD,
-                role=Role.carer,
-                carer_id=carer_id,
-            ),
-        )
-    carer = _carer_login(client, "pleier-test")
+    carer = _tablet_of(client, engine, carer_id, "pleier-test")
     clock.at(dt.time(12, 59))  # the tablet reports the morning as it happened, by 12:59
     for stop in done:
         _event(client, carer, stop["id"], "check_in", dt.datetime.fromisoformat(stop["planned_start"]))
@@ -493,20 +494,9 @@ def test_a_replan_takes_up_the_visit_a_late_carer_has_not_reached(
     late, *others = sorted(base["routes"], key=lambda r: -len(r["stops"]))
     first, behind = late["stops"][:2]
     began = start(behind) + dt.timedelta(minutes=5)  # into the first visit after the second was due
-    with Session(engine) as session:
-        create_user(
-            session,
-            data=UserCreate(
-                username="pleier-sen",
-                full_name="Sen",
-                password=DEMO_PASSWORD,
-                role=Role.carer,
-                carer_id=late["carer_id"],
-            ),
-        )
     now = began + dt.timedelta(minutes=1)
     clock.now = now
-    _event(client, _carer_login(client, "pleier-sen"), first["id"], "check_in", began)
+    _event(client, _tablet_of(client, engine, late["carer_id"], "pleier-sen"), first["id"], "check_in", began)
     job = _run(client, headers, f"/api/v1/plans/{base['id']}/replan", {})
     new = client.get(f"/api/v1/plans/{job['result']['plan_id']}", headers=headers).json()
     with Session(engine) as session:
