@@ -125,6 +125,12 @@ def _instant(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value)
 
 
+def by_list(plans: list[dict[str, Any]]) -> dict[tuple[int, str], dict[str, Any]]:
+    """Published plans by (team, shift): read again after a publication, since a re-plan's helpers publish
+    newer lists of other teams."""
+    return {(p["team_id"], p["shift_kind"]): p for p in plans}
+
+
 class DayReplay:
     def __init__(
         self,
@@ -145,15 +151,6 @@ class DayReplay:
     def published(self) -> list[dict[str, Any]]:
         plans = self.api.as_coordinator("GET", f"/plans?date={self.options.day.isoformat()}")
         return [p for p in plans if p["status"] == "published"]
-
-    def current(self, plan: dict[str, Any]) -> dict[str, Any]:
-        """The list of `plan`'s team and shift as published now: a neighbour's re-plan may have given it
-        visits (and so published a newer one) since `plan` was read."""
-        return next(
-            p
-            for p in self.published()
-            if (p["team_id"], p["shift_kind"]) == (plan["team_id"], plan["shift_kind"])
-        )
 
     def load(self, team_id: int | None = None) -> None:
         """Take the published lists (all, or one team's after a re-plan) into the walkers' queues."""
@@ -233,9 +230,9 @@ class DayReplay:
         return dict(job["result"])
 
     def _publish(self, result: dict[str, Any]) -> None:
-        self.api.as_coordinator("POST", f"/plans/{result['plan_id']}/publish")
-        for helper in result.get("help_plan_ids", []):  # neighbours who took what did not fit
-            published = self.api.as_coordinator("POST", f"/plans/{helper}/publish")
+        """The re-plan's draft and its neighbours' drafts (what did not fit) published and walked."""
+        for plan_id in [result["plan_id"], *result.get("help_plan_ids", [])]:
+            published = self.api.as_coordinator("POST", f"/plans/{plan_id}/publish")
             self.load(published["team_id"])
         self.log.replans += 1
 
@@ -248,8 +245,9 @@ class DayReplay:
         left out than the live view expects (a colleague with time takes what the late carer cannot reach
         in time), and deleted otherwise."""
         now = self.clock.now
-        for listed in self.published():
-            plan = self.current(listed)
+        lists = by_list(self.published())
+        for key in list(lists):
+            plan = lists[key]
             under_way = [r for r in plan["routes"] if r["shift_start"] and r["shift_end"]]
             if not any(_instant(r["shift_start"]) <= now < _instant(r["shift_end"]) for r in under_way):
                 continue
@@ -266,7 +264,7 @@ class DayReplay:
             if late + left_out < expected:
                 self._publish(result)
                 self.log.catch_ups += 1
-                self.load(plan["team_id"])
+                lists = by_list(self.published())
             else:
                 for draft_id in [result["plan_id"], *result.get("help_plan_ids", [])]:
                     self.api.as_coordinator("DELETE", f"/plans/{draft_id}")
@@ -295,10 +293,11 @@ class DayReplay:
             )
         if not self.options.replan:
             return
-        for plan in plans:
-            if any(r["carer_id"] in sick for r in plan["routes"]):
-                self._replan(self.current(plan)["id"], {"from_time": SICK_CALL.isoformat("minutes")})
-                self.load(plan["team_id"])
+        lists = by_list(plans)
+        for key in list(lists):
+            if any(r["carer_id"] in sick for r in lists[key]["routes"]):
+                self._replan(lists[key]["id"], {"from_time": SICK_CALL.isoformat("minutes")})
+                lists = by_list(self.published())
 
     def urgent_visit(self) -> None:
         """10:00: a recipient needs an urgent visit (30 min, 10:30-12:00) today."""
@@ -327,7 +326,6 @@ class DayReplay:
                     "urgent_visit": {"recipient_id": recipient, **visit},
                 },
             )
-            self.load(plan["team_id"])
         else:  # registered as a one-day vedtak, as the console does, but nobody lays it into a list
             day = self.options.day
             self.api.as_coordinator(

@@ -209,6 +209,24 @@ def test_urgent_visit_is_added_and_load_and_continuity_are_reported(
     assert rows and all(r["distinct_carers"] >= 1 and r["visits"] >= r["distinct_carers"] for r in rows)
 
 
+def _vedtak_from_day(
+    client: TestClient, headers: dict[str, str], recipient_id: int | None, visit: dict[str, Any]
+) -> dict[str, Any]:
+    """A vedtak registered through the API from DAY, with one visit on DAY's weekday."""
+    response = client.post(
+        "/api/v1/decisions",
+        headers=headers,
+        json={
+            "recipient_id": recipient_id,
+            "valid_from": DAY.isoformat(),
+            "weekdays": [DAY.isoweekday()],
+            "visits": [visit],
+        },
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
 def test_bad_input_still_gives_a_plan_for_everything_else(
     demo: tuple[TestClient, dict[str, str]], engine: Engine
 ) -> None:
@@ -225,25 +243,18 @@ def test_bad_input_still_gives_a_plan_for_everything_else(
         session.add(far)
         session.commit()
         far_id, early_id, team_id = far.id, people[1].id, team.id
-    early = client.post(
-        "/api/v1/decisions",
-        headers=headers,
-        json={
-            "recipient_id": early_id,
-            "valid_from": DAY.isoformat(),
-            "weekdays": [1],
-            "visits": [
-                {
-                    "label": "Tidlig",
-                    "window_start": "06:00",
-                    "window_end": "06:30",
-                    "window_hard": True,
-                    "tasks": [{"name": "medisiner", "minutes": 10}],
-                }
-            ],
+    _vedtak_from_day(
+        client,
+        headers,
+        early_id,
+        {
+            "label": "Tidlig",
+            "window_start": "06:00",
+            "window_end": "06:30",
+            "window_hard": True,
+            "tasks": [{"name": "medisiner", "minutes": 10}],
         },
     )
-    assert early.status_code == 201, early.text
     job = _run(
         client,
         headers,
@@ -923,26 +934,19 @@ def test_a_double_staffed_nurse_visit_goes_to_a_nurse_and_a_helper(
         recipient = session.exec(select(Recipient).where(Recipient.team_id == team_id)).first()
         assert recipient is not None
         recipient_id = recipient.id
-    made = client.post(
-        "/api/v1/decisions",
-        headers=headers,
-        json={
-            "recipient_id": recipient_id,
-            "valid_from": DAY.isoformat(),
-            "weekdays": [DAY.isoweekday()],
-            "visits": [
-                {
-                    "label": "Løft og sårstell",
-                    "window_start": "11:00",
-                    "window_end": "13:00",
-                    "double_staffed": True,
-                    "tasks": [{"name": "sårstell", "minutes": 20, "competence": "sykepleier"}],
-                }
-            ],
+    made = _vedtak_from_day(
+        client,
+        headers,
+        recipient_id,
+        {
+            "label": "Løft og sårstell",
+            "window_start": "11:00",
+            "window_end": "13:00",
+            "double_staffed": True,
+            "tasks": [{"name": "sårstell", "minutes": 20, "competence": "sykepleier"}],
         },
     )
-    assert made.status_code == 201, made.text
-    visit_id = made.json()["visits"][0]["id"]
+    visit_id = made["visits"][0]["id"]
     (plan,) = _planned(client, headers, {"date": DAY.isoformat(), "shift_kind": "day", "team_ids": [team_id]})
     assert plan["stats"]["check_feasible"] is True, plan["stats"]["violations"]
     pair = [
