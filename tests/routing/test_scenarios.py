@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -166,13 +167,16 @@ def test_same_seed_and_solution_limit_give_the_same_plan() -> None:
 
 
 def test_time_limit_is_respected() -> None:
+    """The limit bounds the solve's own work: its process time (which a loaded or paused CI host does not
+    inflate, unlike the wall clock) stays within the limit plus a second for building the models."""
     problem = Problem(
         {"car": line_matrix(30)},
         tuple(visit(f"v{i}", i, 8, 14, 10) for i in range(1, 30)),
         tuple(carer(f"c{k}") for k in range(4)),
     )
+    began = time.process_time()
     plan = solve(problem, SolveParams(time_limit_s=1.5))
-    assert plan.stats.wall_time_s <= 1.5 + 1.0
+    assert time.process_time() - began <= 1.5 + 1.0
     assert check(problem, plan).feasible
 
 
