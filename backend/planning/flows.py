@@ -381,14 +381,14 @@ def _rest_of_shift(shift: Sequence[ShiftCarer], kept: _Kept, from_time: dt.datet
             begin = max(begin, taken[0] + dt.timedelta(minutes=taken[1]))
         if begin < shift_carer.end:
             rest.append(
-                replace(
-                    shift_carer,
-                    available_from=begin,
-                    start_place=place,
-                    break_taken=taken[0] if taken else None,
-                )
+                replace(_with_break_taken(shift_carer, kept), available_from=begin, start_place=place)
             )
     return rest
+
+
+def _with_break_taken(shift_carer: ShiftCarer, kept: _Kept) -> ShiftCarer:
+    taken = kept.breaks_taken.get(shift_carer.carer.id or 0)
+    return replace(shift_carer, break_taken=taken[0]) if taken else shift_carer
 
 
 def _affected_carers(
@@ -463,6 +463,7 @@ def rest_of_day(
         ),
     )
     inp.issues = issues + inp.issues
+    inp.worked = {carer_key(c.carer.id or 0): _with_break_taken(c, kept) for c in shift}
     return RestOfDay(inp, kept, affected)
 
 

@@ -135,6 +135,9 @@ class PlanningInput:
     problem: Problem | None
     visits: dict[str, DayVisit] = field(default_factory=dict)
     carers: dict[str, ShiftCarer] = field(default_factory=dict)
+    # each carer's shift as worked today, with a break already begun: a re-plan's `carers` hold only those
+    # with time left, and a route row needs the whole shift of one whose day ended before the re-plan
+    worked: dict[str, ShiftCarer] = field(default_factory=dict)
     points: list[Point] = field(default_factory=list)
     recipients: dict[int, Recipient] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
@@ -516,8 +519,9 @@ def solved_stops(inp: PlanningInput, solution: RoutingPlan) -> dict[int, list[St
 
 
 def route_row(inp: PlanningInput, solution: RoutingPlan | None, *, plan_id: int, carer_id: int) -> Route:
-    """A carer's route row: the shift they work (if on it), the break and travel the solver planned."""
-    on_shift = inp.carers.get(carer_key(carer_id))
+    """A carer's route row: the shift they work (also where it ended before a re-plan, so the KPIs count
+    the hours paid), the break and travel the solver planned."""
+    on_shift = inp.carers.get(carer_key(carer_id)) or inp.worked.get(carer_key(carer_id))
     routed = solution.route_of(carer_key(carer_id)) if solution else None
     break_start = inp.instant(routed.break_starts[0]) if routed and routed.break_starts else None
     if on_shift is not None and on_shift.break_taken is not None:

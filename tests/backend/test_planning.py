@@ -528,6 +528,46 @@ def test_a_replan_takes_up_the_visit_a_late_carer_has_not_reached(
         assert kept["fixed"] and start(kept) == start(stop)
 
 
+def test_a_carer_gone_home_keeps_the_shift_worked_in_a_replan(
+    demo: tuple[TestClient, dict[str, str]], engine: Engine, clock: Clock
+) -> None:
+    """A carer goes home sick at 13:00 after the break; the re-plan at 13:05 leaves them no time, yet their
+    route still holds the morning they worked (shift start to 13:00) and the break they took, so the KPIs
+    count the hours paid beside the drives made (a route without a shift counted none)."""
+    client, headers = demo
+    clock.at(dt.time(6, 30))
+    run = {"date": DAY.isoformat(), "shift_kind": "day", "team_ids": [1]}
+    (base,) = _planned(client, headers, run)
+    assert client.post(f"/api/v1/plans/{base['id']}/publish", headers=headers).status_code == 200
+    home_at = local_instant(DAY, dt.time(13, 0))
+    gone = next(
+        r
+        for r in base["routes"]
+        if r["break_start"]
+        and dt.datetime.fromisoformat(r["break_start"]) < home_at - dt.timedelta(minutes=30)
+    )
+    sick = {
+        "carer_id": gone["carer_id"],
+        "start": home_at.isoformat(),
+        "end": local_instant(DAY + dt.timedelta(days=1), dt.time(0, 0)).isoformat(),
+        "reason": "sick_leave",
+    }
+    assert client.post("/api/v1/absences", json=sick, headers=headers).status_code == 201
+    clock.now = home_at + dt.timedelta(minutes=5)
+    job = _run(client, headers, f"/api/v1/plans/{base['id']}/replan", {})
+    new = client.get(f"/api/v1/plans/{job['result']['plan_id']}", headers=headers).json()
+    with Session(engine) as session:
+        _assert_sound(session, new)
+    route = next(r for r in new["routes"] if r["carer_id"] == gone["carer_id"])
+    assert route["shift_start"] == gone["shift_start"]
+    assert dt.datetime.fromisoformat(route["shift_end"]) == home_at
+    assert (route["break_start"], route["break_minutes"]) == (gone["break_start"], gone["break_minutes"])
+    assert all(dt.datetime.fromisoformat(s["planned_start"]) < home_at for s in route["stops"])
+    for other in (r for r in new["routes"] if r["carer_id"] != gone["carer_id"]):
+        was = next(r for r in base["routes"] if r["carer_id"] == other["carer_id"])
+        assert (other["shift_start"], other["shift_end"]) == (was["shift_start"], was["shift_end"])
+
+
 def test_a_stale_draft_is_refused_unless_confirmed(
     demo: tuple[TestClient, dict[str, str]], engine: Engine, clock: Clock
 ) -> None:
