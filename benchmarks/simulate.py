@@ -39,6 +39,7 @@ from backend.common.enums import Role, ShiftKind
 from backend.common.localtime import local_instant
 from backend.db import make_engine
 from backend.planning.flows import plan_teams
+from backend.planning.possible import PossibleOnTime, shift_possible
 from backend.planning.service import publish_plan
 from backend.scenarios.generator import generate
 from backend.scenarios.presets import PRESETS
@@ -52,11 +53,12 @@ from benchmarks._common import benchmark_coordinator, machine, require_shared
 from maps import bundled_extract_path, load_network, save_network
 
 FIRST_DAY = dt.date(2026, 11, 23)  # a Monday
+SHIFTS = (ShiftKind.day, ShiftKind.evening)
 
 
 def run(
     variant: str, work: Path, scenario: object, networks: Path, network_name: str, args: argparse.Namespace
-) -> Figures:
+) -> tuple[Figures, list[PossibleOnTime]]:
     hjemmerute = variant == "hjemmerute"
     settings = Settings(
         database_url=f"sqlite:///{work / f'{variant}.db'}",
@@ -74,11 +76,12 @@ def run(
         with Session(engine) as session:
             asked, agreed = renegotiate(session, team_ids, settings, args.accept_share, args.seed)
         print(f"  {variant}: {agreed} of {asked} asked recipients agreed to a new time", flush=True)
+    possible: list[PossibleOnTime] = []  # the pooled bound of each shift, as staffed after the sick calls
     for offset in range(args.days):
         day = FIRST_DAY + dt.timedelta(days=offset)
         began = time.monotonic()
         with Session(engine) as session:
-            for shift in (ShiftKind.day, ShiftKind.evening):
+            for shift in SHIFTS:
                 for plan in plan_teams(
                     session,
                     day=day,
@@ -98,14 +101,25 @@ def run(
             engine,
         )
         log = result.log
+        bound = ""
+        if hjemmerute:
+            with Session(engine) as session:
+                shifts = [shift_possible(session, day=day, shift_kind=s, settings=settings) for s in SHIFTS]
+            possible.extend(shifts)
+            bound = f" (at most {_share(shifts):.1f} % possible as staffed)"
         print(
             f"  {variant} {day}: planned in {planned:.0f}s, simulated in {time.monotonic() - began - planned:.0f}s; "
             f"{log.events} events, sick {log.sick_carers}, re-plans {log.replans} (catching up {log.catch_ups}), "
-            f"punctual {result.figures.punctual_pct:.1f} %, never made {result.figures.never_made}",
+            f"punctual {result.figures.punctual_pct:.1f} %{bound}, never made {result.figures.never_made}",
             flush=True,
         )
     with Session(engine) as session:
-        return measure(session, start=FIRST_DAY, end=FIRST_DAY + dt.timedelta(days=args.days - 1))
+        return measure(session, start=FIRST_DAY, end=FIRST_DAY + dt.timedelta(days=args.days - 1)), possible
+
+
+def _share(shifts: list[PossibleOnTime]) -> float:
+    """The share of the visits due that could start inside their windows at the most."""
+    return 100 * sum(s.on_time_max for s in shifts) / max(sum(s.visits for s in shifts), 1)
 
 
 def renegotiate(
@@ -182,15 +196,22 @@ def main() -> None:
     print(
         f"{args.preset}: {len(scenario.recipients)} recipients, {len(scenario.carers)} staff, {args.days} days"
     )
-    figures = {
+    runs = {
         variant: run(variant, work, scenario, work / "networks", name, args)
         for variant in ("baseline", "hjemmerute")
     }
+    figures = {variant: found for variant, (found, _) in runs.items()}
     for variant, found in figures.items():
         print(f"{variant}:")
         for line in found.lines():
             print(f"  {line}")
     ours, base = figures["hjemmerute"], figures["baseline"]
+    possible = runs["hjemmerute"][1]
+    print(
+        f"possible: at most {sum(s.on_time_max for s in possible)} of {sum(s.visits for s in possible)} visits "
+        f"due could start inside their windows as the days were staffed ({_share(possible):.1f} %; pooled "
+        f"bound over every team's shift, backend.planning.possible; methods {sorted({s.method for s in possible})})"
+    )
 
     def value(x: float | None) -> str:
         return "none" if x is None else f"{x:.1f}"
@@ -198,6 +219,7 @@ def main() -> None:
     print(machine())
     print(
         f"RESULT punctual_pct={ours.punctual_pct:.1f} baseline_punctual_pct={base.punctual_pct:.1f} "
+        f"possible_pct={_share(possible):.1f} "
         f"notice_coverage_pct={value(ours.kpis.notice_coverage_pct)} "
         f"notice_coverage_consenting_pct={value(ours.noticed_consenting_pct)} "
         f"baseline_notice_coverage_pct={value(base.kpis.notice_coverage_pct) if base.kpis.late_visits else '0.0'} "

@@ -21,7 +21,7 @@ from backend.auth.models import User, UserCreate
 from backend.auth.service import principal_of
 from backend.carers.competence import is_nurse
 from backend.carers.models import Carer
-from backend.common.enums import PlanStatus, Role
+from backend.common.enums import PlanStatus, Role, ShiftKind
 from backend.common.localtime import local_instant
 from backend.decisions.expansion import DayVisit, visits_for
 from backend.decisions.models import DecisionLink, DecisionVisit
@@ -30,6 +30,7 @@ from backend.errors import Conflict
 from backend.municipality.models import MunicipalitySettings
 from backend.planning.models import Plan
 from backend.planning.networks import network_for
+from backend.planning.possible import shift_possible
 from backend.planning.service import publish_plan
 from backend.planning.translate import shift_of
 from backend.recipients.models import Recipient
@@ -1135,3 +1136,39 @@ def test_after_a_sick_call_the_team_next_door_takes_what_no_longer_fits(
     later = client.get(f"/api/v1/plans/{again['result']['plan_id']}", headers=headers).json()
     planned = {s["decision_visit_id"] for r in later["routes"] for s in r["stops"]}
     assert taken.isdisjoint(planned | {u["decision_visit_id"] for u in later["unassigned"]})
+
+
+def test_the_whole_shift_bound_is_above_what_the_teams_lay(
+    demo: tuple[TestClient, dict[str, str]], engine: Engine, settings: Settings, clock: Clock
+) -> None:
+    """Gul has one carer left on the day shift (the others called in sick before it began), so blå takes
+    in what gul has no room for. The pooled bound of the shift (every team's carers and visits in one
+    problem, backend.planning.possible) counts each half of a double-staffed visit, as the simulator
+    counts visits due, and is never below the visits the two plans start on time together."""
+    client, headers = demo
+    clock.at(dt.time(6, 0), DAY)
+    with Session(engine) as session:
+        gul, blue = sorted(t.id or 0 for t in session.exec(select(Team)))
+        day_shift = [
+            e.carer_id
+            for e in session.exec(select(RotaEntry).where(RotaEntry.date == DAY))
+            if e.shift_kind == ShiftKind.day
+        ]
+        gul_carers = sorted({c for c in day_shift if session.get(Carer, c).team_id == gul})  # type: ignore[union-attr]
+        for carer_id in gul_carers[1:]:
+            start, end = local_instant(DAY, dt.time(6)), local_instant(DAY + dt.timedelta(days=1), dt.time(0))
+            session.add(Absence(carer_id=carer_id, start=start, end=end, note="meldt syk"))
+        session.commit()
+    plans = _planned(client, headers, {"date": DAY.isoformat(), "shift_kind": "day", "team_ids": [gul, blue]})
+    assert any(i["kind"] == "borrowed" for p in plans for i in p["issues"])
+    assert all(p["stats"]["check_feasible"] for p in plans), [p["stats"]["violations"] for p in plans]
+    with Session(engine) as session:
+        possible = shift_possible(session, day=DAY, shift_kind=ShiftKind.day, settings=settings)
+        due = sum(
+            2 if v.double_staffed else 1
+            for team_id in (gul, blue)
+            for v in visits_for(session, day=DAY, team_id=team_id)
+            if shift_of(v) == ShiftKind.day
+        )
+    assert possible.visits == due
+    assert sum(p["stats"]["on_time"] for p in plans) <= possible.on_time_max <= due
