@@ -223,7 +223,9 @@ def main() -> None:
         f"notice_coverage_pct={value(ours.kpis.notice_coverage_pct)} "
         f"notice_coverage_consenting_pct={value(ours.noticed_consenting_pct)} "
         f"baseline_notice_coverage_pct={value(base.kpis.notice_coverage_pct) if base.kpis.late_visits else '0.0'} "
-        f"travel_share_pct={value(ours.kpis.travel_pct)} baseline_travel_share_pct={value(base.kpis.travel_pct)}"
+        f"travel_share_pct={value(ours.kpis.travel_pct)} baseline_travel_share_pct={value(base.kpis.travel_pct)} "
+        f"travel_min_per_visit={value(ours.travel_min_per_visit)} "
+        f"baseline_travel_min_per_visit={value(base.travel_min_per_visit)}"
         + ("" if args.accept_share is None else f" accept_share={args.accept_share}")
     )
 

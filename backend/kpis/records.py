@@ -128,14 +128,16 @@ def _route_records(db: Connection, in_period: tuple[Any, ...]) -> list[RouteReco
             date=date,
             paid_seconds=(shift_end - shift_start).total_seconds() if shift_start and shift_end else 0.0,
             travel_seconds=float(travel),
+            carer_id=carer_id,
         )
-        for team_id, date, shift_start, shift_end, travel in db.execute(
+        for team_id, date, shift_start, shift_end, travel, carer_id in db.execute(
             sql_select(
                 col(Plan.team_id),
                 col(Plan.date),
                 raw(Route.shift_start),
                 raw(Route.shift_end),
                 col(Route.travel_seconds),
+                col(Route.carer_id),
             )
             .join(Plan, Plan.id == Route.plan_id)  # type: ignore[arg-type]
             .where(col(Plan.status) == PlanStatus.published, *in_period)

@@ -14,7 +14,16 @@ from sqlmodel import Session, col, select
 from backend.common.enums import ShiftKind
 from backend.common.types import utcnow
 from backend.decisions.expansion import visits_for
-from backend.kpis.definitions import PART_OF_HOUR, Kpis, compute, daily_carers, local_hour, naive_utc
+from backend.kpis.definitions import (
+    PART_OF_HOUR,
+    Kpis,
+    RouteRecord,
+    VisitRecord,
+    compute,
+    daily_carers,
+    local_hour,
+    naive_utc,
+)
 from backend.kpis.records import load_records
 from backend.kpis.service import early_tolerance_of
 from backend.notices.outbox import municipality
@@ -37,6 +46,9 @@ class Figures:
     late_consenting: int  # late beyond the threshold, for a recipient or next of kin who consented to SMS
     noticed_consenting_pct: float | None
     kpis: Kpis
+    # planned drive minutes per visit made: the travel share rises with every visit a plan finds room for
+    # (more visits made by the same paid hours), so plans that make different numbers of visits compare here
+    travel_min_per_visit: float | None = None
 
     def lines(self) -> list[str]:
         k = self.kpis
@@ -51,7 +63,8 @@ class Figures:
             f"{_pct(self.noticed_consenting_pct)} of the {self.late_consenting} of them whose recipient or "
             "next of kin consented to SMS)",
             f"travel share {_pct(k.travel_pct)}, face-to-face share {_pct(k.face_to_face_pct)}, "
-            f"distinct carers per recipient {_num(k.distinct_carers_7d)} (7 days)",
+            f"distinct carers per recipient {_num(k.distinct_carers_7d)} (7 days), "
+            f"{_num(self.travel_min_per_visit)} drive minutes per visit made",
         ]
 
 
@@ -74,6 +87,15 @@ def _consenting(session: Session) -> set[int]:
     ).all()
     kin = session.exec(select(NextOfKin.recipient_id).where(NextOfKin.notice_consent == True)).all()  # noqa: E712
     return {int(r) for r in own if r is not None} | set(kin)
+
+
+def _drive_minutes_per_visit(visits: list[VisitRecord], routes: list[RouteRecord]) -> float | None:
+    """Planned drive minutes of the lists whose carer made a visit that day, per visit made: a list a sick
+    carer never began (the baseline keeps it published) drove nothing."""
+    made = [v for v in visits if v.check_in is not None and not v.cancelled]
+    worked = {(v.carer_id, v.date) for v in made}
+    travel = sum(r.travel_seconds for r in routes if (r.carer_id, r.date) in worked)
+    return round(travel / 60 / len(made), 2) if made else None
 
 
 def measure(session: Session, *, start: dt.date, end: dt.date) -> Figures:
@@ -116,4 +138,5 @@ def measure(session: Session, *, start: dt.date, end: dt.date) -> Figures:
         late_consenting=len(beyond_consenting),
         noticed_consenting_pct=_share(len(noticed_consenting), len(beyond_consenting)),
         kpis=kpis,
+        travel_min_per_visit=_drive_minutes_per_visit(visits, routes),
     )
