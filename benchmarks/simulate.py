@@ -45,6 +45,7 @@ from backend.scenarios.generator import generate
 from backend.scenarios.presets import PRESETS
 from backend.scenarios.store import reachable_places, store
 from backend.settings import Settings
+from backend.simulation.draws import SICK_LEAVE_RATE
 from backend.simulation.measure import Figures, measure
 from backend.simulation.replay import Options
 from backend.simulation.service import simulate_day
@@ -96,7 +97,12 @@ def run(
         result = simulate_day(
             settings,
             Options(
-                day=day, seed=args.seed, replan=hjemmerute, notices=hjemmerute, tick_minutes=args.tick_minutes
+                day=day,
+                seed=args.seed,
+                replan=hjemmerute,
+                notices=hjemmerute,
+                tick_minutes=args.tick_minutes,
+                sick_rate=args.sick_rate,
             ),
             engine,
         )
@@ -175,7 +181,15 @@ def main() -> None:
         default=None,
         help="propose new agreed times; share of recipients who agree",
     )
+    parser.add_argument(
+        "--sick-rate",
+        type=float,
+        default=SICK_LEAVE_RATE,
+        help="each day-shift carer's chance of calling in sick at 07:30 (default Lier's sick leave, 0.124)",
+    )
     args = parser.parse_args()
+    if not 0 <= args.sick_rate <= 1:
+        parser.error(f"--sick-rate must lie between 0 and 1, got {args.sick_rate}")
     preset = PRESETS[args.preset]
     pbf = (
         bundled_extract_path()
@@ -227,6 +241,7 @@ def main() -> None:
         f"travel_min_per_visit={value(ours.travel_min_per_visit)} "
         f"baseline_travel_min_per_visit={value(base.travel_min_per_visit)}"
         + ("" if args.accept_share is None else f" accept_share={args.accept_share}")
+        + ("" if args.sick_rate == SICK_LEAVE_RATE else f" sick_rate={args.sick_rate}")
     )
 
 

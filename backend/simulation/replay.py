@@ -16,7 +16,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from backend.common.localtime import local_instant
-from backend.simulation.draws import Draws
+from backend.simulation.draws import SICK_LEAVE_RATE, Draws
 
 SICK_CALL = dt.time(7, 30)
 URGENT_CALL = dt.time(10, 0)
@@ -49,6 +49,7 @@ class Options:
     notices: bool = True
     tick_minutes: int = 1
     early_tolerance: dt.timedelta = dt.timedelta(0)
+    sick_rate: float = SICK_LEAVE_RATE  # each day-shift carer calls in sick at 07:30 with this probability
 
 
 @dataclass(frozen=True)

@@ -100,7 +100,7 @@ def simulate_day(settings: Settings, options: Options, engine: Engine | None = N
             replay = DayReplay(
                 Api(client, coordinator, carers),
                 Options(**{**options.__dict__, "early_tolerance": tolerance}),
-                Draws(seed=options.seed * 10_000 + options.day.toordinal()),
+                Draws(seed=options.seed * 10_000 + options.day.toordinal(), sick_rate=options.sick_rate),
                 travel,
                 clock,
             )
