@@ -23,6 +23,7 @@ from backend.planning.models import Plan, Route, Stop
 from backend.planning.networks import network_for
 from backend.planning.service import publish_plan
 from backend.recipients.models import Recipient
+from backend.rota.models import Absence
 from backend.scenarios.generator import generate
 from backend.scenarios.presets import PRESETS
 from backend.scenarios.store import reachable_places, store
@@ -161,6 +162,19 @@ def test_the_manual_like_baseline_has_no_replans_and_no_notices(engine: Engine, 
     assert result.figures.travel_min_per_visit == pytest.approx(driven / 60 / made, abs=0.01)
     assert result.figures.never_made >= len(sick_stops)
     assert result.figures.kpis.notice_coverage_pct in (None, 0.0)
+
+
+def test_with_no_sick_leave_nobody_calls_in_sick(engine: Engine, settings: Settings) -> None:
+    """`sick_rate` 0 (benchmarks/simulate.py --sick-rate): the day shift comes in whole, and nobody is
+    registered absent through the API."""
+    _planned_day(engine, settings, manual_like=True)
+    result = simulate_day(
+        settings, Options(day=DAY, seed=SEED, replan=False, notices=False, sick_rate=0), engine
+    )
+    assert result.log.sick_carers == []
+    with Session(engine) as session:
+        assert not session.exec(select(Absence)).first()
+    _assert_figures(result)
 
 
 def _double_staffed(session: Session, decision_visit_id: int) -> bool:
