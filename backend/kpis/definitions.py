@@ -114,7 +114,7 @@ class RouteRecord:
     date: dt.date
     paid_seconds: float
     travel_seconds: float
-    carer_id: int = 0
+    carer_id: int
 
 
 class Kpis(BaseModel):

@@ -21,7 +21,7 @@ from backend.common.enums import ShiftKind
 from backend.decisions.expansion import visits_for
 from backend.planning.flows import shift_input
 from backend.planning.gather import shift_carers
-from backend.planning.translate import shift_of
+from backend.planning.translate import shift_of, visit_keys
 from backend.settings import Settings
 from backend.teams.models import Team
 from routing.bound import on_time_bound
@@ -51,7 +51,7 @@ def shift_possible(
     carers = [
         c for team in teams for c in shift_carers(session, day=day, shift_kind=shift_kind, team=team)[0]
     ]
-    due = sum(2 if v.double_staffed else 1 for v in visits)
+    due = sum(len(visit_keys(v)) for v in visits)  # the routing problem's visits, one per carer
     if not visits or not carers:
         return PossibleOnTime(due, 0, "empty")
     inp = shift_input(
@@ -62,6 +62,7 @@ def shift_possible(
         visits=visits,
         carers=carers,
         settings=settings,
+        anchored=False,  # usual times and the week's carers weigh nothing in the bound
     )
     if inp.problem is None:
         return PossibleOnTime(due, 0, "empty")

@@ -89,10 +89,9 @@ def _consenting(session: Session) -> set[int]:
     return {int(r) for r in own if r is not None} | set(kin)
 
 
-def _drive_minutes_per_visit(visits: list[VisitRecord], routes: list[RouteRecord]) -> float | None:
-    """Planned drive minutes of the lists whose carer made a visit that day, per visit made: a list a sick
+def _drive_minutes_per_visit(made: list[VisitRecord], routes: list[RouteRecord]) -> float | None:
+    """Planned drive minutes of the lists whose carer made a visit that day, per visit `made`: a list a sick
     carer never began (the baseline keeps it published) drove nothing."""
-    made = [v for v in visits if v.check_in is not None and not v.cancelled]
     worked = {(v.carer_id, v.date) for v in made}
     travel = sum(r.travel_seconds for r in routes if (r.carer_id, r.date) in worked)
     return round(travel / 60 / len(made), 2) if made else None
@@ -123,7 +122,7 @@ def measure(session: Session, *, start: dt.date, end: dt.date) -> Figures:
     consenting = _consenting(session)
     beyond_consenting = [v for v in beyond if v.recipient_id in consenting]
     noticed_consenting = [v for v in noticed if v.recipient_id in consenting]
-    made = sum(1 for v in visits if v.check_in is not None and not v.cancelled)
+    made = [v for v in visits if v.check_in is not None and not v.cancelled]
     total_due, total_on_time = sum(due.values()), sum(on_time.values())
     return Figures(
         due=total_due,
@@ -131,12 +130,12 @@ def measure(session: Session, *, start: dt.date, end: dt.date) -> Figures:
         punctual_pct=_share(total_on_time, total_due) or 0.0,
         punctual_morning_pct=_share(on_time["morning"], due["morning"]),
         punctual_evening_pct=_share(on_time["evening"], due["evening"]),
-        never_made=max(0, total_due - made),
+        never_made=max(0, total_due - len(made)),
         notice_threshold_min=threshold,
         late_beyond_threshold=len(beyond),
         noticed_beyond_threshold_pct=_share(len(noticed), len(beyond)),
         late_consenting=len(beyond_consenting),
         noticed_consenting_pct=_share(len(noticed_consenting), len(beyond_consenting)),
         kpis=kpis,
-        travel_min_per_visit=_drive_minutes_per_visit(visits, routes),
+        travel_min_per_visit=_drive_minutes_per_visit(made, routes),
     )
