@@ -34,6 +34,7 @@ from backend.ops.health import readiness
 from backend.ops.logs import install_request_ids
 from backend.ops.metrics import install_metrics
 from backend.planning.router import router as planning_router
+from backend.planning.stand_in_router import router as stand_in_router
 from backend.recipients.router import router as recipients_router
 from backend.rota.router import router as rota_router
 from backend.settings import Settings, get_settings
@@ -73,6 +74,7 @@ def api_router() -> APIRouter:
         decisions_router,
         rota_router,
         planning_router,
+        stand_in_router,
         imports_router,
         jobs_router,
         stats_router,

@@ -15,7 +15,13 @@ first week (docs/agreements.md) and each asked recipient agrees with probability
 run of a seed); the agreed ones change from the first day, the others keep their time. Punctuality is then
 measured against the times agreed.
 
+With `--stand-ins`, the coordinator of both arms calls in a stand-in (vikar) for each sick carer: the first
+colleague of the team the product offers (backend.planning.stand_ins: off that day, the competence, the rest
+the Working Environment Act requires), from when they can start. hjemmerute re-plans with them; the baseline
+gives them the sick carer's list as it is, each visit moved later as far as the late start pushes it.
+
     python benchmarks/simulate.py [--preset lier] [--days 5] [--seed 7] [--tick-minutes 5] [--accept-share S]
+        [--sick-rate R] [--stand-ins]
 """
 
 from __future__ import annotations
@@ -103,6 +109,7 @@ def run(
                 notices=hjemmerute,
                 tick_minutes=args.tick_minutes,
                 sick_rate=args.sick_rate,
+                stand_ins=args.stand_ins,
             ),
             engine,
         )
@@ -115,7 +122,7 @@ def run(
             bound = f" (at most {_share(shifts):.1f} % possible as staffed)"
         print(
             f"  {variant} {day}: planned in {planned:.0f}s, simulated in {time.monotonic() - began - planned:.0f}s; "
-            f"{log.events} events, sick {log.sick_carers}, re-plans {log.replans} (catching up {log.catch_ups}), "
+            f"{log.events} events, sick {log.sick_carers}, stand-ins {len(log.stand_ins)}, re-plans {log.replans} (catching up {log.catch_ups}), "
             f"punctual {result.figures.punctual_pct:.1f} %{bound}, never made {result.figures.never_made}",
             flush=True,
         )
@@ -187,6 +194,12 @@ def main() -> None:
         default=SICK_LEAVE_RATE,
         help="each day-shift carer's chance of calling in sick at 07:30 (default Lier's sick leave, 0.124)",
     )
+    parser.add_argument(
+        "--stand-ins",
+        action="store_true",
+        help="for each sick carer the coordinator calls in the first stand-in of the team the product offers "
+        "(both arms; the baseline hands the sick carer's list over as it is)",
+    )
     args = parser.parse_args()
     if not 0 <= args.sick_rate <= 1:
         parser.error(f"--sick-rate must lie between 0 and 1, got {args.sick_rate}")
@@ -242,6 +255,7 @@ def main() -> None:
         f"baseline_travel_min_per_visit={value(base.travel_min_per_visit)}"
         + ("" if args.accept_share is None else f" accept_share={args.accept_share}")
         + ("" if args.sick_rate == SICK_LEAVE_RATE else f" sick_rate={args.sick_rate}")
+        + (" stand_ins=on" if args.stand_ins else "")
     )
 
 

@@ -407,3 +407,24 @@ class ContinuityRow(BaseModel):
     recipient_name: str
     visits: int
     distinct_carers: int
+
+
+class StandInPublic(BaseModel):
+    """A carer who can be called in for an absent carer's shift, and why they rank where they do."""
+
+    carer_id: int
+    name: str
+    team_id: int
+    same_team: bool
+    start: dt.datetime
+    end: dt.datetime
+    knows_recipients: int
+    recipients: int
+    hours_this_week: float
+    position_hours: float
+
+
+class StandInCallIn(BaseModel):
+    """The carer the coordinator called in (one of the stand-ins offered)."""
+
+    carer_id: IdField

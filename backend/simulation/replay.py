@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from backend.common.localtime import local_instant
+from backend.common.localtime import local_clock, local_instant
 from backend.simulation.draws import SICK_LEAVE_RATE, Draws
 
 SICK_CALL = dt.time(7, 30)
@@ -50,6 +50,7 @@ class Options:
     tick_minutes: int = 1
     early_tolerance: dt.timedelta = dt.timedelta(0)
     sick_rate: float = SICK_LEAVE_RATE  # each day-shift carer calls in sick at 07:30 with this probability
+    stand_ins: bool = False  # the coordinator calls in the first stand-in of the team offered for each
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ class DayLog:
 
     events: int = 0
     sick_carers: list[int] = field(default_factory=list)
+    stand_ins: dict[int, int] = field(default_factory=dict)  # sick carer → the colleague called in
     urgent_recipient: int | None = None
     replans: int = 0
     catch_ups: int = 0  # of the re-plans: lists running late, published because fewer visits end up late
@@ -104,8 +106,15 @@ class DayLog:
 class Api:
     """The real HTTP API (in-process ASGI client), as the coordinator or as one carer."""
 
-    def __init__(self, client: TestClient, coordinator_token: str, carer_tokens: dict[int, str]) -> None:
+    def __init__(
+        self,
+        client: TestClient,
+        coordinator_token: str,
+        carer_tokens: dict[int, str],
+        login: Callable[[int], str] | None = None,
+    ) -> None:
         self.client, self.coordinator_token, self.carer_tokens = client, coordinator_token, carer_tokens
+        self.login = login  # a token for a carer called in during the day
 
     def call(self, method: str, path: str, *, token: str, body: Any = None) -> Any:
         response = self.client.request(
@@ -119,6 +128,8 @@ class Api:
         return self.call(method, path, token=self.coordinator_token, body=body)
 
     def as_carer(self, carer_id: int, method: str, path: str, body: Any = None) -> Any:
+        if carer_id not in self.carer_tokens and self.login is not None:
+            self.carer_tokens[carer_id] = self.login(carer_id)
         return self.call(method, path, token=self.carer_tokens[carer_id], body=body)
 
 
@@ -130,6 +141,26 @@ def by_list(plans: list[dict[str, Any]]) -> dict[tuple[int, str], dict[str, Any]
     """Published plans by (team, shift): read again after a publication, since a re-plan's helpers publish
     newer lists of other teams."""
     return {(p["team_id"], p["shift_kind"]): p for p in plans}
+
+
+def handed_over(stops: list[dict[str, Any]], start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
+    """A list's visits at their planned times, moved later where the shift starts later (keeping the
+    drive between two visits), to the whole minute; the visits that would end after the shift are left."""
+    laid: list[dict[str, Any]] = []
+    previous_end = previous_new_end = None
+    for stop in stops:
+        if not stop["decision_visit_id"]:
+            continue
+        planned, planned_end = _instant(stop["planned_start"]), _instant(stop["planned_end"])
+        at = max(planned, start)
+        if previous_end is not None and previous_new_end is not None:
+            at = max(at, previous_new_end + (planned - previous_end))
+        at = at.replace(second=0, microsecond=0)
+        if at + (planned_end - planned) > end:
+            break
+        laid.append({"decision_visit_id": stop["decision_visit_id"], "planned_start": local_clock(at)})
+        previous_end, previous_new_end = planned_end, at + (planned_end - planned)
+    return laid
 
 
 class DayReplay:
@@ -292,13 +323,68 @@ class DayReplay:
                     "note": "meldt syk kl. 07:30",
                 },
             )
+        if self.options.stand_ins:
+            self.call_in_stand_ins(sick)
         if not self.options.replan:
+            self.hand_over(plans)
             return
         lists = by_list(plans)
         for key in list(lists):
             if any(r["carer_id"] in sick for r in lists[key]["routes"]):
                 self._replan(lists[key]["id"], {"from_time": SICK_CALL.isoformat("minutes")})
                 lists = by_list(self.published())
+
+    def call_in_stand_ins(self, sick: list[int]) -> None:
+        """For each sick carer's day shift, the first stand-in the product offers from the same team (a
+        colleague off that day who keeps the rest rules), called in from when they can start."""
+        day = self.options.day.isoformat()
+        shifts = {
+            e["carer_id"]: e
+            for e in self.api.as_coordinator("GET", f"/rota?date={day}")
+            if e["shift_kind"] == "day"
+        }
+        for carer_id in sick:
+            if carer_id not in shifts:
+                continue
+            entry_id = shifts[carer_id]["id"]
+            offered = self.api.as_coordinator("GET", f"/rota/{entry_id}/stand-ins")
+            chosen = next((s for s in offered if s["same_team"]), None)
+            if chosen is None:
+                continue
+            self.api.as_coordinator("POST", f"/rota/{entry_id}/stand-ins", {"carer_id": chosen["carer_id"]})
+            self.log.stand_ins[carer_id] = chosen["carer_id"]
+
+    def hand_over(self, plans: list[dict[str, Any]]) -> None:
+        """Without re-planning, as by hand: the stand-in takes the sick carer's list in its order, each visit
+        moved later as far as the late start pushes it; what no longer fits the shift is left."""
+        if not self.log.stand_ins:
+            return
+        shifts = {
+            e["carer_id"]: e
+            for e in self.api.as_coordinator("GET", f"/rota?date={self.options.day.isoformat()}")
+            if e["shift_kind"] == "day"
+        }
+        for plan in plans:
+            if plan["shift_kind"] != "day" or not any(
+                r["carer_id"] in self.log.stand_ins for r in plan["routes"]
+            ):
+                continue
+            routes = []
+            for route in plan["routes"]:
+                carer_id = self.log.stand_ins.get(route["carer_id"], route["carer_id"])
+                shift = shifts[carer_id]
+                routes.append(
+                    {
+                        "carer_id": carer_id,
+                        "stops": handed_over(
+                            route["stops"], _instant(shift["start"]), _instant(shift["end"])
+                        ),
+                    }
+                )
+            body = {"date": plan["date"], "team_id": plan["team_id"], "shift_kind": "day", "routes": routes}
+            draft = self.api.as_coordinator("POST", "/plans", body)
+            published = self.api.as_coordinator("POST", f"/plans/{draft['id']}/publish")
+            self.load(published["team_id"])
 
     def urgent_visit(self) -> None:
         """10:00: a recipient needs an urgent visit (30 min, 10:30-12:00) today."""

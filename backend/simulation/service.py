@@ -77,13 +77,13 @@ def _tokens(session: Session, day: dt.date) -> tuple[str, dict[int, str]]:
         )
     coordinator = _user(session, SIMULATOR, Role.coordinator, carer_id=None, teams=teams)
     token, _ = issue_token(session, user=coordinator, ttl_hours=48)
-    carer_tokens = {
-        c: issue_token(
-            session, user=_user(session, f"{SIMULATOR}-{c}", Role.carer, carer_id=c, teams=[]), ttl_hours=48
-        )[0]
-        for c in carers
-    }
-    return token, carer_tokens
+    return token, {c: carer_token(session, c) for c in carers}
+
+
+def carer_token(session: Session, carer_id: int) -> str:
+    """The simulator's login as one carer (a stand-in called in during the day gets one then)."""
+    user = _user(session, f"{SIMULATOR}-{carer_id}", Role.carer, carer_id=carer_id, teams=[])
+    return issue_token(session, user=user, ttl_hours=48)[0]
 
 
 def simulate_day(settings: Settings, options: Options, engine: Engine | None = None) -> DayResult:
@@ -98,7 +98,7 @@ def simulate_day(settings: Settings, options: Options, engine: Engine | None = N
         travel = RoadTimes(session, run_settings)
         with TestClient(app) as client:
             replay = DayReplay(
-                Api(client, coordinator, carers),
+                Api(client, coordinator, carers, lambda carer_id: carer_token(session, carer_id)),
                 Options(**{**options.__dict__, "early_tolerance": tolerance}),
                 Draws(seed=options.seed * 10_000 + options.day.toordinal(), sick_rate=options.sick_rate),
                 travel,

@@ -16,13 +16,15 @@ from sqlmodel import Session, col, func, select
 
 from backend.auth.service import Principal
 from backend.carers.models import Carer
+from backend.common.crud import get_or_404
 from backend.common.enums import NORWEGIAN_LABELS, AbsenceReason, PlanStatus, Role, ShiftKind
-from backend.common.localtime import OSLO, local_date_of, local_instant
+from backend.common.localtime import OSLO, local_clock, local_date_of, local_instant
 from backend.common.types import utcnow
 from backend.db import SessionDep
-from backend.errors import DomainError
+from backend.errors import DomainError, NotFound
 from backend.kpis.service import week_label
 from backend.planning.models import Plan, Route, Stop
+from backend.planning.stand_ins import absence_behind, assess, call_in
 from backend.rota.models import Absence, AbsenceCreate, RotaEntry, RotaEntryCreate
 from backend.rota.service import add_absence, add_rota_entry, delete_absence, delete_rota_entry
 from backend.stats.service import parse_iso_week
@@ -112,6 +114,7 @@ def _grid(
         "errors": {},
         "values": {},
         "affected": [],
+        "stand_ins": [],
         "message": "",
         **extra,
     }
@@ -274,7 +277,57 @@ async def add_absence_page(request: Request, session: SessionDep) -> Response:
         team,
         _week(week),
         affected=affected_plans(session, absence),
+        stand_ins=stand_in_offers(session, principal, absence),
         message="Fraværet er registrert.",
+    )
+    return _render(request, grid)
+
+
+def stand_in_offers(session: Session, principal: Principal, absence: Absence) -> list[dict[str, Any]]:
+    """For the absent carer's shifts still to come in the absence (the first three), who can be called in:
+    the three best stand-ins of backend.planning.stand_ins."""
+    now = utcnow()
+    entries = session.exec(
+        select(RotaEntry)
+        .where(RotaEntry.carer_id == absence.carer_id, RotaEntry.start < absence.end)
+        .where(RotaEntry.end > max(absence.start, now))
+        .order_by(col(RotaEntry.start))
+        .limit(3)
+    ).all()
+    return [
+        {"entry": e, "able": assess(session, principal=principal, entry=e, now=now)[0][:3]} for e in entries
+    ]
+
+
+@router.post("/vikar", response_class=HTMLResponse)
+async def call_in_page(request: Request, session: SessionDep) -> Response:
+    """«Kall inn»: the stand-in's shift is added; the page then points to the lists to re-plan."""
+    posted = await posted_as(request, session, Role.coordinator)
+    if isinstance(posted, Response):
+        return posted
+    principal, form = posted
+    team_id, week = str(form.get("team_id", "")), str(form.get("week", ""))
+    team = int(team_id) if team_id.isdigit() else 0
+    entry_id, carer_id = str(form.get("entry_id", "")), str(form.get("carer_id", ""))
+    entry = session.get(RotaEntry, int(entry_id)) if entry_id.isdigit() else None
+    try:
+        if entry is None or not carer_id.isdigit():
+            raise NotFound("Vakten finnes ikke.")
+        principal.require_team(get_or_404(session, Carer, entry.carer_id, "Pleier").team_id)
+        shift = call_in(session, principal=principal, entry=entry, carer_id=int(carer_id))
+        absence = absence_behind(session, entry)
+    except DomainError as exc:
+        session.rollback()
+        grid = _grid(session, principal, team, _week(week), errors={"stand_in": exc.message})
+        return _render(request, grid, exc.status_code)
+    name = get_or_404(session, Carer, shift.carer_id, "Pleier").name
+    grid = _grid(
+        session,
+        principal,
+        team,
+        _week(week),
+        affected=affected_plans(session, absence),
+        message=f"{name} er kalt inn {shift.date:%d.%m.%Y} fra {local_clock(shift.start)}.",
     )
     return _render(request, grid)
 

@@ -38,6 +38,7 @@ class Call:
     build: Callable[[World], dict[str, Any]]
     public: bool = False
     reached: frozenset[int] = frozenset()  # an allowed role's 4xx that shows the handler ran (see below)
+    reached_text: str = "Veinettet"  # what that 4xx says
 
     def path(self, w: World) -> str:
         return self.template.format(**self.build(w).get("path", {}))
@@ -54,8 +55,9 @@ def c(
     build: Callable[[World], dict[str, Any]] | None = None,
     public: bool = False,
     reached: frozenset[int] = frozenset(),
+    reached_text: str = "Veinettet",
 ) -> Call:
-    return Call(method, template, frozenset(allowed), build or (lambda w: {}), public, reached)
+    return Call(method, template, frozenset(allowed), build or (lambda w: {}), public, reached, reached_text)
 
 
 CALLS: list[Call] = [
@@ -489,6 +491,21 @@ CALLS: list[Call] = [
         {"coordinator"},
         lambda w: {"path": {"proposal_id": w.proposal_a2}, "json": {"reason": "Vil beholde tiden"}},
     ),
+    c(
+        "GET",
+        "/api/v1/rota/{entry_id}/stand-ins",
+        {"coordinator"},
+        lambda w: {"path": {"entry_id": w.rota_absent}},
+    ),
+    # the world's team gul has no other nurse: calling in the health worker reaches the refusal that says so
+    c(
+        "POST",
+        "/api/v1/rota/{entry_id}/stand-ins",
+        {"coordinator"},
+        lambda w: {"path": {"entry_id": w.rota_absent}, "json": {"carer_id": w.carer_a}},
+        reached=frozenset({409}),
+        reached_text="kompetansen",
+    ),
     # Destructive calls last, so earlier calls still find what they need.
     # the world has no road network: a hand edit gets past authorisation to the 409 that names the missing
     # network (edits on real roads: tests/backend/test_planning.py)
@@ -573,7 +590,7 @@ def test_each_role_gets_exactly_what_it_may(
         response = _send(client, call, world, auth(world, role))
         if role in call.allowed:
             ok = 200 <= response.status_code < 300 or (
-                response.status_code in call.reached and "Veinettet" in response.text
+                response.status_code in call.reached and call.reached_text in response.text
             )
         elif role == "anonymous":
             ok = response.status_code == 401
@@ -687,6 +704,7 @@ def _mirror(world: World, session: Session) -> World:
         published_route=route_b.id,
         kin_a=kin_b.id,
         rota_spare=rota_b.id,
+        rota_absent=rota_b.id,
         proposal_a=world.proposal_blue,
         proposal_a2=world.proposal_blue,
     )

@@ -569,6 +569,83 @@ def test_a_carer_gone_home_keeps_the_shift_worked_in_a_replan(
         assert (other["shift_start"], other["shift_end"]) == (was["shift_start"], was["shift_end"])
 
 
+def test_a_stand_in_called_in_for_a_sick_nurse_takes_the_visits_in_the_replan(
+    demo: tuple[TestClient, dict[str, str]], engine: Engine, clock: Clock
+) -> None:
+    """06:45: a nurse of team 1 calls in sick for the day. The product offers who can stand in: Vera, a nurse
+    off today, from 07:45 (an hour after the call); Ola, who worked until 22:30 last night, only from 09:30
+    (11 hours' rest); not Siri, whose evening shift today would leave her no rest, nor Hans, a health worker
+    who may not do a nurse's visits. Vera is called in, the day is re-planned, and Vera takes visits from
+    07:45 on while the sick nurse has none (the plan checked by routing.check)."""
+    client, headers = demo
+    clock.at(dt.time(6, 30))
+    run = {"date": DAY.isoformat(), "shift_kind": "day", "team_ids": [1]}
+    (base,) = _planned(client, headers, run)
+    assert client.post(f"/api/v1/plans/{base['id']}/publish", headers=headers).status_code == 200
+    with Session(engine) as session:
+        nurses = {c.id for c in session.exec(select(Carer)) if is_nurse(c.competences)}
+    sick = next(r["carer_id"] for r in base["routes"] if r["carer_id"] in nurses and r["stops"])
+    entry = next(
+        e
+        for e in client.get(f"/api/v1/rota?date={DAY.isoformat()}", headers=headers).json()
+        if e["carer_id"] == sick and e["shift_kind"] == "day"
+    )
+    offers = client.get(f"/api/v1/rota/{entry['id']}/stand-ins", headers=headers)
+    assert offers.status_code == 409 and "ikke registrert borte" in offers.json()["detail"]
+
+    def carer(name: str, competence: str, shift: tuple[dt.date, str, str, str] | None = None) -> int:
+        made = client.post(
+            "/api/v1/carers", json={"name": name, "team_id": 1, "competences": [competence]}, headers=headers
+        )
+        assert made.status_code == 201, made.text
+        if shift is not None:
+            day, kind, start, end = shift
+            body = {"carer_id": made.json()["id"], "date": day.isoformat(), "shift_kind": kind}
+            added = client.post("/api/v1/rota", json={**body, "start": start, "end": end}, headers=headers)
+            assert added.status_code == 201, added.text
+        return int(made.json()["id"])
+
+    vera = carer("Vera Vikar", "sykepleier")
+    ola = carer("Ola Kveld", "sykepleier", (DAY - dt.timedelta(days=1), "evening", "15:00", "22:30"))
+    siri = carer("Siri Senvakt", "sykepleier", (DAY, "evening", "15:00", "22:30"))
+    hans = carer("Hans Hjelper", "helsefagarbeider")
+    clock.at(dt.time(6, 45))
+    absence = {
+        "carer_id": sick,
+        "start": local_instant(DAY, dt.time(6, 45)).isoformat(),
+        "end": local_instant(DAY + dt.timedelta(days=1), dt.time(0, 0)).isoformat(),
+        "reason": "self_certified",
+    }
+    assert client.post("/api/v1/absences", json=absence, headers=headers).status_code == 201
+    offers = client.get(f"/api/v1/rota/{entry['id']}/stand-ins", headers=headers).json()
+    starts = {o["carer_id"]: dt.datetime.fromisoformat(o["start"]) for o in offers}
+    assert starts[vera] == local_instant(DAY, dt.time(7, 45))
+    assert starts[ola] == local_instant(DAY, dt.time(9, 30))
+    assert siri not in starts and hans not in starts and sick not in starts
+    assert offers[0]["carer_id"] == vera and all(o["same_team"] for o in offers[:2])
+    for refused, reason in ((siri, "11 timers hvile"), (hans, "kompetansen")):
+        answer = client.post(
+            f"/api/v1/rota/{entry['id']}/stand-ins", json={"carer_id": refused}, headers=headers
+        )
+        assert answer.status_code == 409 and reason in answer.json()["detail"], answer.text
+    called = client.post(f"/api/v1/rota/{entry['id']}/stand-ins", json={"carer_id": vera}, headers=headers)
+    assert called.status_code == 201, called.text
+    shift = called.json()
+    assert dt.datetime.fromisoformat(shift["start"]) == starts[vera]
+    assert (shift["end"], shift["break_minutes"]) == (entry["end"], entry["break_minutes"])
+    again = client.post(f"/api/v1/rota/{entry['id']}/stand-ins", json={"carer_id": vera}, headers=headers)
+    assert again.status_code == 409 and "allerede" in again.json()["detail"]
+
+    job = _run(client, headers, f"/api/v1/plans/{base['id']}/replan", {"from_time": "07:00"})
+    new = client.get(f"/api/v1/plans/{job['result']['plan_id']}", headers=headers).json()
+    with Session(engine) as session:
+        _assert_sound(session, new)
+    routes = {r["carer_id"]: r for r in new["routes"]}
+    assert sick not in routes or not routes[sick]["stops"]
+    assert routes[vera]["stops"], "the stand-in takes visits in the re-plan"
+    assert all(dt.datetime.fromisoformat(s["planned_arrival"]) >= starts[vera] for s in routes[vera]["stops"])
+
+
 def test_a_stale_draft_is_refused_unless_confirmed(
     demo: tuple[TestClient, dict[str, str]], engine: Engine, clock: Clock
 ) -> None:

@@ -18,12 +18,14 @@ from backend.auth.models import User
 from backend.auth.service import Principal, team_ids_of
 from backend.carers.models import Carer
 from backend.common.enums import Role, VisitPriority
+from backend.common.localtime import local_instant
 from backend.decisions.expansion import visits_for
 from backend.decisions.models import DecisionCreate, ServiceDecision
 from backend.decisions.service import create_decision, to_public
 from backend.planning.models import Plan, Route
 from backend.recipients.models import NextOfKin, Recipient
-from backend.rota.models import Absence
+from backend.rota.models import Absence, RotaEntry
+from tests.backend.conftest import Clock
 from tests.backend.world import World, auth, web_login
 
 
@@ -255,8 +257,13 @@ def test_carer_pages_change_competences_and_end_the_tablet_login_of_one_who_left
 
 
 def test_rota_week_shifts_and_an_absence_that_points_at_the_plans_it_empties(
-    client: TestClient, session: Session, world: World
+    client: TestClient, session: Session, world: World, clock: Clock
 ) -> None:
+    """07:00: Kari is registered sick for the day. The page points at the list it empties and offers Vera,
+    a health worker off today, from 08:00; «Kall inn» adds her shift, and calling her in twice is refused."""
+    vera = Carer(name="Vera Vikar", team_id=world.team_a, competences=["helsefagarbeider"])
+    session.add(vera)
+    session.commit()
     as_coordinator(client, "koord")
     route = session.get(Route, world.published_route)
     plan = session.get(Plan, world.published_plan)
@@ -302,6 +309,21 @@ def test_rota_week_shifts_and_an_absence_that_points_at_the_plans_it_empties(
     answer = client.post("/konsoll/turnus/fravaer", data=sick)
     assert answer.status_code == 200 and 'id="affected"' in answer.text
     assert f'href="/konsoll/planer/{plan.id}"' in answer.text
+    offer = re.search(
+        r'<li>Vera Vikar: kan begynne (\d\d:\d\d).*?name="entry_id" value="(\d+)"', answer.text, re.S
+    )
+    assert offer is not None and offer.group(1) == "08:00", answer.text
+    call = {**base, "entry_id": offer.group(2), "carer_id": str(vera.id)}
+    called = client.post("/konsoll/turnus/vikar", data=call)
+    assert (
+        called.status_code == 200
+        and "Vera Vikar er kalt inn" in called.text
+        and 'id="affected"' in called.text
+    )
+    stand_in = session.exec(select(RotaEntry).where(RotaEntry.carer_id == vera.id)).one()
+    assert stand_in.start == local_instant(plan.date, dt.time(8, 0))
+    twice = client.post("/konsoll/turnus/vikar", data=call)
+    assert twice.status_code == 409 and 'id="stand-in-error"' in twice.text and "allerede" in twice.text
     assert client.post("/konsoll/turnus/fravaer", data=sick).status_code == 422  # the same absence twice
     assert (
         session.exec(

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from backend.auth.service import Principal
 from backend.cli import cli
 from backend.common.enums import PlanStatus, Role, ShiftKind, VisitEventKind
+from backend.common.localtime import local_instant
 from backend.decisions.models import DecisionVisit, ServiceDecision
 from backend.notices.models import NoticeMessage
 from backend.planning.flows import plan_teams
@@ -23,7 +24,7 @@ from backend.planning.models import Plan, Route, Stop
 from backend.planning.networks import network_for
 from backend.planning.service import publish_plan
 from backend.recipients.models import Recipient
-from backend.rota.models import Absence
+from backend.rota.models import Absence, RotaEntry
 from backend.scenarios.generator import generate
 from backend.scenarios.presets import PRESETS
 from backend.scenarios.store import reachable_places, store
@@ -174,6 +175,48 @@ def test_with_no_sick_leave_nobody_calls_in_sick(engine: Engine, settings: Setti
     assert result.log.sick_carers == []
     with Session(engine) as session:
         assert not session.exec(select(Absence)).first()
+    _assert_figures(result)
+
+
+@pytest.mark.parametrize("replan", [True, False], ids=["hjemmerute", "baseline"])
+def test_a_stand_in_called_in_at_the_sick_call_makes_the_visits(
+    engine: Engine, settings: Settings, replan: bool
+) -> None:
+    """`stand_ins` (benchmarks/simulate.py --stand-ins): at 07:30 the coordinator calls in the first stand-in
+    of the sick carer's team the product offers. hjemmerute re-plans with them; the baseline hands them the
+    sick carer's list as it is, each visit moved later as far as the later start pushes it. Either way the
+    stand-in checks in from the start of the shift they were given, and never to a visit twice."""
+    _planned_day(engine, settings, manual_like=not replan)
+    result = simulate_day(
+        settings, Options(day=DAY, seed=SEED, replan=replan, notices=replan, stand_ins=True), engine
+    )
+    (sick,) = result.log.sick_carers
+    stand_in = result.log.stand_ins[sick]
+    with Session(engine) as session:
+        solved = [p for p in _plans(session) if p.source != "manual"]  # the hand-over is laid by hand
+        assert solved and all(p.stats.get("check_feasible") for p in solved), "routing.check"
+        shift = session.exec(
+            select(RotaEntry).where(RotaEntry.carer_id == stand_in, RotaEntry.date == DAY)
+        ).one()
+        assert shift.start >= local_instant(DAY, dt.time(8, 30))  # an hour after the call
+        visits = session.exec(
+            select(VisitEvent.device_time, Stop.decision_visit_id)
+            .join(Stop, Stop.id == VisitEvent.stop_id)  # type: ignore[arg-type]
+            .where(VisitEvent.carer_id == stand_in, VisitEvent.kind == VisitEventKind.check_in)
+        ).all()
+        assert visits and all(at >= shift.start for at, _ in visits)
+        assert max(Counter(v for _, v in visits).values()) == 1
+        if not replan:  # the sick carer's list, in its order
+            was = {
+                s.decision_visit_id
+                for s in session.exec(
+                    select(Stop)
+                    .join(Route, Route.id == Stop.route_id)  # type: ignore[arg-type]
+                    .join(Plan, Plan.id == Route.plan_id)  # type: ignore[arg-type]
+                    .where(Plan.status == PlanStatus.superseded, Route.carer_id == sick)
+                )
+            }
+            assert {v for _, v in visits} <= was
     _assert_figures(result)
 
 

@@ -62,6 +62,7 @@ class World:
     proposal_a: int = 0  # an open agreed-time proposal of team gul (accepted by the matrix)
     proposal_a2: int = 0  # another (rejected by the matrix)
     proposal_blue: int = 0  # one of team blå
+    rota_absent: int = 0  # Per Olsen's day shift on Tuesday, which his sick leave covers
 
 
 def _proposals(session: Session, team_id: int, recipient_id: int, visit_id: int, count: int) -> list[int]:
@@ -270,6 +271,17 @@ def build_world(session: Session, client: TestClient) -> World:
             end=dt.time(22, 30),
         ),
     )
+    absent_shift = add_rota_entry(
+        session,
+        principal=system,
+        data=RotaEntryCreate(
+            carer_id=carer_a2,
+            date=DAY + dt.timedelta(days=1),
+            shift_kind=ShiftKind.day,
+            start=dt.time(7, 30),
+            end=dt.time(15, 0),
+        ),
+    )
     absence = Absence(
         carer_id=carer_a2,
         start=dt.datetime(2026, 11, 24, 6, tzinfo=dt.UTC),
@@ -348,6 +360,7 @@ def build_world(session: Session, client: TestClient) -> World:
         proposals_a[0],
         proposals_a[1],
         proposal_blue,
+        absent_shift.id or 0,
     )
 
 
