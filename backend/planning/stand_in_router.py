@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlmodel import Session
 
 from backend.auth.deps import CoordinatorDep
-from backend.auth.service import Principal
-from backend.carers.service import carer_in_scope
-from backend.common.crud import get_or_404
 from backend.common.types import IdPath
 from backend.db import SessionDep
 from backend.planning.models import StandInCallIn, StandInPublic
-from backend.planning.stand_ins import assess, call_in
+from backend.planning.stand_ins import assess, call_in, entry_in_scope
 from backend.rota.models import RotaEntry, RotaEntryPublic
 
 router = APIRouter(tags=["turnus"])
-
-
-def _entry_in_scope(session: Session, principal: Principal, entry_id: int) -> RotaEntry:
-    entry = get_or_404(session, RotaEntry, entry_id, "Vakt")
-    carer_in_scope(session, principal=principal, carer_id=entry.carer_id)
-    return entry
 
 
 @router.get(
@@ -30,7 +20,9 @@ def _entry_in_scope(session: Session, principal: Principal, entry_id: int) -> Ro
     summary="Who can stand in for an absent carer's shift, best first",
 )
 def list_stand_ins(entry_id: IdPath, session: SessionDep, principal: CoordinatorDep) -> list[StandInPublic]:
-    able, _ = assess(session, principal=principal, entry=_entry_in_scope(session, principal, entry_id))
+    able, _ = assess(
+        session, principal=principal, entry=entry_in_scope(session, principal=principal, entry_id=entry_id)
+    )
     return [
         StandInPublic(
             carer_id=s.carer.id or 0,
@@ -57,5 +49,5 @@ def list_stand_ins(entry_id: IdPath, session: SessionDep, principal: Coordinator
 def call_in_stand_in(
     entry_id: IdPath, data: StandInCallIn, session: SessionDep, principal: CoordinatorDep
 ) -> RotaEntry:
-    entry = _entry_in_scope(session, principal, entry_id)
+    entry = entry_in_scope(session, principal=principal, entry_id=entry_id)
     return call_in(session, principal=principal, entry=entry, carer_id=data.carer_id)

@@ -63,6 +63,13 @@ def _hours(entry: RotaEntry) -> float:
     return (entry.end - entry.start).total_seconds() / 3600 - entry.break_minutes / 60
 
 
+def entry_in_scope(session: Session, *, principal: Principal, entry_id: int) -> RotaEntry:
+    """A shift of a carer in the coordinator's teams."""
+    entry = get_or_404(session, RotaEntry, entry_id, "Vakt")
+    carer_in_scope(session, principal=principal, carer_id=entry.carer_id)
+    return entry
+
+
 def absence_behind(session: Session, entry: RotaEntry) -> Absence:
     """The absence that leaves the shift without its carer; a shift whose carer is at work needs no one."""
     absence = session.exec(

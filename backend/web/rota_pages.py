@@ -19,12 +19,12 @@ from backend.carers.models import Carer
 from backend.common.crud import get_or_404
 from backend.common.enums import NORWEGIAN_LABELS, AbsenceReason, PlanStatus, Role, ShiftKind
 from backend.common.localtime import OSLO, local_clock, local_date_of, local_instant
-from backend.common.types import utcnow
+from backend.common.types import MAX_ID, utcnow
 from backend.db import SessionDep
 from backend.errors import DomainError, NotFound
 from backend.kpis.service import week_label
 from backend.planning.models import Plan, Route, Stop
-from backend.planning.stand_ins import absence_behind, assess, call_in
+from backend.planning.stand_ins import absence_behind, assess, call_in, entry_in_scope
 from backend.rota.models import Absence, AbsenceCreate, RotaEntry, RotaEntryCreate
 from backend.rota.service import add_absence, add_rota_entry, delete_absence, delete_rota_entry
 from backend.stats.service import parse_iso_week
@@ -309,11 +309,10 @@ async def call_in_page(request: Request, session: SessionDep) -> Response:
     team_id, week = str(form.get("team_id", "")), str(form.get("week", ""))
     team = int(team_id) if team_id.isdigit() else 0
     entry_id, carer_id = str(form.get("entry_id", "")), str(form.get("carer_id", ""))
-    entry = session.get(RotaEntry, int(entry_id)) if entry_id.isdigit() else None
     try:
-        if entry is None or not carer_id.isdigit():
+        if not all(v.isdigit() and 0 < int(v) <= MAX_ID for v in (entry_id, carer_id)):
             raise NotFound("Vakten finnes ikke.")
-        principal.require_team(get_or_404(session, Carer, entry.carer_id, "Pleier").team_id)
+        entry = entry_in_scope(session, principal=principal, entry_id=int(entry_id))
         shift = call_in(session, principal=principal, entry=entry, carer_id=int(carer_id))
         absence = absence_behind(session, entry)
     except DomainError as exc:

@@ -322,6 +322,9 @@ def test_rota_week_shifts_and_an_absence_that_points_at_the_plans_it_empties(
     )
     stand_in = session.exec(select(RotaEntry).where(RotaEntry.carer_id == vera.id)).one()
     assert stand_in.start == local_instant(plan.date, dt.time(8, 0))
+    for bogus in ({"entry_id": "x"}, {"entry_id": "99999999999"}, {"carer_id": ""}):
+        refused = client.post("/konsoll/turnus/vikar", data={**call, **bogus})
+        assert refused.status_code == 404 and 'id="stand-in-error"' in refused.text
     twice = client.post("/konsoll/turnus/vikar", data=call)
     assert twice.status_code == 409 and 'id="stand-in-error"' in twice.text and "allerede" in twice.text
     assert client.post("/konsoll/turnus/fravaer", data=sick).status_code == 422  # the same absence twice
