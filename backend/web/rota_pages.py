@@ -114,7 +114,7 @@ def _grid(
         "errors": {},
         "values": {},
         "affected": [],
-        "stand_ins": [],
+        "stand_ins": None,
         "message": "",
         **extra,
     }
@@ -297,6 +297,27 @@ def stand_in_offers(session: Session, principal: Principal, absence: Absence) ->
     return [
         {"entry": e, "able": assess(session, principal=principal, entry=e, now=now)[0][:3]} for e in entries
     ]
+
+
+@router.get("/fravaer/{absence_id}/vikar", response_class=HTMLResponse)
+def stand_ins_page(request: Request, session: SessionDep, absence_id: int, uke: str = "") -> Response:
+    """«Finn vikar» on a registered absence: the lists it empties and who can be called in."""
+    principal = signed_in_as(request, session, Role.coordinator)
+    if isinstance(principal, Response):
+        return principal
+    absence = session.get(Absence, absence_id) if 0 < absence_id <= MAX_ID else None
+    carer = session.get(Carer, absence.carer_id) if absence is not None else None
+    if absence is None or carer is None or carer.team_id not in principal.team_ids:
+        return HTMLResponse("<h1>Finnes ikke</h1><p>Fraværet finnes ikke.</p>", status_code=404)
+    grid = _grid(
+        session,
+        principal,
+        carer.team_id,
+        _week(uke[:10]),
+        affected=affected_plans(session, absence),
+        stand_ins=stand_in_offers(session, principal, absence),
+    )
+    return _render(request, grid)
 
 
 @router.post("/vikar", response_class=HTMLResponse)

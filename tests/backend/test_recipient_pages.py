@@ -325,6 +325,10 @@ def test_rota_week_shifts_and_an_absence_that_points_at_the_plans_it_empties(
     for bogus in ({"entry_id": "x"}, {"entry_id": "99999999999"}, {"carer_id": ""}):
         refused = client.post("/konsoll/turnus/vikar", data={**call, **bogus})
         assert refused.status_code == 404 and 'id="stand-in-error"' in refused.text
+    absence = session.exec(select(Absence).where(Absence.carer_id == route.carer_id)).one()
+    later = client.get(f"/konsoll/turnus/fravaer/{absence.id}/vikar", params={"uke": week})
+    assert later.status_code == 200 and "Forslag til vikar" in later.text and "Vera Vikar:" not in later.text
+    assert client.get("/konsoll/turnus/fravaer/999999/vikar").status_code == 404
     twice = client.post("/konsoll/turnus/vikar", data=call)
     assert twice.status_code == 409 and 'id="stand-in-error"' in twice.text and "allerede" in twice.text
     assert client.post("/konsoll/turnus/fravaer", data=sick).status_code == 422  # the same absence twice
