@@ -58,8 +58,13 @@ def get_plan(plan: PlanInScopeDep, session: SessionDep, reads: RecipientReadsDep
 
 
 @router.post("/plans", response_model=PlanPublic, status_code=201, summary="Store a hand-laid draft plan")
-def create_plan(data: ManualPlanCreate, session: SessionDep, principal: CoordinatorDep) -> PlanPublic:
-    return service.to_public(session, service.create_manual_plan(session, principal=principal, data=data))
+def create_plan(
+    data: ManualPlanCreate, request: Request, session: SessionDep, principal: CoordinatorDep
+) -> PlanPublic:
+    plan = service.create_manual_plan(
+        session, principal=principal, data=data, settings=request.app.state.settings
+    )
+    return service.to_public(session, plan)
 
 
 @router.post("/plans/{plan_id}/publish", response_model=PlanPublic, summary="Publish a draft to the carers")

@@ -23,6 +23,7 @@ from backend.common.localtime import local_instant
 from backend.common.types import utcnow
 from backend.decisions.expansion import DayVisit, visits_for
 from backend.errors import Conflict, InvalidInput, NotFound, is_busy
+from backend.planning.drives import hand_laid_drives
 from backend.planning.models import (
     ManualPlanCreate,
     Plan,
@@ -35,6 +36,7 @@ from backend.planning.models import (
 )
 from backend.planning.revisions import next_revision, same_shift, stale_reasons, stamp_draft
 from backend.rota.models import RotaEntry
+from backend.settings import Settings
 from backend.teams.service import team_in_scope
 
 
@@ -91,8 +93,11 @@ def _team_carer_shift(session: Session, data: ManualPlanCreate, r_index: int) ->
     return shift
 
 
-def create_manual_plan(session: Session, *, principal: Principal, data: ManualPlanCreate) -> Plan:
-    """Store a hand-laid draft after checking every stop against the day's vedtak and the rota."""
+def create_manual_plan(
+    session: Session, *, principal: Principal, data: ManualPlanCreate, settings: Settings | None = None
+) -> Plan:
+    """Store a hand-laid draft after checking every stop against the day's vedtak and the rota; with the
+    settings, its drives on the team's roads (`drives.hand_laid_drives`)."""
     team_in_scope(session, principal=principal, team_id=data.team_id)
     day_visits: dict[int, DayVisit] = {
         v.decision_visit_id: v for v in visits_for(session, day=data.date, team_id=data.team_id)
@@ -110,6 +115,7 @@ def create_manual_plan(session: Session, *, principal: Principal, data: ManualPl
     session.add(plan)
     session.flush()
     assert plan.id is not None
+    laid: list[tuple[Route, list[Stop]]] = []
     for r_index, route_in in enumerate(data.routes):
         shift = _team_carer_shift(session, data, r_index)
         route = Route(
@@ -118,6 +124,7 @@ def create_manual_plan(session: Session, *, principal: Principal, data: ManualPl
         session.add(route)
         session.flush()
         assert route.id is not None
+        laid.append((route, []))
         for s_index, stop_in in enumerate(route_in.stops):
             where = f"routes.{r_index}.stops.{s_index}"
             visit = day_visits.get(stop_in.decision_visit_id)
@@ -138,21 +145,23 @@ def create_manual_plan(session: Session, *, principal: Principal, data: ManualPl
                 raise InvalidInput(
                     f"Besøk {visit.decision_visit_id} ligger utenfor pleierens vakt.", field=where
                 )
-            session.add(
-                Stop(
-                    route_id=route.id,
-                    seq=s_index,
-                    recipient_id=visit.recipient_id,
-                    decision_visit_id=visit.decision_visit_id,
-                    window_start=visit.window_start,
-                    window_end=visit.window_end,
-                    planned_arrival=start,
-                    planned_start=start,
-                    planned_end=end,
-                    lateness_seconds=int(lateness_seconds(start, visit.window_end)),
-                )
+            stop = Stop(
+                route_id=route.id,
+                seq=s_index,
+                recipient_id=visit.recipient_id,
+                decision_visit_id=visit.decision_visit_id,
+                window_start=visit.window_start,
+                window_end=visit.window_end,
+                planned_arrival=start,
+                planned_start=start,
+                planned_end=end,
+                lateness_seconds=int(lateness_seconds(start, visit.window_end)),
             )
+            session.add(stop)
+            laid[-1][1].append(stop)
             late += lateness_seconds(start, visit.window_end) > 0
+    if settings is not None:
+        _add_drives(session, settings, data.team_id, laid)
     plan.stats = PlanStats(
         visits_planned=sum(seen.values()), visits_of_day=len(day_visits), late=late
     ).model_dump(mode="json", exclude_none=True)
@@ -160,6 +169,20 @@ def create_manual_plan(session: Session, *, principal: Principal, data: ManualPl
     session.commit()
     session.refresh(plan)
     return plan
+
+
+def _add_drives(
+    session: Session, settings: Settings, team_id: int, laid: list[tuple[Route, list[Stop]]]
+) -> None:
+    """Each hand-laid visit's drive from the place before and each route's drive, where the roads are known."""
+    routes = [(route.carer_id, [s.recipient_id for s in stops]) for route, stops in laid]
+    drives = hand_laid_drives(session, settings, team_id=team_id, routes=routes)
+    if drives is None:
+        return
+    for route, stops in laid:
+        legs, route.travel_seconds = drives[route.carer_id]
+        for stop, seconds in zip(stops, legs, strict=True):
+            stop.travel_seconds = seconds
 
 
 class _PublishedMeanwhile(Exception):

@@ -217,6 +217,11 @@ def test_a_stand_in_called_in_at_the_sick_call_makes_the_visits(
                 )
             }
             assert {v for _, v in visits} <= was
+            # the hand-laid list drives on the roads too (a list stored without drives read as no driving)
+            handed = [p for p in _plans(session) if p.source == "manual"]
+            for route in session.exec(select(Route).where(col(Route.plan_id).in_([p.id for p in handed]))):
+                legs = [s.travel_seconds for s in session.exec(select(Stop).where(Stop.route_id == route.id))]
+                assert not legs or route.travel_seconds > sum(legs) > 0
     _assert_figures(result)
 
 
