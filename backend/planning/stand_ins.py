@@ -26,7 +26,7 @@ from backend.carers.models import Carer
 from backend.carers.service import carer_in_scope
 from backend.common.crud import get_or_404
 from backend.common.enums import PlanStatus
-from backend.common.localtime import local_clock
+from backend.common.localtime import local_clock, local_date_of
 from backend.common.types import utcnow
 from backend.errors import Conflict
 from backend.planning.gather import recent_carers
@@ -116,7 +116,7 @@ def _why_not(
         elif shift.start - end < REST_BETWEEN_SHIFTS:
             return start, (
                 f"{carer.name} får ikke 11 timers hvile før vakten {local_clock(shift.start)} "
-                f"{shift.start.date():%d.%m} (arbeidsmiljøloven § 10-8)."
+                f"{local_date_of(shift.start):%d.%m} (arbeidsmiljøloven § 10-8)."
             )
     if end - start < SHORTEST_STAND_IN:
         return start, f"{carer.name} kan tidligst begynne {local_clock(start)} etter hviletiden."
