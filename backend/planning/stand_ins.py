@@ -101,10 +101,11 @@ def _absent_recipients(session: Session, entry: RotaEntry) -> list[int]:
     )
 
 
-def _why_not(
+def rest_allows(
     carer: Carer, start: dt.datetime, end: dt.datetime, shifts: Sequence[RotaEntry], away: Sequence[Absence]
 ) -> tuple[dt.datetime, str | None]:
-    """(the earliest start the rest rules allow, the reason the carer cannot stand in or None)."""
+    """(the earliest start the rest rules allow, the reason the carer cannot stand in or None): not away or
+    on shift then, 11 hours after the shift before, 11 hours before the next, and 2 hours left to work."""
     for absence in away:
         if absence.start < end and absence.end > start:
             return start, f"{carer.name} er selv borte da."
@@ -166,7 +167,9 @@ def assess(
             refused[carer.id] = f"{carer.name} har ikke kompetansen {absent.name} har."
             continue
         own = [s for s in shifts if s.carer_id == carer.id]
-        start, reason = _why_not(carer, earliest, entry.end, own, [a for a in away if a.carer_id == carer.id])
+        start, reason = rest_allows(
+            carer, earliest, entry.end, own, [a for a in away if a.carer_id == carer.id]
+        )
         hours = _week_hours(own, entry.date)
         shift_hours = (entry.end - _round_up(start)).total_seconds() / 3600
         if reason is None and hours + shift_hours > MAX_WEEK_HOURS:
