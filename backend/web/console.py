@@ -24,7 +24,7 @@ from backend.auth.service import Principal
 from backend.carers.models import Carer
 from backend.common.crud import get_or_404
 from backend.common.enums import NORWEGIAN_LABELS, PlanStatus, Role, ShiftKind
-from backend.common.localtime import local_clock, local_date_of, weekday_name
+from backend.common.localtime import local_clock, local_date_of, local_instant, weekday_name
 from backend.common.types import MAX_ID, utcnow
 from backend.db import SessionDep
 from backend.errors import Forbidden
@@ -38,6 +38,7 @@ from backend.planning.networks import network_for
 from backend.planning.revisions import stale_reasons
 from backend.planning.week import team_week
 from backend.recipients.models import Recipient
+from backend.rota.models import Absence
 from backend.teams.models import Team
 from backend.teams.service import list_teams, team_in_scope
 from backend.visits.status import stop_views
@@ -379,7 +380,21 @@ def plan_page(plan_id: int, request: Request, session: SessionDep) -> Response:
     context["editable"] = plan.status != PlanStatus.superseded and plan.date >= local_date_of(utcnow())
     context["px_per_minute"] = PX_PER_MINUTE
     context["live"] = plan.status == PlanStatus.published and plan.date == local_date_of(utcnow())
+    context["stand_in_links"] = _stand_in_links(session, plan) if context["editable"] else {}
     return TEMPLATES.TemplateResponse(request, "console_plan.html", context)
+
+
+def _stand_in_links(session: Session, plan: Plan) -> dict[int, int]:
+    """Absent carer → their absence on the plan's day, for «Finn vikar» beside «… er borte»."""
+    absent = [i["carer_id"] for i in plan.issues if i.get("kind") == "absent" and i.get("carer_id")]
+    start = local_instant(plan.date, dt.time())
+    rows = session.exec(
+        select(Absence)
+        .where(col(Absence.carer_id).in_(absent), Absence.start < start + dt.timedelta(days=1))
+        .where(Absence.end > start)
+        .order_by(col(Absence.start))
+    )
+    return {a.carer_id: a.id or 0 for a in rows}
 
 
 @router.get("/planer/{plan_id}/kart", response_class=HTMLResponse)

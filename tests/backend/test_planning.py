@@ -39,6 +39,7 @@ from backend.settings import Settings
 from backend.teams.models import Team
 from tests.backend.concurrency import at_once
 from tests.backend.conftest import Clock
+from tests.backend.world import web_login
 
 DAY = dt.date(2026, 11, 23)  # a Monday: every carer works
 
@@ -644,6 +645,13 @@ def test_a_stand_in_called_in_for_a_sick_nurse_takes_the_visits_in_the_replan(
     assert sick not in routes or not routes[sick]["stops"]
     assert routes[vera]["stops"], "the stand-in takes visits in the re-plan"
     assert all(dt.datetime.fromisoformat(s["planned_arrival"]) >= starts[vera] for s in routes[vera]["stops"])
+    # the console's plan page says who is away, with the way to the stand-ins
+    absence_id = client.get(
+        "/api/v1/absences", params={"from": DAY.isoformat(), "to": DAY.isoformat()}, headers=headers
+    ).json()[0]["id"]
+    web_login(client, "koordinator", DEMO_PASSWORD)
+    page = client.get(f"/konsoll/planer/{new['id']}")
+    assert f'href="/konsoll/turnus/fravaer/{absence_id}/vikar">Finn vikar' in page.text
 
 
 def test_a_stale_draft_is_refused_unless_confirmed(
