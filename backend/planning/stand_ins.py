@@ -170,8 +170,9 @@ def assess(
         start, reason = rest_allows(
             carer, earliest, entry.end, own, [a for a in away if a.carer_id == carer.id]
         )
+        start = _round_up(start)
         hours = _week_hours(own, entry.date)
-        shift_hours = (entry.end - _round_up(start)).total_seconds() / 3600
+        shift_hours = (entry.end - start).total_seconds() / 3600
         if reason is None and hours + shift_hours > MAX_WEEK_HOURS:
             reason = f"{carer.name} ville jobbet over 48 timer denne uka (arbeidsmiljøloven § 10-6)."
         if reason is not None:
@@ -180,7 +181,7 @@ def assess(
         able.append(
             StandIn(
                 carer,
-                _round_up(start),
+                start,
                 entry.end,
                 carer.team_id == absent.team_id,
                 sum(1 for r in recipients if carer.id in known.get(r, frozenset())),

@@ -334,15 +334,15 @@ class DayReplay:
                 self._replan(lists[key]["id"], {"from_time": SICK_CALL.isoformat("minutes")})
                 lists = by_list(self.published())
 
+    def _day_shifts(self) -> dict[int, dict[str, Any]]:
+        """The day's day-shift rota entries by carer."""
+        entries = self.api.as_coordinator("GET", f"/rota?date={self.options.day.isoformat()}")
+        return {e["carer_id"]: e for e in entries if e["shift_kind"] == "day"}
+
     def call_in_stand_ins(self, sick: list[int]) -> None:
         """For each sick carer's day shift, the first stand-in the product offers from the same team (a
         colleague off that day who keeps the rest rules), called in from when they can start."""
-        day = self.options.day.isoformat()
-        shifts = {
-            e["carer_id"]: e
-            for e in self.api.as_coordinator("GET", f"/rota?date={day}")
-            if e["shift_kind"] == "day"
-        }
+        shifts = self._day_shifts()
         for carer_id in sick:
             if carer_id not in shifts:
                 continue
@@ -359,11 +359,7 @@ class DayReplay:
         moved later as far as the late start pushes it; what no longer fits the shift is left."""
         if not self.log.stand_ins:
             return
-        shifts = {
-            e["carer_id"]: e
-            for e in self.api.as_coordinator("GET", f"/rota?date={self.options.day.isoformat()}")
-            if e["shift_kind"] == "day"
-        }
+        shifts = self._day_shifts()  # read again: the stand-ins' shifts are new
         for plan in plans:
             if plan["shift_kind"] != "day" or not any(
                 r["carer_id"] in self.log.stand_ins for r in plan["routes"]
