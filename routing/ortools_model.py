@@ -16,6 +16,7 @@ from itertools import pairwise
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from routing import on_time
 from routing.params import SolveParams, Weights
 from routing.plan import Route, SolverStats, Stop
 from routing.problem import Precedence, Problem, SameStart, Visit
@@ -124,8 +125,11 @@ class _Model:
                     visit.soft_end,
                     (weights.lateness_per_second + weights.max_lateness_per_second) * visit.lateness_weight,
                 )
-            if visit.anchor_start is not None and weights.anchor_per_second:
-                self._price_anchor(index, visit, visit.anchor_start, weights)
+            priced = visit.anchor_start is not None and weights.anchor_per_second > 0
+            if priced:
+                priced = self._price_anchor(index, visit, visit.anchor_start or 0, weights)
+            if not priced and self.params.reserve_per_second:
+                self._price_reserve(index, visit)
             allowed = [k for k, c in enumerate(problem.carers) if problem.may_serve(c, visit)]
             if len(allowed) < len(problem.carers):
                 routing.VehicleVar(index).SetValues([-1, *allowed])
@@ -143,12 +147,12 @@ class _Model:
         self._add_breaks()
         self._add_links(solver)
 
-    def _price_anchor(self, index: int, visit: Visit, anchor: int, weights: Weights) -> None:
+    def _price_anchor(self, index: int, visit: Visit, anchor: int, weights: Weights) -> bool:
         """Starting more than the tolerance before the usual time costs its weight per second; so does
         starting after it where the visit cannot be late (its hard window ends by the agreed end, as for
         every visit the on-time search holds). A cumul has one soft upper bound, and where lateness is
         possible that one prices the lateness, which counts more: the late side is then left to the
-        on-time search's bands."""
+        on-time search's bands. True when the soft upper bound is taken."""
         early = anchor - weights.anchor_tolerance
         if early > visit.earliest:
             self.time.SetCumulVarSoftLowerBound(index, early, weights.anchor_per_second)
@@ -156,6 +160,19 @@ class _Model:
         never_late = visit.soft_end is None or visit.soft_end >= visit.latest
         if never_late and late < visit.latest:
             self.time.SetCumulVarSoftUpperBound(index, late, weights.anchor_per_second)
+            return True
+        return False
+
+    def _price_reserve(self, index: int, visit: Visit) -> None:
+        """A visit held inside its agreed window (it cannot be late here) costs reserve_per_second for each
+        second it starts within the reserve before the agreed end (routing.on_time.with_reserve): the
+        visits added around it then take the slack a visit or drive that runs long on the day needs only
+        where nothing cheaper is left."""
+        if visit.soft_end is None or visit.soft_end < visit.latest or visit.fixed_start is not None:
+            return
+        aim = on_time.with_reserve(on_time.on_time_window(visit))[1]
+        if aim < visit.latest:
+            self.time.SetCumulVarSoftUpperBound(index, aim, self.params.reserve_per_second)
 
     def _demands(self) -> list[int]:
         demands = [self.problem.visits[v].demand for v in self.visit_of_node]

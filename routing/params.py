@@ -49,7 +49,10 @@ class SolveParams:
     """time_limit_s bounds the whole solve; max_solutions (if set) makes the search stop on its own,
     which makes the result identical for the same seed whatever the machine's speed (the pair-aware
     search then runs lns_iterations iterations). On problems with links (and no breaks or loads)
-    OR-Tools gets 1 - lns_share of the time and routing.lns improves its plan in the rest; 0 turns it off."""
+    OR-Tools gets 1 - lns_share of the time and routing.lns improves its plan in the rest; 0 turns it off.
+    reserve_per_second is a search aim, not part of the objective: OR-Tools prices each second a visit that
+    cannot be late starts within the reserve before its agreed end (routing.on_time.with_reserve); the
+    on-time search sets it when OR-Tools adds visits around the on-time ones."""
 
     time_limit_s: float = 10.0
     seed: int = 0
@@ -63,6 +66,7 @@ class SolveParams:
     link_strategy: str = "fix_and_optimise"
     lns_share: float = 0.6
     lns_iterations: int = 200
+    reserve_per_second: int = 0
 
     def __post_init__(self) -> None:
         if self.time_limit_s <= 0:
@@ -73,6 +77,8 @@ class SolveParams:
             raise ValueError("link_strategy must be 'fix_and_optimise' or 'direct'")
         if not 0 <= self.lns_share < 1:
             raise ValueError("lns_share must be in [0, 1)")
+        if self.reserve_per_second < 0:
+            raise ValueError("reserve_per_second must be ≥ 0")
         if self.lns_iterations <= 0:
             raise ValueError("lns_iterations must be > 0")
         if self.engine not in ("auto", "ortools"):

@@ -22,6 +22,7 @@ LNS_MARGIN_S = 0.3
 LINKED_FRAME_S = 1.0  # at most, for placing the linked visits alone
 BAND_WORTH_S = 300  # a visit kept at its usual time is worth this many seconds off it (× the anchor weight)
 RESERVE_WORTH_S = 1800  # a visit kept clear of its agreed end by the reserve is worth this much travel
+RESERVE_PER_S = RESERVE_WORTH_S // on_time.RESERVE_S  # the same worth, per second, when OR-Tools adds visits
 REPAIR_SHARE = 0.05  # of the time for the on-time repair pass (it needs 0.3 s at most on a Lier team-shift)
 
 
@@ -170,7 +171,14 @@ def _on_time_first(problem: Problem, params: SolveParams) -> Plan | None:
     # sub-second trial solve)
     limit = params.time_limit_s
     remaining = max(limit * (1 - REPAIR_SHARE) - (time.monotonic() - began), min(0.5, limit / 2))
-    plan = solve(held, replace(params, time_limit_s=remaining, initial_routes=kept, engine="ortools"))
+    adding = replace(
+        params,
+        time_limit_s=remaining,
+        initial_routes=kept,
+        engine="ortools",
+        reserve_per_second=RESERVE_PER_S,
+    )
+    plan = solve(held, adding)
     dropped = sorted(problem.visit_index[u.visit_id] for u in plan.unassigned)
     repaired, dropped = repair_on_time(
         problem, list(plan.routes), dropped, params, deadline=max(began + limit, time.monotonic() + 0.05)
