@@ -5,7 +5,8 @@ Each team's shift is solved on its own, so one team can leave visits out for wan
 next team's carers have free time in the same hours (on the lier day: team 3's 07:00-08:30 visits left out
 while team 2's carers had an hour free). Coordinators who sit together lend such visits by hand today
 (A 805-815: «samarbeide på tvers», «Vikarene jobber på tvers»). After the teams are solved, every single,
-unlinked visit left out for capacity (or because nobody of the team is on shift) is offered to the other teams of the shift, nearest base first; a team
+unlinked visit left out for capacity (or because nobody of the team is on shift) is offered to the other teams of
+the shift, nearest base first, those that left visits of their own out included; a team
 takes a visit only where its own visits all keep their windows (routing.strategies.take_in). What it takes
 leaves the lending team's plan and is listed on both plans; what nobody takes stays where it was,
 unassigned with its reason.
@@ -100,10 +101,11 @@ def lendable(shift: TeamShift) -> list[DayVisit]:
 
 
 def lend_room(shifts: list[TeamShift], build: Build, distance: Distance, workers: int) -> None:
-    """Offer each team's lendable visits to the other teams of the shift that left nothing out for
-    capacity, nearest first; update the shifts (inputs, plans, bounds, issues) of every team that lent
-    or took visits."""
-    hosts = [s for s in shifts if s.solved is not None and s.input.problem is not None and not lendable(s)]
+    """Offer each team's lendable visits to the other teams of the shift, nearest first; update the shifts
+    (inputs, plans, bounds, issues) of every team that lent or took visits. A team that left visits of its
+    own out may still have room at other hours (the morning rush leaves every team short at 07:30 while
+    one has an hour free at 09:00), and its own visits keep every window they had, so it is asked too."""
+    hosts = [s for s in shifts if s.solved is not None and s.input.problem is not None]
     changed: set[int] = set()
     for origin in shifts:
         waiting = lendable(origin)

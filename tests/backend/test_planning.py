@@ -1028,16 +1028,66 @@ def _shift_visits(session: Session, team_id: int) -> set[int]:
 
 
 def _away_all_day(session: Session, carer_ids: list[int], note: str) -> None:
+    _away_from(session, carer_ids, note, dt.time(0))
+
+
+def _away_from(session: Session, carer_ids: list[int], note: str, start: dt.time) -> None:
+    """The carers away on DAY from `start` to the end of the day."""
+    end = local_instant(DAY + dt.timedelta(days=1), dt.time(0))
     for carer_id in carer_ids:
-        session.add(
-            Absence(
-                carer_id=carer_id,
-                start=local_instant(DAY, dt.time(0)),
-                end=local_instant(DAY + dt.timedelta(days=1), dt.time(0)),
-                note=note,
-            )
-        )
+        session.add(Absence(carer_id=carer_id, start=local_instant(DAY, start), end=end, note=note))
     session.commit()
+
+
+def _day_shift_carers(session: Session, team_id: int) -> list[int]:
+    return sorted(
+        session.exec(
+            select(RotaEntry.carer_id)
+            .join(Carer, Carer.id == RotaEntry.carer_id)  # type: ignore[arg-type]
+            .where(Carer.team_id == team_id, RotaEntry.date == DAY, RotaEntry.shift_kind == "day")
+        ).all()
+    )
+
+
+def test_a_team_short_of_hands_itself_still_takes_visits_at_hours_it_has_room(
+    demo: tuple[TestClient, dict[str, str]], engine: Engine
+) -> None:
+    """Gul keeps one carer all day; all but one of blå's leave for a course at 12:00, and a blå recipient
+    gets an hour's visit agreed for 12:00-12:30 that the one left cannot fit. Blå leaves it out for
+    capacity, yet has room in the morning, so it is still asked and takes some of gul's visits (its own
+    visits keep every window they had; routing.check accepts both plans); each visit is in exactly one
+    place. (Asked only when it left nothing out, blå took none.)"""
+    client, headers = demo
+    with Session(engine) as session:
+        gul, blue = sorted(t.id or 0 for t in session.exec(select(Team)))[:2]
+        _away_all_day(session, _day_shift_carers(session, gul)[1:], "langtidssykemeldt")
+        _away_from(session, _day_shift_carers(session, blue)[1:], "kurs", dt.time(12))
+        _municipality_allows(session, allow_cross_team_nurses=False)
+        own = _shift_visits(session, gul)
+        recipient = session.exec(select(Recipient).where(Recipient.team_id == blue)).first()
+        assert recipient is not None
+        recipient_id = recipient.id
+    extra = _vedtak_from_day(
+        client,
+        headers,
+        recipient_id,
+        {
+            "label": "Rengjøring",
+            "window_start": "12:00",
+            "window_end": "12:30",
+            "tasks": [{"name": "rengjøring", "minutes": 60, "competence": "helsefagarbeider"}],
+        },
+    )["visits"][0]["id"]
+    plans = _planned(client, headers, {"date": DAY.isoformat(), "shift_kind": "day", "team_ids": [gul, blue]})
+    _, theirs = sorted(plans, key=lambda p: p["team_id"])
+    lent = {s["decision_visit_id"] for r in theirs["routes"] for s in r["stops"]} & own
+    assert lent, "blå, short itself, took none of gul's visits"
+    assert any(i["kind"] == "borrowed" for i in theirs["issues"])
+    places = Counter(s["decision_visit_id"] for p in plans for r in p["routes"] for s in r["stops"])
+    places.update(u["decision_visit_id"] for p in plans for u in p["unassigned"])
+    assert all(places[v] == 1 for v in own | {extra})
+    for plan in plans:
+        assert plan["stats"]["check_feasible"] is True, plan["stats"]["violations"]
 
 
 def test_a_double_staffed_nurse_visit_goes_to_a_nurse_and_a_helper(
@@ -1096,20 +1146,7 @@ def test_visits_a_team_has_no_room_for_go_to_the_team_next_door_and_stay_there(
     with Session(engine) as session:
         teams = sorted(t.id or 0 for t in session.exec(select(Team)))
         gul, blue = teams[0], teams[1]
-        on_shift = session.exec(
-            select(RotaEntry.carer_id)
-            .join(Carer, Carer.id == RotaEntry.carer_id)  # type: ignore[arg-type]
-            .where(Carer.team_id == gul, RotaEntry.date == DAY, RotaEntry.shift_kind == "day")
-        ).all()
-        for carer_id in sorted(on_shift)[1:]:
-            session.add(
-                Absence(
-                    carer_id=carer_id,
-                    start=local_instant(DAY, dt.time(0)),
-                    end=local_instant(DAY + dt.timedelta(days=1), dt.time(0)),
-                    note="langtidssykemeldt",
-                )
-            )
+        _away_all_day(session, _day_shift_carers(session, gul)[1:], "langtidssykemeldt")
         _municipality_allows(session, allow_cross_team_nurses=False)  # nurse visits: their own rule
         own = _shift_visits(session, gul)
     run = {"date": DAY.isoformat(), "shift_kind": "day", "team_ids": [gul, blue]}

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+
 from routing import Problem, SameStart, SolveParams, check, pyvrp_engine, solve
+from routing.solve import RESERVE_PER_S
 from tests.routing.builders import H, carer, line_matrix, visit
 
 
@@ -82,3 +85,35 @@ def test_a_double_staffed_visit_and_full_mornings_are_all_on_time() -> None:
     starts = {s.visit_id: s for r in plan.routes for s in r.stops}
     assert starts["løft_a"].start == starts["løft_b"].start
     assert all(s.lateness == 0 for s in starts.values())
+
+
+def test_visits_added_around_an_on_time_visit_leave_it_its_reserve() -> None:
+    """Kari works from 08:00. Frokost (30 min) is held inside its agreed window 08:00-09:00, as the on-time
+    stage holds every visit it placed on time; vask (50 min, any time until 12:00) is added around it.
+    Vask first drives 2 minutes less, but frokost then starts at 08:52, 7 minutes into the 15-minute
+    reserve before its agreed end, where a vask that runs long makes it late on the day. Priced as the
+    on-time stage prices it (reserve_per_second), frokost comes first; unpriced, vask does."""
+    from routing import Carer, TimeWindow, Visit
+    from routing.ortools_model import solve_with_ortools
+    from tests.routing.builders import M, as_plan
+
+    travel = np.array([[0, 60, 120, 999], [60, 0, 60, 120], [120, 60, 0, 60], [999, 120, 60, 0]])
+    problem = Problem(
+        {"car": travel.astype(np.int64)},
+        (
+            Visit("frokost", 2, 30 * M, (TimeWindow(8 * H, 9 * H),), soft_end=9 * H),
+            Visit("vask", 1, 50 * M, (TimeWindow(8 * H, 12 * H),), soft_end=12 * H),
+        ),
+        (Carer("kari", 0, 3, 8 * H, 15 * H),),
+    )
+    orders: dict[int, list[str]] = {}
+    for price in (0, RESERVE_PER_S):
+        routes, dropped, _ = solve_with_ortools(
+            problem, SolveParams(time_limit_s=1, reserve_per_second=price)
+        )
+        assert check(problem, as_plan(routes, dropped, problem)).feasible and not dropped
+        orders[price] = [s.visit_id for s in routes[0].stops]
+        frokost = next(s for s in routes[0].stops if s.visit_id == "frokost")
+        assert frokost.start <= 9 * H
+    assert orders[0] == ["vask", "frokost"]
+    assert orders[RESERVE_PER_S] == ["frokost", "vask"]
