@@ -50,9 +50,11 @@ class SolveParams:
     which makes the result identical for the same seed whatever the machine's speed (the pair-aware
     search then runs lns_iterations iterations). On problems with links (and no breaks or loads)
     OR-Tools gets 1 - lns_share of the time and routing.lns improves its plan in the rest; 0 turns it off.
-    reserve_per_second is a search aim, not part of the objective: OR-Tools prices each second a visit that
-    cannot be late starts within the reserve before its agreed end (routing.on_time.with_reserve); the
-    on-time search sets it when OR-Tools adds visits around the on-time ones."""
+    reserve_per_second > 0 trades the weighted objective for slack on the day: when OR-Tools adds visits
+    around those the on-time stage placed, each second one of them starts within the reserve before its
+    agreed end (routing.on_time.with_reserve) costs this much, though the objective does not count it. 0 (the
+    default) leaves the weighted objective alone to decide, as its brute-force optimum test asks; the
+    product plans with routing.on_time.RESERVE_PER_S."""
 
     time_limit_s: float = 10.0
     seed: int = 0

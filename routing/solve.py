@@ -22,7 +22,6 @@ LNS_MARGIN_S = 0.3
 LINKED_FRAME_S = 1.0  # at most, for placing the linked visits alone
 BAND_WORTH_S = 300  # a visit kept at its usual time is worth this many seconds off it (× the anchor weight)
 RESERVE_WORTH_S = 1800  # a visit kept clear of its agreed end by the reserve is worth this much travel
-RESERVE_PER_S = RESERVE_WORTH_S // on_time.RESERVE_S  # the same worth, per second, when OR-Tools adds visits
 REPAIR_SHARE = 0.05  # of the time for the on-time repair pass (it needs 0.3 s at most on a Lier team-shift)
 
 
@@ -123,7 +122,9 @@ def _linked_frame(problem: Problem, params: SolveParams) -> Problem:
     if placed is not None:
         return on_time.with_placed(problem, placed)
     part = on_time.linked_part(problem)
-    alone = solve(part, replace(params, time_limit_s=seconds, engine="ortools", lns_share=0))
+    alone = solve(
+        part, replace(params, time_limit_s=seconds, engine="ortools", lns_share=0, reserve_per_second=0)
+    )
     placed = {s.visit_id: (r.carer_id, s.start) for r in alone.routes for s in r.stops}
     return on_time.with_placed(problem, placed)
 
@@ -176,7 +177,7 @@ def _on_time_first(problem: Problem, params: SolveParams) -> Plan | None:
         time_limit_s=remaining,
         initial_routes=kept,
         engine="ortools",
-        reserve_per_second=RESERVE_PER_S,
+        reserve_per_second=params.reserve_per_second,
     )
     plan = solve(held, adding)
     dropped = sorted(problem.visit_index[u.visit_id] for u in plan.unassigned)

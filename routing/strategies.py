@@ -76,14 +76,18 @@ def _summary(plan: Plan) -> str:
 
 
 def solve_keeping_unaffected(
-    pinned_problem: Problem, initial_routes: dict[str, tuple[str, ...]] | None, seconds: float
+    pinned_problem: Problem,
+    initial_routes: dict[str, tuple[str, ...]] | None,
+    seconds: float,
+    reserve_per_second: int = 0,
 ) -> tuple[Problem, Plan]:
     """Re-plan in two phases: first with every unaffected carer's visits pinned to that carer, so only the
     absent carer's visits find new places (visits in their window first, on a home-care day); then freed
     (but for visits the coordinator pinned, `Visit.keep_pinned`),
     warm-started from the first answer, and kept only if more visits are on time, or as many and fewer are
     left out, or lateness drops. Unaffected stops thus move only when that helps recipients.
-    Returns the problem the kept plan answers (pinned or freed), so it is checked against the right one."""
+    Returns the problem the kept plan answers (pinned or freed), so it is checked against the right one.
+    `reserve_per_second`: the pinned phase's slack before agreed ends (SolveParams.reserve_per_second)."""
     weights = Weights(continuity_miss=STABILITY_WEIGHT)
     # on a home-care day the pinned phase plans visits in their window first, which builds its own routes
     home_care_day = any(v.soft_end is not None for v in pinned_problem.visits)
@@ -93,6 +97,7 @@ def solve_keeping_unaffected(
             time_limit_s=seconds * PINNED_SHARE,
             weights=weights,
             initial_routes=None if home_care_day else initial_routes or None,
+            reserve_per_second=reserve_per_second,
         ),
     )
     if not any(v.pinned_carer and not v.keep_pinned for v in pinned_problem.visits):

@@ -27,7 +27,7 @@ from backend.settings import Settings
 from backend.teams.models import Team
 from routing import Plan as RoutingPlan
 from routing import Problem, SolveParams
-from routing.on_time import on_time_window
+from routing.on_time import RESERVE_PER_S, on_time_window
 from routing.strategies import solve_or_rescue
 
 STEP_MIN = 15
@@ -66,7 +66,7 @@ def moved(visit: DayVisit, window: Window | None) -> DayVisit:
 
 
 def _solve(problem: Problem, seconds: float) -> RoutingPlan:
-    return solve_or_rescue(problem, SolveParams(time_limit_s=seconds))
+    return solve_or_rescue(problem, SolveParams(time_limit_s=seconds, reserve_per_second=RESERVE_PER_S))
 
 
 def _occurrences(inp: PlanningInput, plan: RoutingPlan | None, probe: bool) -> list[Occurrence]:

@@ -61,6 +61,7 @@ from routing import Plan as RoutingPlan
 from routing import Problem, SolveParams, Weights
 from routing.baseline import plan_manual_like
 from routing.bound import Bound, on_time_bound
+from routing.on_time import RESERVE_PER_S
 from routing.strategies import solve_keeping_unaffected, solve_or_rescue
 
 Progress = Callable[[dict[str, Any]], None]
@@ -209,7 +210,9 @@ def plan_teams(
         anchor_per_second=settings.usual_time_weight,
         anchor_tolerance=settings.usual_time_tolerance_minutes * 60,
     )
-    params = SolveParams(time_limit_s=settings.plan_seconds_per_team, weights=weights)
+    params = SolveParams(
+        time_limit_s=settings.plan_seconds_per_team, weights=weights, reserve_per_second=RESERVE_PER_S
+    )
     shifts = _team_shifts(
         session, day=day, shift_kind=shift_kind, teams=teams, settings=settings, params=params
     )
@@ -486,7 +489,12 @@ def replan(
     if inp.problem is not None:
         initial = dict(inp.initial_routes) if inp.initial_routes else None
         inp.problem, solution = solver_pool.submit(
-            settings.plan_workers, solve_keeping_unaffected, inp.problem, initial, settings.replan_seconds
+            settings.plan_workers,
+            solve_keeping_unaffected,
+            inp.problem,
+            initial,
+            settings.replan_seconds,
+            RESERVE_PER_S,
         ).result()
     return store_plan(
         session,

@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 
 from routing import Problem, SameStart, SolveParams, check, pyvrp_engine, solve
-from routing.solve import RESERVE_PER_S
+from routing.on_time import RESERVE_PER_S
 from tests.routing.builders import H, carer, line_matrix, visit
 
 
