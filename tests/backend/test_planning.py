@@ -1039,6 +1039,12 @@ def _away_from(session: Session, carer_ids: list[int], note: str, start: dt.time
     session.commit()
 
 
+def _a_recipient_of(session: Session, team_id: int) -> int:
+    recipient = session.exec(select(Recipient).where(Recipient.team_id == team_id)).first()
+    assert recipient is not None and recipient.id is not None
+    return recipient.id
+
+
 def _day_shift_carers(session: Session, team_id: int) -> list[int]:
     return sorted(
         session.exec(
@@ -1064,9 +1070,7 @@ def test_a_team_short_of_hands_itself_still_takes_visits_at_hours_it_has_room(
         _away_from(session, _day_shift_carers(session, blue)[1:], "kurs", dt.time(12))
         _municipality_allows(session, allow_cross_team_nurses=False)
         own = _shift_visits(session, gul)
-        recipient = session.exec(select(Recipient).where(Recipient.team_id == blue)).first()
-        assert recipient is not None
-        recipient_id = recipient.id
+        recipient_id = _a_recipient_of(session, blue)
     extra = _vedtak_from_day(
         client,
         headers,
@@ -1107,9 +1111,7 @@ def test_a_double_staffed_nurse_visit_goes_to_a_nurse_and_a_helper(
         helpers = {c.id for c in shift if not is_nurse(c.competences)}
         assert nurses and helpers, "the demo team has nurses and helpers on the day shift"
         _away_all_day(session, nurses[1:], "kurs")
-        recipient = session.exec(select(Recipient).where(Recipient.team_id == team_id)).first()
-        assert recipient is not None
-        recipient_id = recipient.id
+        recipient_id = _a_recipient_of(session, team_id)
     made = _vedtak_from_day(
         client,
         headers,
