@@ -26,9 +26,10 @@ def on_time_window(visit: Visit) -> tuple[int, int]:
 
 RESERVE_S = 15 * 60  # the on-time search aims this much before the agreed end...
 RESERVE_SHARE = 4  # ...but never more than a quarter of the window
+RESERVE_WORTH_S = 1800  # a visit kept clear of its agreed end by the reserve is worth this much travel
 # what the product pays per second a held visit starts inside its reserve (SolveParams.reserve_per_second):
-# the PyVRP stage's worth of the whole reserve (routing.solve.RESERVE_WORTH_S, 1,800 s), per second
-RESERVE_PER_S = 2
+# the same worth, per second of the reserve
+RESERVE_PER_S = RESERVE_WORTH_S // RESERVE_S
 
 
 def with_reserve(window: tuple[int, int]) -> tuple[int, int]:

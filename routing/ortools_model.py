@@ -125,10 +125,12 @@ class _Model:
                     visit.soft_end,
                     (weights.lateness_per_second + weights.max_lateness_per_second) * visit.lateness_weight,
                 )
-            priced = visit.anchor_start is not None and weights.anchor_per_second > 0
-            if priced:
-                priced = self._price_anchor(index, visit, visit.anchor_start or 0, weights)
-            if not priced and self.params.reserve_per_second:
+            anchored = (
+                visit.anchor_start is not None
+                and weights.anchor_per_second > 0
+                and self._price_anchor(index, visit, visit.anchor_start, weights)
+            )
+            if not anchored and self.params.reserve_per_second:
                 self._price_reserve(index, visit)
             allowed = [k for k, c in enumerate(problem.carers) if problem.may_serve(c, visit)]
             if len(allowed) < len(problem.carers):

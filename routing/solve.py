@@ -21,7 +21,6 @@ ON_TIME_SHARE = 0.6  # of the time for the on-time search; OR-Tools adds the oth
 LNS_MARGIN_S = 0.3
 LINKED_FRAME_S = 1.0  # at most, for placing the linked visits alone
 BAND_WORTH_S = 300  # a visit kept at its usual time is worth this many seconds off it (× the anchor weight)
-RESERVE_WORTH_S = 1800  # a visit kept clear of its agreed end by the reserve is worth this much travel
 REPAIR_SHARE = 0.05  # of the time for the on-time repair pass (it needs 0.3 s at most on a Lier team-shift)
 
 
@@ -154,7 +153,7 @@ def _on_time_first(problem: Problem, params: SolveParams) -> Plan | None:
         bands=bands,
         band_bonus=weights.anchor_per_second * BAND_WORTH_S,
         wide=on_time.wide_windows(framed, windows, required),
-        reserve_bonus=RESERVE_WORTH_S,
+        reserve_bonus=on_time.RESERVE_WORTH_S,
     )
     if found is None:
         return None
@@ -172,14 +171,7 @@ def _on_time_first(problem: Problem, params: SolveParams) -> Plan | None:
     # sub-second trial solve)
     limit = params.time_limit_s
     remaining = max(limit * (1 - REPAIR_SHARE) - (time.monotonic() - began), min(0.5, limit / 2))
-    adding = replace(
-        params,
-        time_limit_s=remaining,
-        initial_routes=kept,
-        engine="ortools",
-        reserve_per_second=params.reserve_per_second,
-    )
-    plan = solve(held, adding)
+    plan = solve(held, replace(params, time_limit_s=remaining, initial_routes=kept, engine="ortools"))
     dropped = sorted(problem.visit_index[u.visit_id] for u in plan.unassigned)
     repaired, dropped = repair_on_time(
         problem, list(plan.routes), dropped, params, deadline=max(began + limit, time.monotonic() + 0.05)
