@@ -1055,6 +1055,20 @@ def _day_shift_carers(session: Session, team_id: int) -> list[int]:
     )
 
 
+def _helper_visit(
+    client: TestClient,
+    headers: dict[str, str],
+    recipient_id: int,
+    label: str,
+    window: tuple[str, str],
+    minutes: int,
+) -> int:
+    """A one-visit vedtak from DAY of a task a helsefagarbeider may do; the visit's id."""
+    task = {"name": label.lower(), "minutes": minutes, "competence": "helsefagarbeider"}
+    visit = {"label": label, "window_start": window[0], "window_end": window[1], "tasks": [task]}
+    return int(_vedtak_from_day(client, headers, recipient_id, visit)["visits"][0]["id"])
+
+
 def test_a_team_short_of_hands_itself_still_takes_visits_at_hours_it_has_room(
     demo: tuple[TestClient, dict[str, str]], engine: Engine
 ) -> None:
@@ -1071,17 +1085,7 @@ def test_a_team_short_of_hands_itself_still_takes_visits_at_hours_it_has_room(
         _municipality_allows(session, allow_cross_team_nurses=False)
         own = _shift_visits(session, gul)
         recipient_id = _a_recipient_of(session, blue)
-    extra = _vedtak_from_day(
-        client,
-        headers,
-        recipient_id,
-        {
-            "label": "Rengjøring",
-            "window_start": "12:00",
-            "window_end": "12:30",
-            "tasks": [{"name": "rengjøring", "minutes": 60, "competence": "helsefagarbeider"}],
-        },
-    )["visits"][0]["id"]
+    extra = _helper_visit(client, headers, recipient_id, "Rengjøring", ("12:00", "12:30"), 60)
     plans = _planned(client, headers, {"date": DAY.isoformat(), "shift_kind": "day", "team_ids": [gul, blue]})
     _, theirs = sorted(plans, key=lambda p: p["team_id"])
     lent = {s["decision_visit_id"] for r in theirs["routes"] for s in r["stops"]} & own
@@ -1132,17 +1136,7 @@ def test_a_visit_its_own_team_would_start_late_goes_to_a_team_that_starts_it_on_
         carers = len(_day_shift_carers(session, gul))
         recipients = _recipients_of(session, gul)[: carers + 1]
     burst = {
-        _vedtak_from_day(
-            client,
-            headers,
-            recipient_id,
-            {
-                "label": "Dusj",
-                "window_start": "13:30",
-                "window_end": "13:45",
-                "tasks": [{"name": "dusj", "minutes": 30, "competence": "helsefagarbeider"}],
-            },
-        )["visits"][0]["id"]
+        _helper_visit(client, headers, recipient_id, "Dusj", ("13:30", "13:45"), 30)
         for recipient_id in recipients
     }
     run = {"date": DAY.isoformat(), "shift_kind": "day", "team_ids": [gul, blue]}
