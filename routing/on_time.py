@@ -24,7 +24,7 @@ def on_time_window(visit: Visit) -> tuple[int, int]:
     return first, last
 
 
-RESERVE_S = 30 * 60  # the on-time search aims this much before the agreed end...
+RESERVE_S = 15 * 60  # the on-time search aims this much before the agreed end...
 RESERVE_SHARE = 4  # ...but never more than a quarter of the window
 RESERVE_WORTH_S = 1800  # a visit kept clear of its agreed end by the reserve is worth this much travel
 # what the product pays per second a held visit starts inside its reserve (SolveParams.reserve_per_second):

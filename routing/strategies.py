@@ -2,7 +2,7 @@
 
 `solve_or_rescue` makes sure an overloaded shift still gets a plan; `solve_keeping_unaffected` re-plans after
 a sick call while moving other carers' visits only when that helps recipients; `take_in` fits visits another
-team had no room for into a team's finished plan, and `without` takes visits another team took out of it. All are pure: a Problem in, a Plan out, checked by
+team had no room for into a team's finished plan. All are pure: a Problem in, a Plan out, checked by
 `routing.check` in the tests like any other plan.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 
 from routing.explain import explain_unassigned
-from routing.insertion import placements, timed_route, without_visit
+from routing.insertion import placements, timed_route
 from routing.objective import objective_of, rank
 from routing.on_time import linked_ids
 from routing.params import SolveParams, Weights
@@ -150,20 +150,6 @@ def take_in(problem: Problem, plan: Plan, lent: Collection[str], params: SolvePa
         routes, dropped = _inserted_keeping_windows(problem, routes, dropped, index, linked, params)
     extended = replace(plan, stats=replace(plan.stats, engine=f"{plan.stats.engine}+lent"))
     return plan_of(problem, routes, params, extended)
-
-
-def without(problem: Problem, plan: Plan, gone: Collection[str], params: SolveParams) -> Plan | None:
-    """`plan` with the visits `gone` taken out of their routes, the rest of each route re-timed in its order
-    (linked visits at their starts), so a visit another team took on time frees its carer's time for the
-    visits after it; None when the rest would not fit (a linked start the re-timing cannot keep)."""
-    linked = linked_ids(problem)
-    routes = list(plan.routes)
-    for visit_id in gone:
-        shorter = without_visit(problem, routes, problem.visits[problem.visit_index[visit_id]], linked)
-        if shorter is None:
-            return None
-        routes = shorter
-    return plan_of(problem, routes, params, plan)
 
 
 def _inserted_keeping_windows(

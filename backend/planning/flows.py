@@ -337,8 +337,7 @@ def _visits_of_base(
     session: Session, base: Plan, team: Team, kept: _Kept, taken_in: Sequence[DayVisit]
 ) -> list[DayVisit]:
     """The shift's visits of the team but those another team's current plan holds (lent away), plus those
-    lent to it from another team that the base holds (routed or left out) and those it is offered now
-    (`taken_in`)."""
+    lent to it from another team in the base and those it is offered now (`taken_in`)."""
     own = [
         v for v in visits_for(session, day=base.date, team_id=team.id or 0) if shift_of(v) == base.shift_kind
     ]
@@ -346,9 +345,7 @@ def _visits_of_base(
     day_visits = [v for v in own if v.decision_visit_id not in away]
     listed = {v.decision_visit_id for v in day_visits}
     day_visits += [v for v in taken_in if v.decision_visit_id not in listed]
-    # what the base holds of other teams' visits, routed or left out: it stays this plan's to place
-    held = kept.visit_ids | {u.decision_visit_id for u in base.unassigned_visits()}
-    lent = held - {v.decision_visit_id for v in day_visits}
+    lent = kept.visit_ids - {v.decision_visit_id for v in day_visits}
     if lent:
         for other in session.exec(select(Team).where(Team.id != team.id)):
             day_visits += [

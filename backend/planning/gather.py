@@ -266,8 +266,8 @@ def linked_starts(
 
 def lent_away(session: Session, *, base: Plan, visit_ids: Sequence[int]) -> set[int]:
     """The visits among `visit_ids` (of `base`'s team) that another team's current plan of the same day and
-    shift holds, routed or left out (lent to it, backend.planning.lending, or a nurse visit lent): a re-plan
-    of `base` leaves them there. A team's current plan is its latest that is not superseded."""
+    shift holds (lent to it, backend.planning.lending, or a nurse visit lent): a re-plan of `base` leaves them
+    there. A team's current plan is its latest that is not superseded."""
     others = session.exec(
         select(Plan.team_id, Plan.id).where(
             Plan.date == base.date,
@@ -288,9 +288,4 @@ def lent_away(session: Session, *, base: Plan, visit_ids: Sequence[int]) -> set[
             col(Route.plan_id).in_(list(current.values())), col(Stop.decision_visit_id).in_(list(visit_ids))
         )
     ).all()
-    left_out = {  # a lent visit its host's re-plan left out is still the host's to place, not back here
-        u.decision_visit_id
-        for plan in session.exec(select(Plan).where(col(Plan.id).in_(list(current.values()))))
-        for u in plan.unassigned_visits()
-    }
-    return {v for v in held if v is not None} | (left_out & set(visit_ids))
+    return {v for v in held if v is not None}

@@ -5,12 +5,11 @@ Each team's shift is solved on its own, so one team can leave visits out for wan
 next team's carers have free time in the same hours (on the lier day: team 3's 07:00-08:30 visits left out
 while team 2's carers had an hour free). Coordinators who sit together lend such visits by hand today
 (A 805-815: «samarbeide på tvers», «Vikarene jobber på tvers»). After the teams are solved, every single,
-unlinked visit left out for capacity (or because nobody of the team is on shift), or planned to start after
-its agreed window, is offered to the other teams of the shift, nearest base first, those that left visits of
-their own out included; a team takes a visit only where its own visits all keep their windows
-(routing.strategies.take_in), and a visit its own team would start late only where it starts on time. What
-it takes leaves the lending team's plan (the visits after a late one taken move up, routing.strategies.without)
-and is listed on both plans; what nobody takes stays where it was, unassigned or late, with its reason.
+unlinked visit left out for capacity (or because nobody of the team is on shift) is offered to the other teams of
+the shift, nearest base first, those that left visits of their own out included; a team
+takes a visit only where its own visits all keep their windows (routing.strategies.take_in). What it takes
+leaves the lending team's plan and is listed on both plans; what nobody takes stays where it was,
+unassigned with its reason.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ from routing import Plan as RoutingPlan
 from routing import Problem, SolveParams
 from routing.bound import Bound, on_time_bound
 from routing.check import check
-from routing.strategies import plan_of, retimed_routes, take_in, without
+from routing.strategies import plan_of, retimed_routes, take_in
 
 TAKE_IN_SECONDS = 2.0  # the on-time repair's share of one offer; the insertions after it are quick
 LENDABLE_REASONS = ("capacity", "no_carers")
@@ -101,96 +100,49 @@ def lendable(shift: TeamShift) -> list[DayVisit]:
     return [v for v in shift.visits if may_lend(v) and any(k in short for k in visit_keys(v))]
 
 
-def late(shift: TeamShift) -> list[DayVisit]:
-    """The shift's visits its plan starts after their agreed window that another team could take on their
-    own (`may_lend`): a team with room takes them only on time."""
-    if shift.solved is None:
-        return []
-    keys = {s.visit_id for r in shift.solved[0].routes for s in r.stops if s.lateness > 0}
-    return [v for v in shift.visits if may_lend(v) and any(k in keys for k in visit_keys(v))]
-
-
-@dataclass
-class _Offer:
-    """What a host takes of the visits offered: the visits, the host's input with them, and its plan."""
-
-    taken: list[DayVisit]
-    inp: PlanningInput
-    plan: RoutingPlan
-
-
 def lend_room(shifts: list[TeamShift], build: Build, distance: Distance, workers: int) -> None:
-    """Offer each team's lendable and late visits to the other teams of the shift, nearest first; update the
-    shifts (inputs, plans, bounds, issues) of every team that lent or took visits. A team that left visits
-    of its own out may still have room at other hours (the morning rush leaves every team short at 07:30
-    while one has an hour free at 09:00), and its own visits keep every window they had, so it is asked
-    too."""
+    """Offer each team's lendable visits to the other teams of the shift, nearest first; update the shifts
+    (inputs, plans, bounds, issues) of every team that lent or took visits. A team that left visits of its
+    own out may still have room at other hours (the morning rush leaves every team short at 07:30 while
+    one has an hour free at 09:00), and its own visits keep every window they had, so it is asked too."""
     hosts = [s for s in shifts if s.solved is not None and s.input.problem is not None]
     changed: set[int] = set()
     for origin in shifts:
-        behind = late(origin)
-        waiting, late_ids = lendable(origin) + behind, {v.decision_visit_id for v in behind}
+        waiting = lendable(origin)
         for host in sorted(
             (h for h in hosts if h is not origin), key=lambda h: distance(origin.team, h.team)
         ):
             if not waiting:
                 break
-            offer = _offer(host, waiting, late_ids, build, workers)
-            if offer is None or not _let_go(origin, offer.taken, late_ids):
+            taken = _offer(host, waiting, build, workers)
+            if not taken:
                 continue
-            assert host.solved is not None
-            host.visits, host.inp = host.visits + offer.taken, offer.inp
-            host.solved = (offer.plan, host.solved[1])
-            waiting = [v for v in waiting if v not in offer.taken]
-            origin.visits = [v for v in origin.visits if v not in offer.taken]
-            origin.issues.append(lent_issue(len(offer.taken), host.team.name))
-            host.issues.append(borrowed_issue(len(offer.taken), origin.team.name))
+            waiting = [v for v in waiting if v not in taken]
+            origin.visits = [v for v in origin.visits if v not in taken]
+            origin.issues.append(lent_issue(len(taken), host.team.name))
+            host.issues.append(borrowed_issue(len(taken), origin.team.name))
             changed |= {id(origin), id(host)}
     for shift in shifts:
         if id(shift) in changed:
             _rebuild(shift, build, workers)
 
 
-def _offer(
-    host: TeamShift, waiting: list[DayVisit], late_ids: set[int], build: Build, workers: int
-) -> _Offer | None:
-    """What the host's plan takes of `waiting`: a visit left out wherever it fits, a visit its own team
-    starts late (`late_ids`) only on time (placed late, it is taken out again); None when it takes none."""
+def _offer(host: TeamShift, waiting: list[DayVisit], build: Build, workers: int) -> list[DayVisit]:
+    """The visits of `waiting` the host's plan takes in (its shift then holds them)."""
     assert host.solved is not None
     offered = build(host, host.visits + waiting)
     if offered.problem is None:
-        return None
-    lent = [k for v in waiting if v.decision_visit_id not in late_ids for k in visit_keys(v)]
-    solved = solver_pool.submit(
+        return []
+    lent = [k for v in waiting for k in visit_keys(v)]
+    plan = solver_pool.submit(
         workers, take_in_lent, offered.problem, host.solved[0], lent, host.params
     ).result()
-    routed = {s.visit_id for r in solved.routes for s in r.stops}
-    on_time = {s.visit_id for r in solved.routes for s in r.stops if s.lateness == 0}
-    taken = [
-        v
-        for v in waiting
-        if all(k in (on_time if v.decision_visit_id in late_ids else routed) for k in visit_keys(v))
-    ]
-    placed_late = [
-        k for v in waiting if v.decision_visit_id in late_ids and v not in taken for k in visit_keys(v)
-    ]
-    plan = without(offered.problem, solved, [k for k in placed_late if k in routed], host.params)
-    return _Offer(taken, offered, plan) if taken and plan is not None else None
-
-
-def _let_go(origin: TeamShift, taken: list[DayVisit], late_ids: set[int]) -> bool:
-    """The late visits of `taken` taken out of the origin's plan; False (nothing changed) where the rest of
-    its routes would not fit without them."""
-    gone = [k for v in taken if v.decision_visit_id in late_ids for k in visit_keys(v)]
-    if not gone:
-        return True
-    problem = origin.input.problem
-    assert origin.solved is not None and problem is not None  # a visit planned late has a plan
-    shorter = without(problem, origin.solved[0], gone, origin.params)
-    if shorter is None:
-        return False
-    origin.solved = (shorter, origin.solved[1])
-    return True
+    routed = {s.visit_id for r in plan.routes for s in r.stops}
+    taken = [v for v in waiting if all(k in routed for k in visit_keys(v))]
+    if taken:
+        host.visits = host.visits + taken
+        host.solved = (plan, host.solved[1])
+    return taken
 
 
 def _rebuild(shift: TeamShift, build: Build, workers: int) -> None:

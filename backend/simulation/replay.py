@@ -390,9 +390,11 @@ class DayReplay:
         recipients = sorted({s["recipient_id"] for p in day_plans for r in p["routes"] for s in r["stops"]})
         recipient = self.draws.pick(recipients)
         self.log.urgent_recipient = recipient
-        # re-planned on the recipient's own team's list: a visit lent to another team is still theirs to plan
-        team_id = self.api.as_coordinator("GET", f"/recipients/{recipient}")["team_id"]
-        plan = next(p for p in self.published() if p["shift_kind"] == "day" and p["team_id"] == team_id)
+        plan = next(
+            p
+            for p in day_plans
+            if any(s["recipient_id"] == recipient for r in p["routes"] for s in r["stops"])
+        )
         visit = {
             "label": "Akuttbesøk",
             "window_start": URGENT_WINDOW[0].isoformat("minutes"),
